@@ -1,0 +1,256 @@
+"""`primer`: with no command it opens the window; its commands share the window's use cases."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from app.logs import log_to_file
+from app.paths import resolve_data_dir
+from app.version import __version__
+from domain.entities import Message, MessageStatus
+from domain.errors import PrimerError
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="folder for Primer's data (default: the platform's user-data folder, "
+        "or $PRIMER_DATA_DIR)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="primer",
+        parents=[common],
+        description="Primer: a local-first chat app for large language models. "
+        "With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"Primer {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = commands.add_parser("ask", parents=[common], help="send a message, stream the reply")
+    ask.add_argument("--chat", metavar="ID", help="continue this chat (an id or its prefix)")
+    ask.add_argument("--provider", metavar="P", help="openai, gemini or a local server's name")
+    ask.add_argument("--model", metavar="M")
+    ask.add_argument("--system", metavar="S", help="system prompt for the chat")
+    ask.add_argument("--base-url", metavar="URL", help="one-off OpenAI-compatible server URL")
+    ask.add_argument("text", nargs="+", help="the message; '-' reads it from standard input")
+
+    chats = commands.add_parser("chats", parents=[common], help="list chats, newest first")
+    chats.add_argument("--json", action="store_true")
+
+    show = commands.add_parser("show", parents=[common], help="print one chat")
+    show.add_argument("chat_id", metavar="CHAT_ID")
+    show.add_argument("--json", action="store_true")
+
+    keys = commands.add_parser("keys", parents=[common], help="store or remove a provider key")
+    keys.add_argument("action", choices=["set", "delete"])
+    keys.add_argument("provider", metavar="PROVIDER")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    if args.command is None:
+        from app.gui.launch import run_window
+
+        return run_window(data_dir)
+    log_to_file(data_dir, "primer-cli.log")
+    try:
+        return _COMMANDS[args.command](args, data_dir)
+    except PrimerError as error:
+        print(f"primer: {error.message}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def _build(data_dir: Path, base_url: str | None = None):
+    from app.bootstrap import build
+
+    return build(data_dir, provider_overrides={"base_url": base_url} if base_url else None)
+
+
+def _ask(args: argparse.Namespace, data_dir: Path) -> int:
+    from domain.ports import CancelToken
+    from domain.use_cases.send_message import NewChatSettings
+
+    text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
+    primer = _build(data_dir, args.base_url)
+    if args.chat:
+        chat_id = primer.get_chat(args.chat).id
+        changes = {
+            k: v
+            for k, v in (
+                ("provider", args.provider),
+                ("model", args.model),
+                ("system_prompt", args.system),
+            )
+            if v is not None
+        }
+        if args.provider and not args.model:
+            changes["model"] = primer.providers.default_model(args.provider)
+        if changes:
+            primer.update_chat(chat_id, **changes)
+        pending = primer.send_message.send(chat_id, text)
+    else:
+        provider = args.provider or primer.settings.default_provider
+        primer.providers.config(provider)  # an unknown name fails before anything is stored
+        settings = NewChatSettings(
+            provider, args.model or primer.providers.default_model(provider), args.system or ""
+        )
+        pending = primer.send_message.send(None, text, new_chat=settings)
+        print(f"chat {pending.chat.id}", file=sys.stderr)
+
+    cancel = CancelToken()
+    written: list[str] = []
+
+    def write(delta: str) -> None:
+        written.append(delta)
+        sys.stdout.write(delta)
+        sys.stdout.flush()
+
+    try:
+        outcome = primer.stream_reply(pending, write, cancel)
+    except KeyboardInterrupt:
+        cancel.cancel()
+        from domain.use_cases.stream_reply import ReplyOutcome
+
+        outcome = ReplyOutcome(
+            "".join(written), MessageStatus.INTERRUPTED, metadata={"stopped": True}
+        )
+    if written:
+        sys.stdout.write("\n")
+    stored = primer.finish_reply(pending.reply.id, outcome)
+    if stored.status is MessageStatus.COMPLETE:
+        notice = stored.metadata.get("notice")
+        if notice:
+            print(f"primer: {notice}", file=sys.stderr)
+        return 0
+    if cancel.cancelled:
+        print("primer: stopped; the partial reply was kept.", file=sys.stderr)
+        return 130
+    print(f"primer: {stored.error}", file=sys.stderr)
+    return 1
+
+
+def _chats(args: argparse.Namespace, data_dir: Path) -> int:
+    primer = _build(data_dir)
+    summaries = primer.list_chats(with_counts=True)
+    if args.json:
+        rows = [
+            {
+                "id": s.id,
+                "title": s.title,
+                "provider": s.provider,
+                "model": s.model,
+                "pinned": s.pinned,
+                "updated_at": _iso(s.updated_at),
+                "message_count": s.message_count,
+            }
+            for s in summaries
+        ]
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    if not summaries:
+        print('No chats yet. Start one with: primer ask "Hello"')
+        return 0
+    for s in summaries:
+        pin = "*" if s.pinned else " "
+        when = s.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"{pin} {s.id[:13]}  {when}  {s.title}  ({s.message_count} messages, {s.model})")
+    return 0
+
+
+def _show(args: argparse.Namespace, data_dir: Path) -> int:
+    primer = _build(data_dir)
+    chat_id = primer.get_chat(args.chat_id).id
+    conversation = primer.load_conversation(chat_id, page_size=None)
+    chat = conversation.chat
+    if args.json:
+        everything = primer.load_conversation.every_message(chat_id)
+        data = {
+            "id": chat.id,
+            "title": chat.title,
+            "provider": chat.provider,
+            "model": chat.model,
+            "system_prompt": chat.system_prompt,
+            "pinned": chat.pinned,
+            "created_at": _iso(chat.created_at),
+            "updated_at": _iso(chat.updated_at),
+            "active_path": list(conversation.path),
+            "messages": [_message_json(m) for m in everything],
+        }
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    _print_conversation(sys.stdout, chat.title, conversation.newest)
+    return 0
+
+
+def _print_conversation(out: TextIO, title: str, messages: Sequence[Message]) -> None:
+    out.write(f"# {title}\n")
+    for message in messages:
+        who = "You" if message.role.value == "user" else (message.model or message.role.value)
+        flag = "" if message.status is MessageStatus.COMPLETE else f" [{message.status.value}]"
+        out.write(f"\n## {who}{flag}\n\n{message.content}\n")
+        if message.error:
+            out.write(f"\n({message.error})\n")
+
+
+def _message_json(m: Message) -> dict[str, object]:
+    return {
+        "id": m.id,
+        "parent_id": m.parent_id,
+        "role": m.role.value,
+        "content": m.content,
+        "status": m.status.value,
+        "provider": m.provider,
+        "model": m.model,
+        "input_tokens": m.input_tokens,
+        "output_tokens": m.output_tokens,
+        "error": m.error,
+        "created_at": _iso(m.created_at),
+    }
+
+
+def _keys(args: argparse.Namespace, data_dir: Path) -> int:
+    primer = _build(data_dir)
+    primer.providers.config(args.provider)
+    if args.action == "delete":
+        primer.secrets.delete(args.provider)
+        print(f"Removed the stored key for {args.provider}.", file=sys.stderr)
+        return 0
+    if sys.stdin.isatty():
+        import getpass
+
+        key = getpass.getpass(f"API key for {args.provider}: ")
+    else:
+        key = sys.stdin.readline()
+    key = key.strip()
+    if not key:
+        raise PrimerError("No key given; nothing was stored.")
+    primer.secrets.set(args.provider, key)
+    print(f"Stored the key for {args.provider}.", file=sys.stderr)
+    return 0
+
+
+def _iso(value: object) -> str:
+    from datetime import UTC, datetime
+
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+_COMMANDS = {"ask": _ask, "chats": _chats, "show": _show, "keys": _keys}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The sidebar: chats newest first with pinned ones on top, renamed in place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QPainter
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+from domain.entities import ChatSummary
+
+CHAT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class ChatListModel(QAbstractListModel):
+    rename_requested = Signal(str, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chats: list[ChatSummary] = []
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._chats)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._chats):
+            return None
+        chat = self._chats[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return ("📌 " if chat.pinned else "") + chat.title
+        if role == Qt.ItemDataRole.EditRole:
+            return chat.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            when = chat.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            return f"{chat.title}\n{chat.provider} · {chat.model}\nLast active {when}"
+        if role == Qt.ItemDataRole.FontRole and chat.pinned:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == CHAT_ID_ROLE:
+            return chat.id
+        if role == PINNED_ROLE:
+            return chat.pinned
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index: ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        title = str(value).strip()
+        chat = self._chats[index.row()]
+        if not title or title == chat.title:
+            return False
+        self.rename_requested.emit(chat.id, title)
+        return True
+
+    def show(self, chats: Sequence[ChatSummary]) -> None:
+        self.beginResetModel()
+        self._chats = list(chats)
+        self.endResetModel()
+
+    def row_of(self, chat_id: str) -> int:
+        return next((row for row, chat in enumerate(self._chats) if chat.id == chat_id), -1)
+
+    def summary(self, row: int) -> ChatSummary:
+        return self._chats[row]
+
+
+class ChatListView(QListView):
+    """A list view that tells a new user what to do when there is nothing to list."""
+
+    delete_pressed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatList")
+        self.setUniformItemSizes(True)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+        )
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setSpacing(2)
+        self.empty_text = (
+            "No chats yet.\n\nType a message on the right and press Enter to start one, "
+            "or press Ctrl+N."
+        )
+
+    def keyPressEvent(self, event: Any) -> None:
+        if (
+            event.key() == Qt.Key.Key_Delete
+            and self.state() != QAbstractItemView.State.EditingState
+        ):
+            self.delete_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event: Any) -> None:
+        model = self.model()
+        if model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
+            area = self.viewport().rect().adjusted(16, 16, -16, -16)
+            painter.drawText(
+                area,
+                Qt.AlignmentFlag.AlignTop
+                | Qt.AlignmentFlag.AlignHCenter
+                | Qt.TextFlag.TextWordWrap,
+                self.empty_text,
+            )
+            return
+        super().paintEvent(event)

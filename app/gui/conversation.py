@@ -1,0 +1,347 @@
+"""The message list: a model holding the newest page of the visible branch, a delegate
+that paints each message as a Markdown document with action links, and the view.
+
+Variable-height rows make a long QListView slow, so only a page is loaded at first and
+older pages arrive as the user scrolls up (DESIGN.md §8).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QMouseEvent, QPainter, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from app.gui.markdown import render_markdown
+from domain.entities import Message, MessageStatus, Role
+
+MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+MARGIN = 8
+PADDING = 12
+MAX_TEXT_WIDTH = 860
+STREAM_CURSOR = " ▍"
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class MessageListModel(QAbstractListModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.chat_id: str | None = None
+        self._messages: list[Message] = []
+        self._older_ids: list[str] = []
+
+    # -- Qt model API
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._messages)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._messages):
+            return None
+        message = self._messages[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return message.content if role == Qt.ItemDataRole.DisplayRole else None
+        if role == MESSAGE_ROLE:
+            return message
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        return Qt.ItemFlag.ItemIsEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    # -- Primer API
+    def show(
+        self, chat_id: str | None, messages: Sequence[Message], older_ids: Sequence[str]
+    ) -> None:
+        self.beginResetModel()
+        self.chat_id = chat_id
+        self._messages = list(messages)
+        self._older_ids = list(older_ids)
+        self.endResetModel()
+
+    def message(self, row: int) -> Message:
+        return self._messages[row]
+
+    def messages(self) -> list[Message]:
+        return list(self._messages)
+
+    def row_of(self, message_id: str) -> int:
+        for row in range(len(self._messages) - 1, -1, -1):
+            if self._messages[row].id == message_id:
+                return row
+        return -1
+
+    def has_older(self) -> bool:
+        return bool(self._older_ids)
+
+    def older_page(self, size: int) -> list[str]:
+        return self._older_ids[-size:]
+
+    def prepend(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        first_id = messages[0].id
+        keep = self._older_ids.index(first_id) if first_id in self._older_ids else 0
+        self.beginInsertRows(QModelIndex(), 0, len(messages) - 1)
+        self._messages[:0] = messages
+        self._older_ids = self._older_ids[:keep]
+        self.endInsertRows()
+
+    def replace(self, message: Message) -> None:
+        row = self.row_of(message.id)
+        if row >= 0:
+            self._messages[row] = message
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+
+    def set_text(self, message_id: str, text: str) -> None:
+        row = self.row_of(message_id)
+        if row >= 0 and self._messages[row].content != text:
+            self.replace(dataclasses.replace(self._messages[row], content=text))
+
+
+def _colors(dark: bool) -> dict[str, str]:
+    if dark:
+        return {
+            "user": "#2a3442",
+            "assistant": "#1f2124",
+            "muted": "#9aa0a6",
+            "error": "#ff8a80",
+            "error_bg": "#3b2323",
+            "link": "#7ab7ff",
+        }
+    return {
+        "user": "#e9f0fb",
+        "assistant": "#ffffff",
+        "muted": "#5f6368",
+        "error": "#b3261e",
+        "error_bg": "#fdecea",
+        "link": "#1a5fb4",
+    }
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Paints a message and turns clicks on its links into `action(name, message_id, arg)`."""
+
+    action = Signal(str, str, str)
+
+    def __init__(self, view: ConversationView, *, dark: bool = False) -> None:
+        super().__init__(view)
+        self._view = view
+        self.dark = dark
+        self._cache: OrderedDict[tuple[Any, ...], tuple[QTextDocument, tuple[str, ...]]] = (
+            OrderedDict()
+        )
+
+    def set_dark(self, dark: bool) -> None:
+        self.dark = dark
+        self._cache.clear()
+
+    def _text_width(self, option_width: int) -> int:
+        return max(120, min(MAX_TEXT_WIDTH, option_width - 2 * (MARGIN + PADDING)))
+
+    def _html(
+        self, message: Message, *, last: bool, streaming: bool
+    ) -> tuple[str, tuple[str, ...]]:
+        colors = _colors(self.dark)
+        muted = colors["muted"]
+        if message.role is Role.USER:
+            who = "You"
+        else:
+            who = html.escape(message.model or message.provider or "Assistant")
+        status = {
+            MessageStatus.INTERRUPTED: "stopped"
+            if message.metadata.get("stopped")
+            else "interrupted",
+            MessageStatus.ERROR: "failed",
+        }.get(message.status, "")
+        head = f'<p style="margin-bottom:4px;"><b>{who}</b>'
+        if status:
+            head += f' <span style="color:{muted};">· {status}</span>'
+        head += "</p>"
+        text = message.content + (STREAM_CURSOR if streaming else "")
+        rendered = render_markdown(text, dark=self.dark) if text else None
+        body = rendered.html if rendered else ""
+        if not text and streaming:
+            body = f'<p style="color:{muted};">Thinking…</p>'
+        extra = ""
+        if message.error:
+            background, color = colors["error_bg"], colors["error"]
+            extra += (
+                f'<table width="100%" cellpadding="6" style="background-color:{background};">'
+                f'<tr><td style="color:{color};">{html.escape(message.error)}</td></tr></table>'
+            )
+        notice = message.metadata.get("notice")
+        if notice:
+            extra += f'<p style="color:{muted};"><i>{html.escape(str(notice))}</i></p>'
+        links = []
+        if not streaming:
+            if message.content:
+                links.append('<a href="action:copy">Copy</a>')
+            if message.role is Role.USER:
+                links.append('<a href="action:edit">Edit</a>')
+            elif message.role is Role.ASSISTANT and last:
+                retry = message.status is MessageStatus.ERROR or (
+                    message.status is MessageStatus.INTERRUPTED
+                    and not message.metadata.get("stopped")
+                )
+                links.append(
+                    '<a href="action:regenerate">' + ("Retry" if retry else "Regenerate") + "</a>"
+                )
+        footer = ""
+        if links:
+            footer = (
+                f'<p style="margin-top:6px; font-size:small;">{" &nbsp;·&nbsp; ".join(links)}</p>'
+            )
+        return head + body + extra + footer, rendered.code_blocks if rendered else ()
+
+    def document(self, index: ModelIndex, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
+        message: Message = index.data(MESSAGE_ROLE)
+        last = index.row() == index.model().rowCount() - 1
+        streaming = message.status is MessageStatus.STREAMING
+        key = (message.id, message.content, message.status, message.error, last, width, self.dark)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        markup, blocks = self._html(message, last=last, streaming=streaming)
+        document = QTextDocument()
+        document.setDocumentMargin(0)
+        document.setDefaultFont(self._view.font())
+        document.setDefaultStyleSheet(f"a {{ color: {_colors(self.dark)['link']}; }}")
+        document.setHtml(markup)
+        document.setTextWidth(self._text_width(width))
+        self._cache[key] = (document, blocks)
+        if len(self._cache) > 400:
+            self._cache.popitem(last=False)
+        return document, blocks
+
+    def _bubble(self, rect: QRect, document: QTextDocument) -> QRect:
+        height = int(document.size().height()) + 2 * PADDING
+        width = int(document.textWidth()) + 2 * PADDING
+        return QRect(rect.left() + MARGIN, rect.top() + MARGIN, width, height)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        width = self._view.viewport().width()
+        document, _ = self.document(index, width)
+        return QSize(width, int(document.size().height()) + 2 * (PADDING + MARGIN))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        message: Message = index.data(MESSAGE_ROLE)
+        document, _ = self.document(index, self._view.viewport().width())
+        bubble = self._bubble(option.rect, document)  # type: ignore[attr-defined]
+        colors = _colors(self.dark)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        if message.role is Role.USER:
+            painter.setBrush(QColor(colors["user"]))
+            painter.drawRoundedRect(bubble, 10, 10)
+        painter.translate(bubble.topLeft() + QPoint(PADDING, PADDING))
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette = option.palette  # type: ignore[attr-defined]
+        document.documentLayout().draw(painter, context)
+        painter.restore()
+
+    def anchor_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
+        document, _ = self.document(index, self._view.viewport().width())
+        origin = self._bubble(rect, document).topLeft() + QPoint(PADDING, PADDING)
+        return document.documentLayout().anchorAt(pos - origin) or ""
+
+    def editorEvent(
+        self, event: QEvent, model: Any, option: QStyleOptionViewItem, index: ModelIndex
+    ) -> bool:
+        if event.type() not in (QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove):
+            return False
+        assert isinstance(event, QMouseEvent)
+        anchor = self.anchor_at(index, option.rect, event.position().toPoint())  # type: ignore[attr-defined]
+        viewport = self._view.viewport()
+        if event.type() == QEvent.Type.MouseMove:
+            shape = Qt.CursorShape.PointingHandCursor if anchor else Qt.CursorShape.ArrowCursor
+            viewport.setCursor(shape)
+            return False
+        if not anchor or event.button() != Qt.MouseButton.LeftButton:
+            return False
+        self.trigger(index, anchor)
+        return True
+
+    def trigger(self, index: ModelIndex, anchor: str) -> None:
+        """Act on a link: `action:NAME` or `copy-code:N`; other links open in the browser."""
+        message: Message = index.data(MESSAGE_ROLE)
+        if anchor.startswith("action:"):
+            self.action.emit(anchor.removeprefix("action:"), message.id, "")
+        elif anchor.startswith("copy-code:"):
+            _, blocks = self.document(index, self._view.viewport().width())
+            number = int(anchor.removeprefix("copy-code:"))
+            if 0 <= number < len(blocks):
+                self.action.emit("copy-code", message.id, blocks[number])
+        else:
+            self.action.emit("open-link", message.id, anchor)
+
+
+class ConversationView(QListView):
+    """Keeps to the bottom while a reply streams, unless the user has scrolled up."""
+
+    near_top = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversation")
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(False)
+        self.setMouseTracking(True)
+        self.setFrameShape(QListView.Shape.NoFrame)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.empty_text = ""
+        self.follow = True
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.verticalScrollBar().rangeChanged.connect(self._range_changed)
+
+    def _scrolled(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        self.follow = value >= bar.maximum() - 4
+        if value <= 40 and bar.maximum() > 0:
+            self.near_top.emit()
+
+    def _range_changed(self, _minimum: int, maximum: int) -> None:
+        if self.follow:
+            self.verticalScrollBar().setValue(maximum)
+
+    def scroll_to_end(self) -> None:
+        self.follow = True
+        self.scrollToBottom()
+
+    def paintEvent(self, event: Any) -> None:
+        model = self.model()
+        if model is not None and model.rowCount() == 0 and self.empty_text:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
+            area = self.viewport().rect().adjusted(40, 40, -40, -40)
+            painter.drawText(
+                area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text
+            )
+            return
+        super().paintEvent(event)

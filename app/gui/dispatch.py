@@ -1,0 +1,100 @@
+"""Work off the GUI thread, results back on it.
+
+`Lane` is the one thread that touches SQLite; stream workers are plain threads. Both hand
+results to the GUI through `Dispatcher`, whose slot Qt queues onto the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from domain.errors import PrimerError
+
+log = logging.getLogger(__name__)
+
+OnError = Callable[[PrimerError], None]
+
+
+class Dispatcher(QObject):
+    """Create on the GUI thread; `post` from any thread runs the callable there."""
+
+    _call = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._call.connect(self._run)
+
+    def post(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._call.emit(lambda: fn(*args))
+
+    @Slot(object)
+    def _run(self, fn: Callable[[], Any]) -> None:
+        fn()
+
+
+class Lane:
+    """One thread for all database work, so writes never race and the GUI never waits."""
+
+    def __init__(self, dispatcher: Dispatcher, on_error: OnError) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="primer-db")
+        self._dispatcher = dispatcher
+        self._on_error = on_error
+        self.pending = 0
+
+    def run(
+        self,
+        job: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: OnError | None = None,
+    ) -> None:
+        self.pending += 1
+        future = self._executor.submit(job)
+        future.add_done_callback(
+            lambda f: self._dispatcher.post(self._deliver, f, on_done, on_error)
+        )
+
+    def _deliver(
+        self, future: Future[Any], on_done: Callable[[Any], None] | None, on_error: OnError | None
+    ) -> None:
+        self.pending -= 1
+        error = future.exception()
+        if error is None:
+            if on_done is not None:
+                on_done(future.result())
+        elif isinstance(error, PrimerError):
+            (on_error or self._on_error)(error)
+        else:
+            sys.excepthook(type(error), error, error.__traceback__)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=False)
+
+
+def run_in_thread(
+    dispatcher: Dispatcher,
+    job: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: OnError,
+) -> threading.Thread:
+    """Network work (streams, model lists) on its own daemon thread."""
+
+    def body() -> None:
+        try:
+            result = job()
+        except PrimerError as error:
+            dispatcher.post(on_error, error)
+        except Exception as error:  # a bug: report it on the GUI thread
+            dispatcher.post(sys.excepthook, type(error), error, error.__traceback__)
+        else:
+            dispatcher.post(on_done, result)
+
+    thread = threading.Thread(target=body, daemon=True, name="primer-net")
+    thread.start()
+    return thread

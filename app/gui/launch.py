@@ -1,0 +1,101 @@
+"""Open the window first, then the store: the first paint never waits for SQLite."""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.gui import crash
+from app.gui.main_window import MainWindow
+from app.gui.theme import apply_theme
+from app.logs import log_to_file
+from app.settings import SettingsStore
+from app.version import __version__
+from domain.errors import PrimerError
+
+FIRST_PAINT_VARIABLE = "PRIMER_EXIT_AFTER_FIRST_PAINT"
+
+
+def app_icon() -> QIcon:
+    icon = resources.files("resources") / "icons" / "primer.svg"
+    with resources.as_file(icon) as path:
+        return QIcon(str(path))
+
+
+def apply_app_theme(theme: str) -> bool:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return apply_theme(app, theme)
+
+
+class _FirstPaint(QObject):
+    """For benchmarks: report the first paint on stdout and quit."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            print("first-paint", flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+            watched.removeEventFilter(self)
+        return False
+
+
+def open_store_in_background(window: MainWindow, on_fail: object = None) -> None:
+    """Build Primer on the lane (imports, migrations, recovery) and attach it when ready."""
+    from app.bootstrap import build
+
+    def open_everything():
+        primer = build(window.data_dir)
+        primer.recover_interrupted()
+        return primer
+
+    def failed(error: PrimerError) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, "Primer cannot open your chats", error.message, parent=window
+        )
+        box.finished.connect(lambda _r: QApplication.exit(1))
+        window.fatal_dialog = box  # type: ignore[attr-defined]
+        box.open()
+
+    window.lane.run(open_everything, window.attach, failed)
+
+
+def create_window(data_dir: Path) -> MainWindow:
+    settings = SettingsStore(data_dir).load()
+    dark = apply_app_theme(settings.theme)
+    window = MainWindow(data_dir, dark=dark)
+    app = QApplication.instance()
+    assert app is not None
+
+    def follow_os(*_args: object) -> None:
+        if window.primer is None or window.primer.settings.theme == "system":
+            window.delegate.set_dark(apply_app_theme("system"))
+            window.conversation.viewport().update()
+
+    app.styleHints().colorSchemeChanged.connect(follow_os)  # type: ignore[attr-defined]
+    return window
+
+
+def run_window(data_dir: Path) -> int:
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Primer")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("primer")
+    app.setWindowIcon(app_icon())
+    crash.install()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_to_file(data_dir, "primer.log")
+    window = create_window(data_dir)
+    if os.environ.get(FIRST_PAINT_VARIABLE):
+        watcher = _FirstPaint(window)
+        window.installEventFilter(watcher)
+        window.show()
+        return app.exec()
+    window.show()
+    QTimer.singleShot(0, lambda: open_store_in_background(window))
+    return app.exec()

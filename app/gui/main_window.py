@@ -1,0 +1,772 @@
+"""Primer's window. Every database call goes through the lane, every network call through a
+worker thread; this class only reacts to their results on the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.bootstrap import Primer
+from app.gui.chat_list import CHAT_ID_ROLE, ChatListModel, ChatListView
+from app.gui.composer import Composer
+from app.gui.conversation import ConversationView, MessageDelegate, MessageListModel
+from app.gui.dispatch import Dispatcher, Lane, run_in_thread
+from app.gui.message_bar import MessageBar
+from app.version import __version__
+from domain.entities import ChatSummary, Message, MessageStatus
+from domain.errors import PrimerError
+from domain.ports import CancelToken
+from domain.use_cases.load_conversation import PAGE_SIZE, Conversation
+from domain.use_cases.send_message import NewChatSettings, PendingReply
+from domain.use_cases.stream_reply import ReplyOutcome
+
+REPAINT_INTERVAL_MS = 40
+NOT_YET = "Accounts and cloud backup arrive in the next version of Primer."
+
+
+@dataclass
+class ActiveReply:
+    pending: PendingReply
+    cancel: CancelToken = field(default_factory=CancelToken)
+    parts: list[str] = field(default_factory=list)
+
+
+class MainWindow(QMainWindow):
+    chats_loaded = Signal()
+    conversation_shown = Signal()
+    reply_finished = Signal(object)
+
+    def __init__(self, data_dir: Path, *, dark: bool = False) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.primer: Primer | None = None
+        self.current_chat_id: str | None = None
+        self.active: ActiveReply | None = None
+        self.editing_message_id: str | None = None
+        self.draft_system_prompt = ""
+        self._open_request = 0
+        self._loading_older = False
+        self._model_cache: dict[str, list[str]] = {}
+        self.dispatcher = Dispatcher()
+        self.lane = Lane(self.dispatcher, self.show_error)
+        self.state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
+        self.setWindowTitle("Primer")
+        self.resize(1100, 720)
+        self._build(dark)
+        self._build_menus()
+        self._restore_state()
+        self._repaint_timer = QTimer(self)
+        self._repaint_timer.setSingleShot(True)
+        self._repaint_timer.timeout.connect(self._flush_stream_text)
+
+    # ---------------------------------------------------------------- layout
+    def _build(self, dark: bool) -> None:
+        self.chat_model = ChatListModel()
+        self.chat_list = ChatListView()
+        self.chat_list.setModel(self.chat_model)
+        self.new_chat_button = QPushButton("New chat")
+        self.new_chat_button.setToolTip("Start a new chat (Ctrl+N)")
+        self.new_chat_button.clicked.connect(self.new_chat)
+        sidebar = QWidget()
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(8, 8, 4, 8)
+        side.addWidget(self.new_chat_button)
+        side.addWidget(self.chat_list, 1)
+
+        self.title_label = QLabel("New chat")
+        self.title_label.setObjectName("chatTitle")
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.provider_box = QComboBox()
+        self.provider_box.setToolTip("Provider for this chat")
+        self.model_box = QComboBox()
+        self.model_box.setEditable(True)
+        self.model_box.setMinimumContentsLength(18)
+        self.model_box.setToolTip("Model for this chat (type any model name)")
+        self.system_button = QToolButton()
+        self.system_button.setText("System prompt…")
+        self.system_button.setToolTip("Instructions the model sees before this chat")
+        header = QHBoxLayout()
+        header.addWidget(self.title_label, 1)
+        header.addWidget(self.provider_box)
+        header.addWidget(self.model_box)
+        header.addWidget(self.system_button)
+
+        self.message_bar = MessageBar()
+        self.message_model = MessageListModel()
+        self.conversation = ConversationView()
+        self.conversation.setModel(self.message_model)
+        self.delegate = MessageDelegate(self.conversation, dark=dark)
+        self.conversation.setItemDelegate(self.delegate)
+        self.edit_banner = QLabel()
+        self.edit_banner.setObjectName("editBanner")
+        self.edit_banner.hide()
+        self.composer = Composer()
+        self.send_button = QPushButton("Send")
+        self.send_button.setToolTip("Send (Enter)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the reply and keep what arrived (Esc)")
+        self.stop_button.hide()
+        compose_row = QHBoxLayout()
+        compose_row.addWidget(self.composer, 1)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        compose_row.addLayout(buttons)
+
+        main = QWidget()
+        right = QVBoxLayout(main)
+        right.setContentsMargins(4, 8, 8, 8)
+        right.addLayout(header)
+        right.addWidget(self.message_bar)
+        right.addWidget(self.conversation, 1)
+        right.addWidget(self.edit_banner)
+        right.addLayout(compose_row)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(main)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 840])
+        self.setCentralWidget(self.splitter)
+        self.statusBar().showMessage("Opening your chats…")
+        self._set_enabled(False)
+
+        self.chat_list.selectionModel().currentChanged.connect(self._chat_selected)
+        self.chat_list.customContextMenuRequested.connect(self._chat_menu)
+        self.chat_list.delete_pressed.connect(self.delete_current_chat)
+        self.chat_model.rename_requested.connect(self._rename)
+        self.composer.submitted.connect(self.send)
+        self.send_button.clicked.connect(self.send)
+        self.stop_button.clicked.connect(self.stop)
+        self.delegate.action.connect(self._message_action)
+        self.conversation.near_top.connect(self._load_older)
+        self.conversation.customContextMenuRequested.connect(self._message_menu)
+        self.provider_box.activated.connect(self._provider_chosen)
+        self.model_box.activated.connect(self._model_chosen)
+        self.model_box.lineEdit().editingFinished.connect(self._model_chosen)
+        self.system_button.clicked.connect(self.edit_system_prompt)
+
+    def _build_menus(self) -> None:
+        def action(menu: QMenu, text: str, slot: Callable[[], Any], shortcut: str = "") -> QAction:
+            item = menu.addAction(text)
+            item.triggered.connect(slot)
+            if shortcut:
+                item.setShortcut(QKeySequence(shortcut))
+            return item
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_chat_action = action(file_menu, "&New chat", self.new_chat, "Ctrl+N")
+        self.settings_action = action(file_menu, "&Settings…", self.open_settings, "Ctrl+,")
+        file_menu.addSeparator()
+        self.quit_action = action(file_menu, "&Quit", self.close, "Ctrl+Q")
+
+        chat_menu = bar.addMenu("&Chat")
+        action(chat_menu, "&Rename", self.rename_current_chat, "F2")
+        action(chat_menu, "&Pin or unpin", self.toggle_pin)
+        self.delete_action = action(chat_menu, "&Delete", self.delete_current_chat)
+        chat_menu.addSeparator()
+        self.regenerate_action = action(
+            chat_menu, "Re&generate last reply", self.regenerate_last, "Ctrl+R"
+        )
+        self.stop_action = action(chat_menu, "&Stop reply", self.escape, "Esc")
+
+        account = bar.addMenu("&Account")
+        account.setToolTipsVisible(True)
+        self.account_actions = []
+        for text, shortcut in (("Sign in…", ""), ("Backup now", "Ctrl+Shift+B"), ("Restore…", "")):
+            item = account.addAction(text)
+            if shortcut:
+                item.setShortcut(QKeySequence(shortcut))
+            item.setEnabled(False)
+            item.setToolTip(NOT_YET)
+            self.account_actions.append(item)
+
+        help_menu = bar.addMenu("&Help")
+        action(help_menu, "&About Primer", self.about)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (
+            self.composer,
+            self.send_button,
+            self.provider_box,
+            self.model_box,
+            self.system_button,
+            self.new_chat_button,
+            self.chat_list,
+        ):
+            widget.setEnabled(enabled)
+
+    # ---------------------------------------------------------------- start-up
+    def attach(self, primer: Primer) -> None:
+        """Called once the store is open (on the lane, after the first paint)."""
+        self.primer = primer
+        self._set_enabled(True)
+        self.statusBar().clearMessage()
+        problem = primer.settings_store.problem
+        if problem:
+            self.show_error(PrimerError(problem))
+        self._fill_providers()
+        last_chat = self.state.value("last_chat", "")
+        self.new_chat(focus=False)
+        self.refresh_chats(select=str(last_chat) if last_chat else None)
+        self._update_empty_text()
+        self.composer.setFocus()
+
+    def _update_empty_text(self) -> None:
+        if self.primer is None:
+            return
+        name = self.provider_box.currentData() or self.primer.settings.default_provider
+        try:
+            details = self.primer.providers.details(name)
+            ready = bool(details.api_key) or details.config.kind == "openai_compatible"
+        except PrimerError:
+            ready = False
+        if ready:
+            self.conversation.empty_text = "Ask anything. Type below and press Enter."
+        else:
+            self.conversation.empty_text = (
+                "Welcome to Primer.\n\nAdd an API key for OpenAI or Gemini in Settings (Ctrl+,), "
+                "or add a local server such as Ollama, then type below and press Enter."
+            )
+        self.conversation.viewport().update()
+
+    # ---------------------------------------------------------------- chat list
+    def refresh_chats(self, select: str | None = None) -> None:
+        assert self.primer is not None
+        wanted = select or self.current_chat_id
+        self.lane.run(self.primer.list_chats, lambda chats: self._show_chats(chats, wanted))
+
+    def _show_chats(self, chats: list[ChatSummary], select: str | None) -> None:
+        if self.chat_list.state() == self.chat_list.State.EditingState:
+            # Resetting the model now would throw away a rename being typed.
+            QTimer.singleShot(250, lambda: self._show_chats(chats, select))
+            return
+        selection = self.chat_list.selectionModel()
+        selection.blockSignals(True)
+        self.chat_model.show(chats)
+        row = self.chat_model.row_of(select) if select else -1
+        if row >= 0:
+            index = self.chat_model.index(row)
+            selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect)
+        selection.blockSignals(False)
+        if row >= 0 and select != self.current_chat_id:
+            self.open_chat(select)  # type: ignore[arg-type]
+        self.chats_loaded.emit()
+
+    def _chat_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        chat_id = current.data(CHAT_ID_ROLE) if current.isValid() else None
+        if chat_id and chat_id != self.current_chat_id:
+            self.open_chat(chat_id)
+
+    def open_chat(self, chat_id: str) -> None:
+        assert self.primer is not None
+        self._cancel_edit()
+        self.current_chat_id = chat_id
+        self._open_request += 1
+        request = self._open_request
+        self.lane.run(
+            lambda: self.primer.load_conversation(chat_id),  # type: ignore[union-attr]
+            lambda conversation: self._show_conversation(conversation, request),
+            self._chat_failed,
+        )
+
+    def _chat_failed(self, error: PrimerError) -> None:
+        self.show_error(error)
+        self.new_chat(focus=False)
+        self.refresh_chats()
+
+    def _show_conversation(self, conversation: Conversation, request: int) -> None:
+        if request != self._open_request:
+            return
+        chat = conversation.chat
+        self.current_chat_id = chat.id
+        self.title_label.setText(chat.title)
+        self._select_provider(chat.provider, chat.model)
+        self.conversation.follow = True
+        self.message_model.show(chat.id, conversation.newest, conversation.older_ids)
+        self.conversation.scroll_to_end()
+        self._update_empty_text()
+        self.conversation_shown.emit()
+
+    def _load_older(self) -> None:
+        if self._loading_older or not self.message_model.has_older() or self.primer is None:
+            return
+        self._loading_older = True
+        ids = self.message_model.older_page(PAGE_SIZE)
+        chat_id = self.message_model.chat_id
+
+        def show(messages: list[Message]) -> None:
+            self._loading_older = False
+            if self.message_model.chat_id != chat_id:
+                return
+            bar = self.conversation.verticalScrollBar()
+            from_bottom = bar.maximum() - bar.value()
+            self.message_model.prepend(messages)
+            self.conversation.doItemsLayout()
+            bar.setValue(bar.maximum() - from_bottom)
+
+        self.lane.run(lambda: self.primer.load_conversation.messages(ids), show)  # type: ignore[union-attr]
+
+    def new_chat(self, focus: bool = True) -> None:
+        self._cancel_edit()
+        self.current_chat_id = None
+        self._open_request += 1
+        self.chat_list.selectionModel().clearSelection()
+        self.chat_list.selectionModel().setCurrentIndex(
+            QModelIndex(), self.chat_list.selectionModel().SelectionFlag.Clear
+        )
+        self.message_model.show(None, [], [])
+        self.title_label.setText("New chat")
+        self.draft_system_prompt = ""
+        if self.primer is not None:
+            provider = self.primer.settings.default_provider
+            self._select_provider(provider, self.primer.providers.default_model(provider))
+        self._update_empty_text()
+        if focus:
+            self.composer.setFocus()
+
+    def _current_summary(self) -> ChatSummary | None:
+        row = self.chat_model.row_of(self.current_chat_id) if self.current_chat_id else -1
+        return self.chat_model.summary(row) if row >= 0 else None
+
+    def rename_current_chat(self) -> None:
+        row = self.chat_model.row_of(self.current_chat_id) if self.current_chat_id else -1
+        if row >= 0:
+            self.chat_list.edit(self.chat_model.index(row))
+
+    def _rename(self, chat_id: str, title: str) -> None:
+        assert self.primer is not None
+        self.lane.run(
+            lambda: self.primer.update_chat(chat_id, title=title),  # type: ignore[union-attr]
+            lambda chat: (
+                self.refresh_chats(),
+                self.title_label.setText(chat.title) if chat.id == self.current_chat_id else None,
+            ),
+        )
+
+    def toggle_pin(self) -> None:
+        summary = self._current_summary()
+        if summary is None or self.primer is None:
+            return
+        self.lane.run(
+            lambda: self.primer.update_chat(summary.id, pinned=not summary.pinned),  # type: ignore[union-attr]
+            lambda _chat: self.refresh_chats(),
+        )
+
+    def delete_current_chat(self) -> None:
+        summary = self._current_summary()
+        if summary is None or self.primer is None:
+            return
+        if self.active and self.active.pending.chat.id == summary.id:
+            self.stop()
+        primer = self.primer
+
+        def deleted(_: object) -> None:
+            self.new_chat(focus=False)
+            self.refresh_chats()
+            self.message_bar.show_message(
+                f"Deleted “{summary.title}”.",
+                kind="info",
+                timeout_ms=15000,
+                action=(
+                    "Undo",
+                    lambda: self.lane.run(
+                        lambda: primer.delete_chat.undo(summary.id),
+                        lambda _r: self.refresh_chats(select=summary.id),
+                    ),
+                ),
+            )
+
+        self.lane.run(lambda: primer.delete_chat(summary.id), deleted)
+
+    def _chat_menu(self, pos: QPoint) -> None:
+        index = self.chat_list.indexAt(pos)
+        if not index.isValid():
+            return
+        self.chat_list.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction("Rename", self.rename_current_chat)
+        pinned = self.chat_model.summary(index.row()).pinned
+        menu.addAction("Unpin" if pinned else "Pin to top", self.toggle_pin)
+        menu.addSeparator()
+        menu.addAction("Delete", self.delete_current_chat)
+        menu.popup(self.chat_list.viewport().mapToGlobal(pos))
+
+    # ---------------------------------------------------------------- provider and model
+    def _fill_providers(self) -> None:
+        assert self.primer is not None
+        self.provider_box.blockSignals(True)
+        self.provider_box.clear()
+        for name in self.primer.providers.names():
+            self.provider_box.addItem(name, name)
+        self.provider_box.blockSignals(False)
+
+    def _select_provider(self, provider: str, model: str) -> None:
+        if self.provider_box.findData(provider) < 0:
+            self.provider_box.addItem(provider, provider)
+        self.provider_box.blockSignals(True)
+        self.provider_box.setCurrentIndex(self.provider_box.findData(provider))
+        self.provider_box.blockSignals(False)
+        self._fill_models(provider, model)
+
+    def _fill_models(self, provider: str, model: str) -> None:
+        assert self.primer is not None
+        cached = self._model_cache.get(provider)
+        if cached is None:
+            try:
+                cached = self.primer.providers.fallback_models(provider)
+            except PrimerError:
+                cached = []
+            self._fetch_models(provider)
+        self.model_box.blockSignals(True)
+        self.model_box.clear()
+        self.model_box.addItems(cached)
+        if model and self.model_box.findText(model) < 0:
+            self.model_box.insertItem(0, model)
+        self.model_box.setCurrentText(model)
+        self.model_box.blockSignals(False)
+
+    def _fetch_models(self, provider: str) -> None:
+        assert self.primer is not None
+        primer = self.primer
+        self._model_cache[provider] = primer.providers.fallback_models(provider)
+
+        def fetch() -> list[str]:
+            return primer.providers.resolve(provider).list_models()
+
+        def got(models: list[str]) -> None:
+            if not models:
+                return
+            self._model_cache[provider] = models
+            if self.provider_box.currentData() == provider:
+                self._fill_models(provider, self.model_box.currentText())
+
+        # A failed listing keeps the fallback list; the chat itself reports real failures.
+        run_in_thread(self.dispatcher, fetch, got, lambda _error: None)
+
+    def _provider_chosen(self, _index: int) -> None:
+        if self.primer is None:
+            return
+        provider = self.provider_box.currentData()
+        model = self.primer.providers.default_model(provider)
+        self._fill_models(provider, model)
+        self._save_chat_settings(provider=provider, model=model)
+        self._update_empty_text()
+
+    def _model_chosen(self, *_args: object) -> None:
+        model = self.model_box.currentText().strip()
+        if model:
+            self._save_chat_settings(model=model)
+
+    def _save_chat_settings(self, **changes: str) -> None:
+        if self.current_chat_id is None or self.primer is None:
+            return
+        summary = self._current_summary()
+        if summary and all(getattr(summary, k, None) == v for k, v in changes.items()):
+            return
+        chat_id = self.current_chat_id
+        self.lane.run(
+            lambda: self.primer.update_chat(chat_id, **changes),  # type: ignore[union-attr]
+            lambda _chat: self.refresh_chats(),
+        )
+
+    def edit_system_prompt(self) -> None:
+        if self.primer is None:
+            return
+        chat_id = self.current_chat_id
+        if chat_id is None:
+            self._system_prompt_dialog(self.draft_system_prompt, self._set_draft_prompt)
+            return
+        self.lane.run(
+            lambda: self.primer.get_chat(chat_id).system_prompt,  # type: ignore[union-attr]
+            lambda current: self._system_prompt_dialog(
+                current, lambda text: self._save_chat_settings(system_prompt=text)
+            ),
+        )
+
+    def _set_draft_prompt(self, text: str) -> None:
+        self.draft_system_prompt = text
+
+    def _system_prompt_dialog(self, current: str, save: Callable[[str], None]) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("System prompt")
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(QLabel("Instructions the model sees at the start of this chat:"))
+        editor = QPlainTextEdit(current)
+        editor.setPlaceholderText("For example: You are a concise assistant. Answer in English.")
+        layout.addWidget(editor)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(520, 320)
+        self.system_dialog = dialog
+        dialog.accepted.connect(lambda: save(editor.toPlainText().strip()))
+        dialog.open()
+
+    # ---------------------------------------------------------------- sending and streaming
+    def send(self) -> None:
+        if self.primer is None:
+            return
+        text = self.composer.toPlainText()
+        if not text.strip():
+            return
+        if self.active is not None:
+            self.message_bar.show_message(
+                "A reply is still arriving. Press Stop (Esc) first.", kind="info", timeout_ms=5000
+            )
+            return
+        primer = self.primer
+        editing = self.editing_message_id
+        chat_id = self.current_chat_id
+        settings = NewChatSettings(
+            self.provider_box.currentData() or primer.settings.default_provider,
+            self.model_box.currentText().strip()
+            or primer.providers.default_model(primer.settings.default_provider),
+            self.draft_system_prompt,
+        )
+        if editing:
+            job: Callable[[], PendingReply] = lambda: primer.send_message.edit(editing, text)  # noqa: E731
+        else:
+            job = lambda: primer.send_message.send(chat_id, text, new_chat=settings)  # noqa: E731
+        self.send_button.setEnabled(False)
+
+        def sent(pending: PendingReply) -> None:
+            # The user's words are stored: only now is the composer cleared.
+            self.composer.clear()
+            self._cancel_edit()
+            self.send_button.setEnabled(True)
+            self._begin(pending)
+
+        def failed(error: PrimerError) -> None:
+            self.send_button.setEnabled(True)
+            self.show_error(error)
+
+        self.lane.run(job, sent, failed)
+
+    def regenerate_last(self) -> None:
+        messages = self.message_model.messages()
+        if messages and messages[-1].role.value == "assistant":
+            self._message_action("regenerate", messages[-1].id, "")
+
+    def _regenerate(self, reply_id: str) -> None:
+        if self.primer is None or self.active is not None:
+            return
+        primer = self.primer
+        self.lane.run(lambda: primer.send_message.regenerate(reply_id), self._begin)
+
+    def _begin(self, pending: PendingReply) -> None:
+        """Show the stored user message and empty reply, then stream into it."""
+        assert self.primer is not None
+        primer = self.primer
+        active = ActiveReply(pending)
+        self.active = active
+        self._set_streaming(True)
+        if pending.chat.id != self.current_chat_id:
+            self.current_chat_id = pending.chat.id
+        self.refresh_chats(select=pending.chat.id)
+        self._open_request += 1
+        request = self._open_request
+        self.lane.run(
+            lambda: primer.load_conversation(pending.chat.id),
+            lambda conversation: self._show_conversation(conversation, request),
+        )
+        cancel = active.cancel
+
+        def on_delta(text: str) -> None:
+            self.dispatcher.post(self._delta, active, text)
+
+        run_in_thread(
+            self.dispatcher,
+            lambda: primer.stream_reply(pending, on_delta, cancel),
+            lambda outcome: self._stream_ended(active, outcome),
+            self.show_error,
+        )
+
+    def _delta(self, active: ActiveReply, text: str) -> None:
+        if active is not self.active:
+            return
+        active.parts.append(text)
+        if not self._repaint_timer.isActive():
+            self._repaint_timer.start(REPAINT_INTERVAL_MS)
+
+    def _flush_stream_text(self) -> None:
+        if self.active is None:
+            return
+        self.message_model.set_text(self.active.pending.reply.id, "".join(self.active.parts))
+        row = self.message_model.row_of(self.active.pending.reply.id)
+        if row >= 0:
+            self.delegate.sizeHintChanged.emit(self.message_model.index(row))
+
+    def _stream_ended(self, active: ActiveReply, outcome: ReplyOutcome) -> None:
+        if active is not self.active:
+            return  # stopped already: its partial text was stored then
+        self._finish(outcome)
+
+    def stop(self) -> None:
+        if self.active is None:
+            return
+        self.active.cancel.cancel()
+        partial = "".join(self.active.parts)
+        self._finish(ReplyOutcome(partial, MessageStatus.INTERRUPTED, metadata={"stopped": True}))
+
+    def escape(self) -> None:
+        if self.active is not None:
+            self.stop()
+        else:
+            self._cancel_edit()
+
+    def _finish(self, outcome: ReplyOutcome) -> None:
+        assert self.active is not None and self.primer is not None
+        primer = self.primer
+        reply_id = self.active.pending.reply.id
+        self.active = None
+        self._repaint_timer.stop()
+        self._set_streaming(False)
+
+        def stored(message: Message) -> None:
+            self.message_model.replace(message)
+            row = self.message_model.row_of(message.id)
+            if row >= 0:
+                self.delegate.sizeHintChanged.emit(self.message_model.index(row))
+            self.refresh_chats()
+            self.reply_finished.emit(message)
+
+        self.lane.run(lambda: primer.finish_reply(reply_id, outcome), stored)
+
+    def _set_streaming(self, streaming: bool) -> None:
+        self.send_button.setVisible(not streaming)
+        self.stop_button.setVisible(streaming)
+
+    # ---------------------------------------------------------------- message actions
+    def _message_action(self, name: str, message_id: str, argument: str) -> None:
+        row = self.message_model.row_of(message_id)
+        if row < 0:
+            return
+        message = self.message_model.message(row)
+        clipboard = QGuiApplication.clipboard()
+        if name == "copy":
+            clipboard.setText(message.content)
+            self.statusBar().showMessage("Message copied.", 3000)
+        elif name == "copy-code":
+            clipboard.setText(argument)
+            self.statusBar().showMessage("Code copied.", 3000)
+        elif name == "edit":
+            self.editing_message_id = message.id
+            self.composer.setPlainText(message.content)
+            self.composer.setFocus()
+            self.edit_banner.setText(
+                "Editing your message: Enter sends it as a new branch "
+                "(the original is kept). Esc cancels."
+            )
+            self.edit_banner.show()
+        elif name == "regenerate":
+            self._regenerate(message.id)
+        elif name == "open-link" and QUrl(argument).scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(QUrl(argument))
+
+    def _message_menu(self, pos: QPoint) -> None:
+        index = self.conversation.indexAt(pos)
+        if not index.isValid():
+            return
+        message = self.message_model.message(index.row())
+        menu = QMenu(self)
+        menu.addAction("Copy message", lambda: self._message_action("copy", message.id, ""))
+        if message.role.value == "user":
+            menu.addAction("Edit…", lambda: self._message_action("edit", message.id, ""))
+        elif index.row() == self.message_model.rowCount() - 1 and self.active is None:
+            menu.addAction("Regenerate", lambda: self._message_action("regenerate", message.id, ""))
+        menu.popup(self.conversation.viewport().mapToGlobal(pos))
+
+    def _cancel_edit(self) -> None:
+        if self.editing_message_id is not None:
+            self.editing_message_id = None
+            self.composer.clear()
+        self.edit_banner.hide()
+
+    # ---------------------------------------------------------------- dialogs, errors, state
+    def show_error(self, error: PrimerError) -> None:
+        self.message_bar.show_message(error.message, kind="error")
+
+    def open_settings(self) -> None:
+        if self.primer is None:
+            return
+        from app.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.primer, self)
+        self.settings_dialog = dialog
+        dialog.saved.connect(self._settings_saved)
+        dialog.open()
+
+    def _settings_saved(self) -> None:
+        assert self.primer is not None
+        self._model_cache.clear()
+        from app.gui.launch import apply_app_theme
+
+        self.delegate.set_dark(apply_app_theme(self.primer.settings.theme))
+        self._fill_providers()
+        summary = self._current_summary()
+        if summary:
+            self._select_provider(summary.provider, summary.model)
+        else:
+            self.new_chat(focus=False)
+        self._update_empty_text()
+        self.conversation.viewport().update()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Primer",
+            f"<h3>Primer {__version__}</h3><p>A local-first chat app for large language models."
+            f"</p><p>Your chats live on this computer, in<br><code>{self.data_dir}</code></p>",
+        )
+
+    def _restore_state(self) -> None:
+        geometry = self.state.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        # The splitter is restored once laid out at its final size, or Qt rescales it.
+        splitter = self.state.value("splitter")
+        if splitter is not None and not getattr(self, "_splitter_restored", False):
+            self._splitter_restored = True
+            QTimer.singleShot(0, lambda: self.splitter.restoreState(splitter))  # type: ignore[arg-type]
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.stop()
+        self.state.setValue("geometry", self.saveGeometry())
+        self.state.setValue("splitter", self.splitter.saveState())
+        self.state.setValue("last_chat", self.current_chat_id or "")
+        self.state.sync()
+        self.lane.shutdown()
+        super().closeEvent(event)

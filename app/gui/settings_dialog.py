@@ -1,0 +1,237 @@
+"""Providers, keys, base URLs, default model and theme."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.bootstrap import Primer
+from app.secrets import INSECURE_FILE_NAME, NO_KEYRING_MESSAGE, NoSecretStore
+from app.settings import BUILT_IN, ProviderConfig, Settings
+from domain.errors import PrimerError
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+THEMES = [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]
+
+
+class SettingsDialog(QDialog):
+    saved = Signal()
+
+    def __init__(self, primer: Primer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.primer = primer
+        settings = primer.settings
+        layout = QVBoxLayout(self)
+
+        self.key_fields: dict[str, QLineEdit] = {}
+        self.url_fields: dict[str, QLineEdit] = {}
+        self.model_fields: dict[str, QLineEdit] = {}
+        for name, label, url_hint in (
+            ("openai", "OpenAI", "https://api.openai.com/v1"),
+            ("gemini", "Google Gemini", "Google's default endpoint"),
+        ):
+            layout.addWidget(self._provider_group(name, label, url_hint, settings))
+
+        local = QGroupBox(
+            "Local and OpenAI-compatible servers (Ollama, LM Studio, llama.cpp, vLLM)"
+        )
+        local_layout = QVBoxLayout(local)
+        self.servers = QTableWidget(0, 4)
+        self.servers.setHorizontalHeaderLabels(
+            ["Name", "Base URL", "Default model", "Context (tokens)"]
+        )
+        self.servers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.servers.verticalHeader().hide()
+        self.servers.setMinimumHeight(110)
+        for config in settings.providers.values():
+            if config.kind == "openai_compatible":
+                self._add_server_row(config)
+        row = QHBoxLayout()
+        add = QPushButton("Add Ollama")
+        add.setToolTip("Adds a row for Ollama on this computer; edit it for other servers")
+        add.clicked.connect(
+            lambda: self._add_server_row(
+                ProviderConfig(
+                    "ollama", "openai_compatible", "http://localhost:11434/v1", "llama3.2"
+                )
+            )
+        )
+        add_other = QPushButton("Add server")
+        add_other.clicked.connect(
+            lambda: self._add_server_row(
+                ProviderConfig("local", "openai_compatible", "http://localhost:8080/v1")
+            )
+        )
+        remove = QPushButton("Remove")
+        remove.clicked.connect(lambda: self.servers.removeRow(self.servers.currentRow()))
+        row.addWidget(add)
+        row.addWidget(add_other)
+        row.addWidget(remove)
+        row.addStretch(1)
+        local_layout.addWidget(self.servers)
+        local_layout.addLayout(row)
+        layout.addWidget(local)
+
+        general = QGroupBox("General")
+        form = QFormLayout(general)
+        self.default_provider = QComboBox()
+        for name in settings.providers:
+            self.default_provider.addItem(name, name)
+        self.default_provider.setCurrentIndex(
+            max(0, self.default_provider.findData(settings.default_provider))
+        )
+        form.addRow("Default provider for new chats:", self.default_provider)
+        self.theme = QComboBox()
+        for text, value in THEMES:
+            self.theme.addItem(text, value)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        form.addRow("Theme:", self.theme)
+        layout.addWidget(general)
+
+        self.key_storage = QLabel()
+        self.key_storage.setWordWrap(True)
+        self.insecure_file = QCheckBox(
+            f"Keep API keys in a plain file ({primer.data_dir / INSECURE_FILE_NAME}); "
+            "anyone who can read your files can read them"
+        )
+        self.insecure_file.setChecked(settings.insecure_key_file)
+        no_keyring = isinstance(primer.secrets, NoSecretStore) or settings.insecure_key_file
+        if isinstance(primer.secrets, NoSecretStore):
+            self.key_storage.setText(f"⚠ {NO_KEYRING_MESSAGE}")
+        elif settings.insecure_key_file:
+            self.key_storage.setText("⚠ Keys are kept in a plain file, as you chose.")
+        else:
+            self.key_storage.setText(
+                "API keys are kept in your system keyring, never in Primer's database or logs."
+            )
+        self.insecure_file.setVisible(no_keyring)
+        layout.addWidget(self.key_storage)
+        layout.addWidget(self.insecure_file)
+
+        self.error = QLabel()
+        self.error.setStyleSheet("color:#b3261e;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(720, 640)
+
+    def _provider_group(
+        self, name: str, label: str, url_hint: str, settings: Settings
+    ) -> QGroupBox:
+        config = settings.provider(name) or BUILT_IN[name]
+        group = QGroupBox(label)
+        form = QFormLayout(group)
+        key = QLineEdit()
+        key.setEchoMode(QLineEdit.EchoMode.Password)
+        key.setPlaceholderText(self._key_placeholder(name))
+        key.setClearButtonEnabled(True)
+        url = QLineEdit(config.base_url)
+        url.setPlaceholderText(url_hint)
+        model = QLineEdit(config.default_model)
+        form.addRow("API key:", key)
+        form.addRow("Base URL:", url)
+        form.addRow("Default model:", model)
+        self.key_fields[name], self.url_fields[name], self.model_fields[name] = key, url, model
+        return group
+
+    def _key_placeholder(self, name: str) -> str:
+        try:
+            source = self.primer.providers.details(name).key_source
+        except PrimerError:
+            source = "none"
+        return {
+            "keyring": "Stored — type a new key to replace it",
+            "environment": "Using the key from your environment — type one to store it",
+        }.get(source, "Not set — paste your API key")
+
+    def _add_server_row(self, config: ProviderConfig) -> None:
+        row = self.servers.rowCount()
+        self.servers.insertRow(row)
+        values = [
+            config.name,
+            config.base_url,
+            config.default_model,
+            str(config.context_window or ""),
+        ]
+        for column, value in enumerate(values):
+            self.servers.setItem(row, column, QTableWidgetItem(value))
+
+    def _collect(self) -> Settings:
+        settings = self.primer.settings
+        providers = {k: v for k, v in settings.providers.items() if v.kind != "openai_compatible"}
+        for name in ("openai", "gemini"):
+            providers[name] = replace(
+                providers.get(name, BUILT_IN[name]),
+                base_url=self.url_fields[name].text().strip(),
+                default_model=self.model_fields[name].text().strip()
+                or BUILT_IN[name].default_model,
+            )
+        for row in range(self.servers.rowCount()):
+            cells = [
+                (self.servers.item(row, c).text().strip() if self.servers.item(row, c) else "")
+                for c in range(4)
+            ]
+            name, url, model, window = cells
+            if not NAME_PATTERN.match(name) or name in providers:
+                raise PrimerError(
+                    f"Server name “{name}” must be unique, lower-case letters, digits, - or _."
+                )
+            if not url.startswith(("http://", "https://")):
+                raise PrimerError(f"The base URL for “{name}” must start with http:// or https://.")
+            if window and not window.isdigit():
+                raise PrimerError(f"The context size for “{name}” must be a number of tokens.")
+            providers[name] = ProviderConfig(
+                name, "openai_compatible", url, model, int(window) if window else None
+            )
+        default = self.default_provider.currentData()
+        return Settings(
+            providers=providers,
+            default_provider=default if default in providers else "openai",
+            theme=self.theme.currentData(),
+            insecure_key_file=self.insecure_file.isChecked(),
+        )
+
+    def save(self) -> None:
+        try:
+            settings = self._collect()
+            self.primer.apply_settings(settings)
+            for name, field in self.key_fields.items():
+                key = field.text().strip()
+                if key:
+                    self.primer.secrets.set(name, key)
+        except PrimerError as error:
+            self.error.setText(error.message)
+            self.error.show()
+            return
+        except OSError as error:
+            self.error.setText(f"Settings could not be saved: {error.strerror}.")
+            self.error.show()
+            return
+        self.saved.emit()
+        self.accept()

@@ -1,0 +1,108 @@
+"""Build a provider from its name: settings, then the keyring, then the SDKs' variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from app.providers.gemini_provider import GeminiChatProvider
+from app.providers.openai_provider import OpenAIChatProvider
+from app.settings import ProviderConfig, Settings
+from domain.context import context_window_for
+from domain.errors import ConfigurationError
+from domain.ports import ChatProvider, SecretStore
+
+ENV_KEYS = {"openai": ("OPENAI_API_KEY",), "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
+ENV_BASE_URLS = {"openai": "OPENAI_BASE_URL", "gemini": "GOOGLE_GEMINI_BASE_URL"}
+LABELS = {"openai": "OpenAI", "gemini": "Gemini"}
+FALLBACK_MODELS = {
+    "openai": ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "o4-mini"],
+    "gemini": ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash"],
+}
+
+
+@dataclass(frozen=True)
+class ResolvedProvider:
+    config: ProviderConfig
+    api_key: str | None
+    base_url: str
+    key_source: str  # "keyring", "environment" or "none": shown in Settings, never the key
+
+
+class ProviderRegistry:
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SecretStore,
+        overrides: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._secrets = secrets
+        self._overrides = overrides or {}
+
+    def use_secrets(self, secrets: SecretStore) -> None:
+        self._secrets = secrets
+
+    def names(self) -> list[str]:
+        return list(self.settings.providers)
+
+    def config(self, name: str) -> ProviderConfig:
+        config = self.settings.provider(name)
+        if config is None:
+            base_url = self._overrides.get("base_url")
+            if base_url:
+                return ProviderConfig(name, "openai_compatible", base_url)
+            known = ", ".join(self.names())
+            raise ConfigurationError(
+                f"Unknown provider '{name}'. Use one of: {known}, or add a local server "
+                "in Settings (or pass --base-url for a one-off)."
+            )
+        if self._overrides.get("base_url"):
+            config = ProviderConfig(
+                config.name,
+                config.kind,
+                self._overrides["base_url"],
+                config.default_model,
+                config.context_window,
+            )
+        return config
+
+    def details(self, name: str) -> ResolvedProvider:
+        config = self.config(name)
+        key = self._secrets.get(name)
+        source = "keyring" if key else "none"
+        if not key:
+            for variable in ENV_KEYS.get(config.kind, ()):
+                if os.environ.get(variable):
+                    key, source = os.environ[variable], "environment"
+                    break
+        base_url = config.base_url or os.environ.get(ENV_BASE_URLS.get(config.kind, ""), "")
+        return ResolvedProvider(config, key, base_url, source)
+
+    def resolve(self, provider: str) -> ChatProvider:
+        details = self.details(provider)
+        label = LABELS.get(provider, provider)
+        if details.config.kind == "gemini":
+            return GeminiChatProvider(
+                label=label, api_key=details.api_key, base_url=details.base_url
+            )
+        if details.config.kind == "openai" and not details.api_key:
+            raise ConfigurationError(
+                "No OpenAI API key. Add one in Settings → Providers, or set OPENAI_API_KEY."
+            )
+        return OpenAIChatProvider(label=label, api_key=details.api_key, base_url=details.base_url)
+
+    def default_model(self, name: str) -> str:
+        config = self.config(name)
+        return config.default_model or FALLBACK_MODELS.get(config.kind, [""])[0]
+
+    def context_window(self, provider: str, model: str) -> int:
+        config = self.settings.provider(provider)
+        return context_window_for(model, config.context_window if config else None)
+
+    def fallback_models(self, name: str) -> list[str]:
+        config = self.config(name)
+        models = list(FALLBACK_MODELS.get(config.kind, []))
+        if config.default_model and config.default_model not in models:
+            models.insert(0, config.default_model)
+        return models

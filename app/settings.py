@@ -1,0 +1,97 @@
+"""User settings: providers, default model, theme. JSON in the data folder; keys never."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+ProviderKind = Literal["openai", "gemini", "openai_compatible"]
+Theme = Literal["system", "light", "dark"]
+SETTINGS_NAME = "settings.json"
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    name: str
+    kind: ProviderKind
+    base_url: str = ""
+    default_model: str = ""
+    context_window: int | None = None
+
+
+BUILT_IN: dict[str, ProviderConfig] = {
+    "openai": ProviderConfig("openai", "openai", default_model="gpt-4o-mini"),
+    "gemini": ProviderConfig("gemini", "gemini", default_model="gemini-2.5-flash"),
+}
+
+# Local servers people name on the command line without configuring them first.
+WELL_KNOWN_LOCAL: dict[str, ProviderConfig] = {
+    "ollama": ProviderConfig(
+        "ollama", "openai_compatible", "http://localhost:11434/v1", "llama3.2"
+    ),
+    "lmstudio": ProviderConfig("lmstudio", "openai_compatible", "http://localhost:1234/v1"),
+    "llamacpp": ProviderConfig("llamacpp", "openai_compatible", "http://localhost:8080/v1"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    providers: dict[str, ProviderConfig] = field(default_factory=lambda: dict(BUILT_IN))
+    default_provider: str = "openai"
+    theme: Theme = "system"
+    insecure_key_file: bool = False
+
+    def provider(self, name: str) -> ProviderConfig | None:
+        return self.providers.get(name) or WELL_KNOWN_LOCAL.get(name)
+
+    def with_provider(self, config: ProviderConfig) -> Settings:
+        return replace(self, providers={**self.providers, config.name: config})
+
+    def without_provider(self, name: str) -> Settings:
+        return replace(self, providers={k: v for k, v in self.providers.items() if k != name})
+
+
+class SettingsStore:
+    """Reads and writes settings.json; a damaged file is set aside, never silently lost."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / SETTINGS_NAME
+        self.problem: str | None = None
+
+    def load(self) -> Settings:
+        if not self.path.exists():
+            return Settings()
+        try:
+            raw = json.loads(self.path.read_text("utf-8"))
+            providers = dict(BUILT_IN)
+            for name, value in raw.get("providers", {}).items():
+                providers[name] = ProviderConfig(**{**value, "name": name})
+            return Settings(
+                providers=providers,
+                default_provider=raw.get("default_provider", "openai"),
+                theme=raw.get("theme", "system"),
+                insecure_key_file=bool(raw.get("insecure_key_file", False)),
+            )
+        except (ValueError, TypeError, AttributeError) as error:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+            os.replace(self.path, aside)
+            self.problem = f"Settings file was damaged ({error}); it was kept as {aside.name}."
+            log.warning(self.problem)
+            return Settings()
+
+    def save(self, settings: Settings) -> None:
+        data = asdict(settings)
+        for value in data["providers"].values():
+            value.pop("name")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, indent=2), "utf-8")
+        os.replace(temporary, self.path)

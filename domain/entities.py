@@ -1,0 +1,74 @@
+"""Primer's core records. Frozen, so they can cross threads safely."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+
+
+class MessageStatus(StrEnum):
+    COMPLETE = "complete"
+    STREAMING = "streaming"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: str
+    user_id: str
+    title: str
+    provider: str
+    model: str
+    system_prompt: str
+    pinned: bool
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSummary:
+    """What the chat list shows; cheap to load for thousands of chats."""
+
+    id: str
+    title: str
+    provider: str
+    model: str
+    pinned: bool
+    updated_at: datetime
+    message_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: str
+    chat_id: str
+    parent_id: str | None
+    role: Role
+    content: str
+    status: MessageStatus
+    created_at: datetime
+    provider: str = ""
+    model: str = ""
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost: float | None = None
+    error: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int | None = None
+    output_tokens: int | None = None

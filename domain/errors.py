@@ -1,0 +1,61 @@
+"""Known failures: each carries a message a person can act on.
+
+Anything else that escapes is a bug and goes to the crash report instead.
+"""
+
+from __future__ import annotations
+
+
+class PrimerError(Exception):
+    """A known failure with a plain-language message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class StoreError(PrimerError):
+    """The local database cannot be opened or used."""
+
+
+class NotFoundError(PrimerError):
+    pass
+
+
+class ProviderError(PrimerError):
+    """A provider call failed; `retryable` tells whether trying again may help."""
+
+    kind = "provider"
+    retryable = True
+
+
+class AuthenticationFailed(ProviderError):
+    kind = "auth"
+    retryable = False
+
+
+class RateLimited(ProviderError):
+    kind = "rate_limit"
+
+
+class ProviderUnavailable(ProviderError):
+    kind = "server"
+
+
+class ProviderTimeout(ProviderError):
+    kind = "timeout"
+
+
+class NetworkFailure(ProviderError):
+    kind = "network"
+
+
+class RequestRejected(ProviderError):
+    """The provider refused this request (bad model name, blocked prompt, ...)."""
+
+    kind = "rejected"
+    retryable = False
+
+
+class ConfigurationError(PrimerError):
+    pass

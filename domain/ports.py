@@ -1,0 +1,109 @@
+"""The interfaces the domain needs; repositories/ and app/ implement them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, Self
+
+from domain.entities import Chat, ChatSummary, Message, Role, Usage
+
+
+class ChatRepository(Protocol):
+    def add(self, chat: Chat) -> None: ...
+    def get(self, chat_id: str, *, include_deleted: bool = False) -> Chat: ...
+    def update(self, chat: Chat) -> None: ...
+    def summaries(self, *, with_counts: bool = False) -> list[ChatSummary]: ...
+    def resolve_id(self, id_or_prefix: str) -> str: ...
+
+
+class MessageRepository(Protocol):
+    def add(self, message: Message) -> None: ...
+    def get(self, message_id: str) -> Message: ...
+    def update(self, message: Message) -> None: ...
+    def lineage(self, chat_id: str) -> list[tuple[str, str | None]]:
+        """(id, parent_id) of every message in the chat, oldest first."""
+        ...
+
+    def get_many(self, message_ids: Sequence[str]) -> list[Message]:
+        """The messages with these ids, in the order given."""
+        ...
+
+    def mark_streaming_interrupted(self) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    chats: ChatRepository
+    messages: MessageRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    model: str
+    system_prompt: str
+    turns: tuple[Turn, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnd:
+    """The provider's own end marker arrived: the reply is whole."""
+
+    finish_reason: str
+    usage: Usage = field(default_factory=Usage)
+    notice: str | None = None
+
+
+StreamEvent = TextDelta | StreamEnd
+
+
+class CancelToken:
+    """Set from one thread (Stop), read by the thread that streams."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class ChatProvider(Protocol):
+    def stream(self, request: CompletionRequest, cancel: CancelToken) -> Iterator[StreamEvent]:
+        """Yield deltas then a StreamEnd; raise ProviderError on a known failure."""
+        ...
+
+    def list_models(self) -> list[str]: ...
+
+
+class ProviderResolver(Protocol):
+    def resolve(self, provider: str) -> ChatProvider: ...
+
+
+class SecretStore(Protocol):
+    """Where API keys live on this device."""
+
+    def get(self, name: str) -> str | None: ...
+    def set(self, name: str, value: str) -> None: ...
+    def delete(self, name: str) -> None: ...

@@ -1,0 +1,16 @@
+"""The chat list: pinned first, then most recently active."""
+
+from __future__ import annotations
+
+from domain.entities import ChatSummary
+from domain.ports import UnitOfWorkFactory
+
+
+class ListChats:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def __call__(self, *, with_counts: bool = False) -> list[ChatSummary]:
+        with self._uow_factory() as uow:
+            summaries = uow.chats.summaries(with_counts=with_counts)
+        return sorted(summaries, key=lambda s: (not s.pinned, -s.updated_at.timestamp()))

@@ -1,0 +1,73 @@
+"""Stream a reply from a provider and decide how it ended.
+
+Runs on a worker thread and touches no database; `FinishReply` stores the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.entities import MessageStatus, Usage
+from domain.errors import PrimerError
+from domain.ports import CancelToken, ProviderResolver, StreamEnd, TextDelta
+from domain.use_cases.send_message import PendingReply
+
+CUT_OFF_NOTICE = "The connection ended before the reply was finished."
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyOutcome:
+    content: str
+    status: MessageStatus
+    usage: Usage = field(default_factory=Usage)
+    error: str | None = None
+    retryable: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class StreamReply:
+    def __init__(self, providers: ProviderResolver) -> None:
+        self._providers = providers
+
+    def __call__(
+        self,
+        pending: PendingReply,
+        on_delta: Callable[[str], None],
+        cancel: CancelToken,
+    ) -> ReplyOutcome:
+        parts: list[str] = []
+        end: StreamEnd | None = None
+        try:
+            provider = self._providers.resolve(pending.chat.provider)
+            stream = provider.stream(pending.request, cancel)
+            for event in stream:
+                if cancel.cancelled:
+                    break
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                    on_delta(event.text)
+                else:
+                    end = event
+        except PrimerError as failure:
+            return ReplyOutcome(
+                "".join(parts),
+                MessageStatus.ERROR,
+                error=failure.message,
+                retryable=getattr(failure, "retryable", False),
+                metadata={"error_kind": getattr(failure, "kind", "configuration")},
+            )
+        content = "".join(parts)
+        if cancel.cancelled:
+            return ReplyOutcome(content, MessageStatus.INTERRUPTED, metadata={"stopped": True})
+        if end is None:
+            return ReplyOutcome(
+                content, MessageStatus.INTERRUPTED, error=CUT_OFF_NOTICE, retryable=True
+            )
+        metadata: dict[str, Any] = {"finish_reason": end.finish_reason}
+        if end.notice:
+            metadata["notice"] = end.notice
+        if pending.dropped_turns:
+            metadata["dropped_turns"] = pending.dropped_turns
+        return ReplyOutcome(content, MessageStatus.COMPLETE, usage=end.usage, metadata=metadata)

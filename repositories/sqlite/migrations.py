@@ -1,0 +1,108 @@
+"""Numbered SQL files applied in one transaction; `PRAGMA user_version` records the last one.
+
+Before changing an existing file, a copy is written with SQLite's online backup API.
+A file newer than this build, or one that is not a database, is refused and left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from domain.errors import StoreError
+
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations(package: str = "migrations_sqlite") -> list[Migration]:
+    """The migration files shipped with this build, read through importlib.resources."""
+    found = []
+    for entry in resources.files(package).iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migration files are not numbered 1..n: {versions}")
+    return found
+
+
+def _describe(path: Path, error: sqlite3.Error) -> StoreError:
+    return StoreError(
+        f"Primer cannot read its database at {path} ({error}). "
+        "The file was left untouched. If it was damaged, move it aside and restart, "
+        "or restore a copy from the 'backups' folder next to it."
+    )
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(path: Path, migrations: list[Migration] | None = None) -> int:
+    """Bring the file at `path` to the newest schema; return the version it was at."""
+    migrations = bundled_migrations() if migrations is None else migrations
+    latest = migrations[-1].version if migrations else 0
+    existed = path.exists() and path.stat().st_size > 0
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+    except sqlite3.Error as error:
+        raise _describe(path, error) from None
+    try:
+        try:
+            current = schema_version(connection)
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise _describe(path, error) from None
+        if current > latest:
+            raise StoreError(
+                f"The database at {path} was written by a newer version of Primer "
+                f"(schema {current}; this version knows up to {latest}). "
+                "Update Primer to open it; the file was left untouched."
+            )
+        pending = [m for m in migrations if m.version > current]
+        if not pending:
+            return current
+        if existed and current > 0:
+            _write_backup_copy(connection, path, current)
+        script = "".join(f"{m.sql}\n;\n" for m in pending)
+        try:
+            connection.executescript(
+                f"BEGIN IMMEDIATE;\n{script}PRAGMA user_version = {latest};\nCOMMIT;"
+            )
+        except sqlite3.Error as error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise StoreError(f"Upgrading the database at {path} failed: {error}.") from None
+        return current
+    finally:
+        connection.close()
+
+
+def _write_backup_copy(connection: sqlite3.Connection, path: Path, version: int) -> Path:
+    folder = path.parent / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = folder / f"{path.stem}-schema{version}-{stamp}{path.suffix}"
+    try:
+        with sqlite3.connect(target) as copy:
+            connection.backup(copy)
+        copy.close()
+    except sqlite3.Error as error:
+        raise StoreError(
+            f"Primer could not save a copy of {path} before upgrading it ({error}); "
+            "nothing was changed."
+        ) from None
+    return target

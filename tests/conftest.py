@@ -1,0 +1,92 @@
+"""Shared fixtures: a fake provider server on loopback, an in-memory keyring, data folders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from tests.support.fake_providers import FakeProviderServer
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No test may reach the network or the user's own Primer data or keys.
+for variable in (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GOOGLE_GEMINI_BASE_URL",
+    "PRIMER_DATA_DIR",
+):
+    os.environ.pop(variable, None)
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps passwords in memory, for the real keyring API."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        if self.passwords.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeProviderServer]:
+    server = FakeProviderServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "primer-data"
+
+
+@pytest.fixture
+def configured_data_dir(
+    data_dir: Path, fake_server: FakeProviderServer, memory_keyring: MemoryKeyring
+) -> Path:
+    """A data folder whose OpenAI and Gemini point at the fake server, keys in the keyring."""
+    from dataclasses import replace
+
+    from app.settings import BUILT_IN, SettingsStore
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = SettingsStore(data_dir)
+    settings = store.load()
+    settings = settings.with_provider(
+        replace(BUILT_IN["openai"], base_url=fake_server.openai_url, default_model="gpt-test")
+    )
+    settings = settings.with_provider(
+        replace(BUILT_IN["gemini"], base_url=fake_server.url, default_model="gemini-test")
+    )
+    store.save(settings)
+    memory_keyring.set_password("Primer", "openai", "sk-test-openai-0123456789")
+    memory_keyring.set_password("Primer", "gemini", "gm-test-gemini-0123456789")
+    return data_dir

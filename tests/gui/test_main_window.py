@@ -1,0 +1,316 @@
+"""The window as a person uses it: real widgets, a real store, the real SDK on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QTextCursor
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from app.gui.main_window import MainWindow
+from domain.entities import Message, MessageStatus
+from tests.gui.conftest import open_window, screenshot
+from tests.support.fake_providers import FakeProviderServer, Reply, error_json, openai_sse
+
+TIMEOUT = 20000
+
+
+def send(qtbot: QtBot, window: MainWindow, text: str) -> Message:
+    window.composer.setFocus()
+    window.composer.setPlainText(text)
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT) as finished:
+        qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    return finished.args[0]
+
+
+def link_point(window: MainWindow, row: int, href: str) -> QPoint:
+    """Where the link to `href` is drawn in message `row`, in viewport coordinates."""
+    from app.gui.conversation import MARGIN, PADDING
+
+    index = window.message_model.index(row)
+    rect = window.conversation.visualRect(index)
+    document, _ = window.delegate.document(index, window.conversation.viewport().width())
+    block = document.begin()
+    while block.isValid():
+        iterator = block.begin()
+        while not iterator.atEnd():
+            fragment = iterator.fragment()
+            if fragment.charFormat().anchorHref() == href:
+                offset = fragment.position() - block.position()
+                line = block.layout().lineForTextPosition(offset)
+                box = document.documentLayout().blockBoundingRect(block)
+                x = box.left() + line.cursorToX(offset)[0] + 3
+                y = box.top() + line.y() + line.height() / 2
+                return rect.topLeft() + QPoint(int(x) + MARGIN + PADDING, int(y) + MARGIN + PADDING)
+            iterator += 1
+        block = block.next()
+    raise AssertionError(f"no link to {href!r} in row {row}")
+
+
+def click_link(qtbot: QtBot, window: MainWindow, row: int, label: str) -> None:
+    window.conversation.scrollTo(window.message_model.index(row))
+    qtbot.mouseClick(
+        window.conversation.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=link_point(window, row, label),
+    )
+
+
+def test_first_chat_streams_and_survives_a_restart(
+    qtbot: QtBot, configured_data_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    window = open_window(qtbot, configured_data_dir)
+    assert window.chat_model.rowCount() == 0
+    assert "Type below" in window.conversation.empty_text
+    screenshot(window, "01-empty")
+    fake_server.queue(Reply(body=openai_sse(["**Rome** ", "in ", "spring."]), delay=0.05))
+    reply = send(qtbot, window, "Plan a trip to Rome")
+    assert reply.status is MessageStatus.COMPLETE and reply.content == "**Rome** in spring."
+    assert window.composer.toPlainText() == ""
+    assert [m.content for m in window.message_model.messages()] == [
+        "Plan a trip to Rome",
+        "**Rome** in spring.",
+    ]
+    qtbot.waitUntil(lambda: window.chat_model.rowCount() == 1, timeout=TIMEOUT)
+    assert window.chat_model.summary(0).title == "Plan a trip to Rome"
+    screenshot(window, "02-conversation")
+    window.resize(700, 500)
+    window.splitter.setSizes([150, 550])
+    qtbot.wait(50)
+    sidebar_width = window.splitter.sizes()[0]
+    window.close()
+
+    again = open_window(qtbot, configured_data_dir)
+    qtbot.waitUntil(lambda: again.message_model.rowCount() == 2, timeout=TIMEOUT)
+    assert again.current_chat_id == reply.chat_id
+    assert again.message_model.messages()[1].content == "**Rome** in spring."
+    assert (again.width(), again.height()) == (700, 500)
+    qtbot.waitUntil(lambda: again.splitter.sizes()[0] == sidebar_width, timeout=TIMEOUT)
+    again.close()
+
+
+def test_stream_arrives_piece_by_piece_and_stop_keeps_the_partial_reply(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    fake_server.queue(Reply(body=openai_sse([f"word{i} " for i in range(200)]), delay=0.03))
+    window.composer.setPlainText("Tell me a long story")
+    qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stop_button.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: (
+            window.message_model.rowCount() == 2
+            and "word3" in window.message_model.messages()[1].content
+        ),
+        timeout=TIMEOUT,
+    )
+    screenshot(window, "03-streaming")
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT) as finished:
+        qtbot.keyClick(window.composer, Qt.Key.Key_Escape)
+    stopped: Message = finished.args[0]
+    assert stopped.status is MessageStatus.INTERRUPTED and stopped.metadata["stopped"]
+    assert stopped.content.startswith("word0 word1 word2 word3")
+    assert "word199" not in stopped.content
+    assert window.send_button.isVisible() and not window.stop_button.isVisible()
+    qtbot.wait(300)  # late chunks from the stopped stream must not change the stored reply
+    assert window.message_model.messages()[1].content == stopped.content
+
+
+def test_server_error_shows_a_message_and_retry_succeeds(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    fake_server.queue(error_json(500, "overloaded"))
+    failed = send(qtbot, window, "Are you there?")
+    assert failed.status is MessageStatus.ERROR
+    assert "server error (500)" in (failed.error or "")
+    index = window.message_model.index(1)
+    document, _ = window.delegate.document(index, window.conversation.viewport().width())
+    assert ">Retry<" in document.toHtml()
+    assert window.message_model.messages()[0].content == "Are you there?"
+    screenshot(window, "04-error")
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT) as finished:
+        click_link(qtbot, window, 1, "action:regenerate")
+    assert finished.args[0].status is MessageStatus.COMPLETE
+    qtbot.waitUntil(
+        lambda: (
+            window.message_model.rowCount() == 2
+            and window.message_model.messages()[1].content == "Hello from the fake."
+        ),
+        timeout=TIMEOUT,
+    )
+
+
+def test_wrong_key_tells_the_user_where_to_fix_it(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    fake_server.queue(error_json(401, "Incorrect API key provided"))
+    failed = send(qtbot, window, "Hi")
+    assert "Settings" in (failed.error or "")
+    assert "sk-test-openai" not in (failed.error or "")
+
+
+def test_rename_in_place_pin_delete_and_undo(qtbot: QtBot, window: MainWindow) -> None:
+    send(qtbot, window, "First chat")
+    send(qtbot, window, "More in first chat")
+    window.new_chat()
+    send(qtbot, window, "Second chat")
+    qtbot.waitUntil(lambda: window.chat_model.rowCount() == 2, timeout=TIMEOUT)
+    assert window.chat_model.summary(0).title == "Second chat"
+
+    qtbot.waitUntil(lambda: window.lane.pending == 0, timeout=TIMEOUT)
+    row = window.chat_model.row_of(window.current_chat_id or "")
+    window.chat_list.setCurrentIndex(window.chat_model.index(row))
+    window.chat_list.setFocus()
+    qtbot.keyClick(window.chat_list, Qt.Key.Key_F2)
+    editor = window.chat_list.findChild(QLineEdit)
+    assert editor is not None
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Renamed trip")
+    with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.chat_model.summary(0).title == "Renamed trip", timeout=TIMEOUT)
+    assert window.title_label.text() == "Renamed trip"
+
+    first = window.chat_model.summary(1)
+    window.chat_list.setCurrentIndex(window.chat_model.index(1))
+    qtbot.waitUntil(lambda: window.current_chat_id == first.id, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
+        window.toggle_pin()
+    qtbot.waitUntil(lambda: window.chat_model.summary(0).id == first.id, timeout=TIMEOUT)
+    assert window.chat_model.summary(0).pinned
+
+    window.chat_list.setFocus()
+    with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
+        qtbot.keyClick(window.chat_list, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.chat_model.rowCount() == 1, timeout=TIMEOUT)
+    assert window.message_bar.isVisible() and "Deleted" in window.message_bar.label.text()
+    screenshot(window, "05-deleted-undo")
+    with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
+        qtbot.mouseClick(window.message_bar.action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.chat_model.rowCount() == 2, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.message_model.rowCount() == 4, timeout=TIMEOUT)
+
+
+def test_edit_makes_a_branch_and_keeps_the_original(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    send(qtbot, window, "What is 2+2?")
+    click_link(qtbot, window, 0, "action:edit")
+    assert window.composer.toPlainText() == "What is 2+2?"
+    assert window.edit_banner.isVisible()
+    window.composer.setPlainText("What is 3+3?")
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+        qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (
+            window.message_model.rowCount() == 2
+            and window.message_model.messages()[0].content == "What is 3+3?"
+        ),
+        timeout=TIMEOUT,
+    )
+    assert fake_server.received[-1].body["messages"][-1]["content"] == "What is 3+3?"
+    primer = window.primer
+    assert primer is not None
+    everything = primer.load_conversation.every_message(window.current_chat_id or "")
+    assert [m.content for m in everything if m.role.value == "user"] == [
+        "What is 2+2?",
+        "What is 3+3?",
+    ]
+
+
+def test_regenerate_replaces_the_shown_reply(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    send(qtbot, window, "Name a colour")
+    fake_server.queue(Reply(body=openai_sse(["Blue."])))
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+        click_link(qtbot, window, 1, "action:regenerate")
+    qtbot.waitUntil(
+        lambda: (
+            window.message_model.rowCount() == 2
+            and window.message_model.messages()[1].content == "Blue."
+        ),
+        timeout=TIMEOUT,
+    )
+
+
+def test_code_block_copy_button(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    fake_server.queue(Reply(body=openai_sse(["Try:\n\n```python\n", "print('hi')\n", "```\n"])))
+    send(qtbot, window, "Show code")
+    QGuiApplication.clipboard().clear()
+    click_link(qtbot, window, 1, "copy-code:0")
+    assert QGuiApplication.clipboard().text() == "print('hi')"
+    screenshot(window, "06-code")
+
+
+def test_models_pass_the_qt_model_tester(qtbot: QtBot, qtmodeltester, window: MainWindow) -> None:
+    send(qtbot, window, "Hello")
+    qtbot.waitUntil(lambda: window.chat_model.rowCount() == 1, timeout=TIMEOUT)
+    qtmodeltester.check(window.chat_model)
+    qtmodeltester.check(window.message_model)
+
+
+def test_account_menu_is_present_but_disabled_with_a_reason(window: MainWindow) -> None:
+    titles = [a.text() for a in window.account_actions]
+    assert titles == ["Sign in…", "Backup now", "Restore…"]
+    assert all(not a.isEnabled() and a.toolTip() for a in window.account_actions)
+    assert window.account_actions[1].shortcut().toString() == "Ctrl+Shift+B"
+
+
+def test_settings_dialog_stores_key_in_keyring_and_adds_a_local_server(
+    qtbot: QtBot, window: MainWindow, memory_keyring
+) -> None:
+    window.open_settings()
+    dialog = window.settings_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+    screenshot(dialog, "07-settings")  # type: ignore[arg-type]
+    dialog.key_fields["openai"].setText("sk-typed-in-settings")
+    dialog._add_server_row(
+        __import__("app.settings", fromlist=["x"]).ProviderConfig(
+            "ollama", "openai_compatible", "http://localhost:11434/v1", "llama3.2", 32000
+        )
+    )
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    dialog.save()
+    assert memory_keyring.passwords[("Primer", "openai")] == "sk-typed-in-settings"
+    primer = window.primer
+    assert primer is not None
+    assert primer.settings.provider("ollama").context_window == 32000  # type: ignore[union-attr]
+    assert primer.settings_store.load().theme == "dark"
+    assert "sk-typed" not in primer.settings_store.path.read_text()
+    assert window.provider_box.findData("ollama") >= 0
+    assert window.delegate.dark
+    screenshot(window, "08-dark")
+    app = QApplication.instance()
+    assert app is not None
+    from app.gui.launch import apply_app_theme
+
+    apply_app_theme("light")
+
+
+def test_settings_dialog_rejects_a_bad_server_url(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog._add_server_row(
+        __import__("app.settings", fromlist=["x"]).ProviderConfig(
+            "bad", "openai_compatible", "localhost:1234"
+        )
+    )
+    dialog.save()
+    assert dialog.isVisible() and "http://" in dialog.error.text()
+    dialog.reject()
+
+
+def test_enter_sends_and_shift_enter_adds_a_line(qtbot: QtBot, window: MainWindow) -> None:
+    window.composer.setFocus()
+    qtbot.keyClicks(window.composer, "line one")
+    qtbot.keyClick(window.composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(window.composer, "line two")
+    assert window.composer.toPlainText() == "line one\nline two"
+    window.composer.moveCursor(QTextCursor.MoveOperation.End)
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+        qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    assert window.message_model.messages()[0].content == "line one\nline two"

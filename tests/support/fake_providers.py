@@ -1,0 +1,232 @@
+"""Small HTTP servers on 127.0.0.1 that speak OpenAI's and Gemini's wire formats.
+
+Each request takes the next queued `Reply` (or the server's default) and the server
+records what it was sent, so tests can drive the real SDKs through every case.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "provider-streams"
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | list[bytes] = b""
+    content_type: str = "text/event-stream"
+    delay: float = 0.0  # seconds between stream pieces
+    cut: bool = False  # drop the connection after the pieces, mid-stream
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+def openai_sse(
+    pieces: list[str],
+    *,
+    finish: str | None = "stop",
+    usage: tuple[int, int] | None = (7, 3),
+    done: bool = True,
+    model: str = "gpt-test",
+) -> list[bytes]:
+    def chunk(delta: dict[str, Any], reason: str | None) -> bytes:
+        data = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": reason}],
+        }
+        return f"data: {json.dumps(data)}\n\n".encode()
+
+    out = [chunk({"role": "assistant", "content": ""}, None)]
+    out += [chunk({"content": p}, None) for p in pieces]
+    if finish is not None:
+        out.append(chunk({}, finish))
+    if usage is not None and finish is not None:
+        data = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": model,
+            "choices": [],
+            "usage": {
+                "prompt_tokens": usage[0],
+                "completion_tokens": usage[1],
+                "total_tokens": sum(usage),
+            },
+        }
+        out.append(f"data: {json.dumps(data)}\n\n".encode())
+    if done:
+        out.append(b"data: [DONE]\n\n")
+    return out
+
+
+def gemini_sse(
+    pieces: list[str], *, finish: str | None = "STOP", usage: tuple[int, int] = (7, 3)
+) -> list[bytes]:
+    out = []
+    for index, piece in enumerate(pieces):
+        candidate: dict[str, Any] = {
+            "content": {"parts": [{"text": piece}], "role": "model"},
+            "index": 0,
+        }
+        last = index == len(pieces) - 1
+        event: dict[str, Any] = {"candidates": [candidate]}
+        if last and finish is not None:
+            candidate["finishReason"] = finish
+            event["usageMetadata"] = {
+                "promptTokenCount": usage[0],
+                "candidatesTokenCount": usage[1],
+                "totalTokenCount": sum(usage),
+            }
+        out.append(f"data: {json.dumps(event)}\r\n\r\n".encode())
+    return out
+
+
+def error_json(status: int, message: str, kind: str = "error") -> Reply:
+    body = {"error": {"message": message, "type": kind, "code": status, "status": kind}}
+    return Reply(status=status, body=json.dumps(body).encode(), content_type="application/json")
+
+
+def fixture(name: str) -> bytes:
+    return next(FIXTURES.rglob(name)).read_bytes()
+
+
+class FakeProviderServer:
+    """Serves /v1/chat/completions, /v1/models (OpenAI) and Gemini's models endpoints."""
+
+    def __init__(self) -> None:
+        self.replies: deque[Reply] = deque()
+        self.model_replies: deque[Reply] = deque()  # for GET .../models only
+        self.default: Reply = Reply(body=openai_sse(["Hello", " from", " the fake."]))
+        self.received: list[Received] = []
+        self.models = ["gpt-test", "gpt-test-mini"]
+        self.gemini_default: Reply = Reply(body=gemini_sse(["Hello", " from Gemini."]))
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _record(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body: Any = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw
+                server.received.append(
+                    Received(
+                        self.command,
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        body,
+                    )
+                )
+
+            def do_GET(self) -> None:
+                self._record()
+                if server.model_replies and self.path.split("?")[0].endswith("/models"):
+                    self._send(server.model_replies.popleft())
+                elif "x-goog-api-key" in {k.lower() for k in self.headers}:
+                    models = [
+                        {"name": f"models/{m}", "supportedActions": ["generateContent"]}
+                        for m in ("gemini-test", "gemini-test-pro")
+                    ]
+                    self._json({"models": models})
+                elif self.path.endswith("/models"):
+                    self._json(
+                        {
+                            "object": "list",
+                            "data": [
+                                {"id": m, "object": "model", "created": 1, "owned_by": "test"}
+                                for m in server.models
+                            ],
+                        }
+                    )
+                else:
+                    self._send(error_json(404, "not found"))
+
+            def do_POST(self) -> None:
+                self._record()
+                if server.replies:
+                    reply = server.replies.popleft()
+                elif ":streamGenerateContent" in self.path:
+                    reply = server.gemini_default
+                else:
+                    reply = server.default
+                self._send(reply)
+
+            def _json(self, data: object) -> None:
+                self._send(Reply(body=json.dumps(data).encode(), content_type="application/json"))
+
+            def _send(self, reply: Reply) -> None:
+                pieces = reply.body if isinstance(reply.body, list) else [reply.body]
+                self.send_response(reply.status)
+                self.send_header("content-type", reply.content_type)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if not reply.cut and not isinstance(reply.body, list):
+                    self.send_header("content-length", str(len(reply.body)))
+                self.end_headers()
+                try:
+                    for piece in pieces:
+                        if reply.delay:
+                            time.sleep(reply.delay)
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                    if reply.cut:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def openai_url(self) -> str:
+        return f"{self.url}/v1"
+
+    def queue(self, *replies: Reply) -> None:
+        self.replies.extend(replies)
+
+    def start(self) -> FakeProviderServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: connection refused, at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"

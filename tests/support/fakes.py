@@ -1,0 +1,174 @@
+"""In-memory implementations of the domain's ports, for use-case tests with no disk."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Iterator, Sequence
+from typing import Self
+
+from domain.entities import Chat, ChatSummary, Message, MessageStatus
+from domain.errors import NotFoundError, ProviderError
+from domain.ports import CancelToken, ChatProvider, CompletionRequest, StreamEvent
+
+
+class _Tables:
+    def __init__(self) -> None:
+        self.chats: dict[str, Chat] = {}
+        self.messages: dict[str, Message] = {}
+
+
+class FakeChatRepository:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def add(self, chat: Chat) -> None:
+        self._t.chats[chat.id] = chat
+
+    def get(self, chat_id: str, *, include_deleted: bool = False) -> Chat:
+        chat = self._t.chats.get(chat_id)
+        if chat is None or (chat.deleted_at and not include_deleted):
+            raise NotFoundError(f"No chat with id {chat_id}.")
+        return chat
+
+    def update(self, chat: Chat) -> None:
+        self.get(chat.id, include_deleted=True)
+        self._t.chats[chat.id] = chat
+
+    def summaries(self, *, with_counts: bool = False) -> list[ChatSummary]:
+        out = []
+        for c in self._t.chats.values():
+            if c.deleted_at:
+                continue
+            count = sum(1 for m in self._t.messages.values() if m.chat_id == c.id)
+            out.append(
+                ChatSummary(
+                    c.id,
+                    c.title,
+                    c.provider,
+                    c.model,
+                    c.pinned,
+                    c.updated_at,
+                    count if with_counts else None,
+                )
+            )
+        return out
+
+    def resolve_id(self, id_or_prefix: str) -> str:
+        matches = [i for i in self._t.chats if i.startswith(id_or_prefix)]
+        if len(matches) != 1:
+            raise NotFoundError(f"No chat with id {id_or_prefix}.")
+        return matches[0]
+
+
+class FakeMessageRepository:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def add(self, message: Message) -> None:
+        self._t.messages[message.id] = message
+
+    def get(self, message_id: str) -> Message:
+        try:
+            return self._t.messages[message_id]
+        except KeyError:
+            raise NotFoundError(message_id) from None
+
+    def update(self, message: Message) -> None:
+        self.get(message.id)
+        self._t.messages[message.id] = message
+
+    def lineage(self, chat_id: str) -> list[tuple[str, str | None]]:
+        rows = sorted(
+            (m for m in self._t.messages.values() if m.chat_id == chat_id),
+            key=lambda m: (m.created_at, m.id),
+        )
+        return [(m.id, m.parent_id) for m in rows]
+
+    def get_many(self, message_ids: Sequence[str]) -> list[Message]:
+        return [self._t.messages[i] for i in message_ids if i in self._t.messages]
+
+    def mark_streaming_interrupted(self) -> int:
+        stale = [m for m in self._t.messages.values() if m.status is MessageStatus.STREAMING]
+        for m in stale:
+            self._t.messages[m.id] = dataclasses.replace(m, status=MessageStatus.INTERRUPTED)
+        return len(stale)
+
+
+class FakeUnitOfWork:
+    """Commits copy the working tables over the committed ones; exit without commit discards."""
+
+    def __init__(self, committed: _Tables) -> None:
+        self._committed = committed
+        self.commits = 0
+
+    def __enter__(self) -> Self:
+        self._work = copy.deepcopy(self._committed)
+        self.chats = FakeChatRepository(self._work)
+        self.messages = FakeMessageRepository(self._work)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def commit(self) -> None:
+        self._committed.chats = dict(self._work.chats)
+        self._committed.messages = dict(self._work.messages)
+        self.commits += 1
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.tables = _Tables()
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.tables)
+
+
+class ScriptedProvider:
+    """A ChatProvider that yields given events, or raises, as a test says."""
+
+    def __init__(
+        self,
+        events: Sequence[StreamEvent] = (),
+        error: ProviderError | None = None,
+        cancel_after: int | None = None,
+    ) -> None:
+        self.events = list(events)
+        self.error = error
+        self.cancel_after = cancel_after
+        self.requests: list[CompletionRequest] = []
+
+    def stream(self, request: CompletionRequest, cancel: CancelToken) -> Iterator[StreamEvent]:
+        self.requests.append(request)
+        for number, event in enumerate(self.events):
+            if self.cancel_after is not None and number == self.cancel_after:
+                cancel.cancel()
+            yield event
+        if self.error is not None:
+            raise self.error
+
+    def list_models(self) -> list[str]:
+        return ["scripted"]
+
+
+class SingleProviderResolver:
+    def __init__(self, provider: ChatProvider) -> None:
+        self.provider = provider
+
+    def resolve(self, provider: str) -> ChatProvider:
+        return self.provider
+
+
+class MemorySecrets:
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self.values[name] = value
+
+    def delete(self, name: str) -> None:
+        self.values.pop(name, None)

@@ -1,0 +1,94 @@
+"""Pure rules: ids, branches, context trimming, titles."""
+
+from __future__ import annotations
+
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.branches import active_path
+from domain.context import context_window_for, estimate_tokens, trim_history
+from domain.entities import Role
+from domain.ids import new_id
+from domain.ports import Turn
+from domain.use_cases.create_chat import TITLE_LENGTH, title_from_text
+
+
+def test_ids_are_uuid7_and_strictly_increasing() -> None:
+    ids = [new_id() for _ in range(5000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    parsed = uuid.UUID(ids[0])
+    assert parsed.version == 7
+    assert parsed.variant == uuid.RFC_4122
+
+
+def test_active_path_follows_the_newest_leaf_through_branches() -> None:
+    lineage = [
+        ("u1", None),
+        ("a1", "u1"),
+        ("u2", "a1"),
+        ("a2", "u2"),
+        ("u2b", "a1"),
+        ("a2b", "u2b"),
+    ]
+    assert active_path(lineage) == ["u1", "a1", "u2b", "a2b"]
+    assert active_path(lineage, leaf="a2") == ["u1", "a1", "u2", "a2"]
+    assert active_path([]) == []
+
+
+def test_active_path_survives_a_cycle() -> None:
+    assert active_path([("a", "b"), ("b", "a")]) == ["a", "b"]
+
+
+def _turns(*texts: str) -> list[Turn]:
+    return [Turn(Role.USER if i % 2 == 0 else Role.ASSISTANT, t) for i, t in enumerate(texts)]
+
+
+def test_trim_keeps_everything_that_fits() -> None:
+    turns = _turns("hello", "hi there", "how are you?")
+    assert trim_history(turns, "be brief", 8192) == turns
+
+
+def test_trim_drops_the_oldest_first() -> None:
+    turns = _turns("a" * 4000, "b" * 4000, "c" * 400)
+    kept = trim_history(turns, "", 2000)
+    assert kept == turns[1:] or kept == turns[2:]
+    assert kept[-1] == turns[-1]
+    assert "a" * 4000 not in [t.content for t in kept]
+
+
+def test_trim_always_keeps_the_latest_turn_even_when_it_alone_is_too_big() -> None:
+    turns = _turns("old", "x" * 100_000)
+    assert trim_history(turns, "", 1000) == [turns[-1]]
+
+
+@given(
+    st.lists(st.text(min_size=1, max_size=500), min_size=1, max_size=40),
+    st.integers(min_value=64, max_value=20_000),
+)
+def test_trim_returns_a_newest_suffix_within_budget(texts: list[str], window: int) -> None:
+    turns = _turns(*texts)
+    kept = trim_history(turns, "", window)
+    assert kept == turns[len(turns) - len(kept) :]
+    assert kept
+    if len(kept) > 1:
+        used = sum(estimate_tokens(t.content) + 4 for t in kept)
+        assert used <= window
+
+
+def test_context_window_lookup() -> None:
+    assert context_window_for("gpt-4o-mini") == 128_000
+    assert context_window_for("gpt-4") == 8_192
+    assert context_window_for("gemini-2.5-flash") == 1_048_576
+    assert context_window_for("llama3.2") == 8_192
+    assert context_window_for("llama3.2", override=32_000) == 32_000
+
+
+def test_titles_come_from_the_first_line_cut_at_a_word() -> None:
+    assert title_from_text("\n  Plan a trip to Rome\nwith kids") == "Plan a trip to Rome"
+    long = "word " * 40
+    title = title_from_text(long)
+    assert title.endswith("…") and len(title) <= TITLE_LENGTH + 1
+    assert title_from_text("   ") == "New chat"

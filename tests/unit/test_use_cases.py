@@ -1,0 +1,178 @@
+"""Use cases against in-memory fakes of the ports."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.entities import MessageStatus, Role, Usage
+from domain.errors import AuthenticationFailed, NetworkFailure, PrimerError
+from domain.ports import CancelToken, StreamEnd, TextDelta
+from domain.use_cases.delete_chat import DeleteChat
+from domain.use_cases.finish_reply import FinishReply
+from domain.use_cases.list_chats import ListChats
+from domain.use_cases.load_conversation import LoadConversation
+from domain.use_cases.send_message import NewChatSettings, SendMessage
+from domain.use_cases.stream_reply import CUT_OFF_NOTICE, StreamReply
+from domain.use_cases.update_chat import UpdateChat
+from tests.support.fakes import FakeStore, ScriptedProvider, SingleProviderResolver
+
+SETTINGS = NewChatSettings("openai", "gpt-test", "Be brief.")
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+def _send(store: FakeStore, window: int = 8192) -> SendMessage:
+    return SendMessage(store, lambda provider, model: window)
+
+
+def _run(provider: ScriptedProvider, pending, cancel: CancelToken | None = None):
+    seen: list[str] = []
+    outcome = StreamReply(SingleProviderResolver(provider))(
+        pending, seen.append, cancel or CancelToken()
+    )
+    return outcome, seen
+
+
+def test_send_creates_chat_and_commits_user_words_before_any_reply(store: FakeStore) -> None:
+    pending = _send(store).send(None, "Plan a trip\nto Rome", new_chat=SETTINGS)
+    assert pending.chat.title == "Plan a trip"
+    committed = store.tables.messages
+    assert committed[pending.user_message.id].content == "Plan a trip\nto Rome"
+    assert committed[pending.reply.id].status is MessageStatus.STREAMING
+    assert pending.request.system_prompt == "Be brief."
+    assert [t.content for t in pending.request.turns] == ["Plan a trip\nto Rome"]
+
+
+def test_empty_message_is_refused(store: FakeStore) -> None:
+    with pytest.raises(PrimerError):
+        _send(store).send(None, "   ", new_chat=SETTINGS)
+    assert store.tables.messages == {}
+
+
+def test_history_is_sent_as_context_and_trimmed_from_the_oldest(store: FakeStore) -> None:
+    send = _send(store, window=200)
+    finish = FinishReply(store)
+    pending = send.send(None, "first " * 100, new_chat=SETTINGS)
+    finish(
+        pending.reply.id, _run(ScriptedProvider([TextDelta("ok"), StreamEnd("stop")]), pending)[0]
+    )
+    second = send.send(pending.chat.id, "second question")
+    contents = [t.content for t in second.request.turns]
+    assert contents[-1] == "second question"
+    assert "first " * 100 not in contents
+    assert second.dropped_turns >= 1
+
+
+def test_complete_stream_stores_text_and_usage(store: FakeStore) -> None:
+    pending = _send(store).send(None, "hi", new_chat=SETTINGS)
+    provider = ScriptedProvider(
+        [TextDelta("Hel"), TextDelta("lo"), StreamEnd("stop", Usage(12, 2))]
+    )
+    outcome, seen = _run(provider, pending)
+    stored = FinishReply(store)(pending.reply.id, outcome)
+    assert seen == ["Hel", "lo"]
+    assert (stored.content, stored.status) == ("Hello", MessageStatus.COMPLETE)
+    assert (stored.input_tokens, stored.output_tokens) == (12, 2)
+
+
+def test_stream_without_end_marker_is_interrupted_not_complete(store: FakeStore) -> None:
+    pending = _send(store).send(None, "hi", new_chat=SETTINGS)
+    outcome, _ = _run(ScriptedProvider([TextDelta("partial")]), pending)
+    assert outcome.status is MessageStatus.INTERRUPTED
+    assert outcome.content == "partial"
+    assert outcome.error == CUT_OFF_NOTICE
+
+
+def test_stop_keeps_the_partial_reply_as_interrupted(store: FakeStore) -> None:
+    pending = _send(store).send(None, "hi", new_chat=SETTINGS)
+    provider = ScriptedProvider(
+        [TextDelta("one "), TextDelta("two "), TextDelta("three"), StreamEnd("stop")],
+        cancel_after=2,
+    )
+    outcome, _ = _run(provider, pending)
+    assert outcome.status is MessageStatus.INTERRUPTED
+    assert outcome.content == "one two "
+    assert outcome.metadata["stopped"] is True
+
+
+def test_provider_failure_keeps_user_message_and_partial_text(store: FakeStore) -> None:
+    pending = _send(store).send(None, "hi", new_chat=SETTINGS)
+    outcome, _ = _run(
+        ScriptedProvider([TextDelta("par")], error=NetworkFailure("offline")), pending
+    )
+    stored = FinishReply(store)(pending.reply.id, outcome)
+    assert stored.status is MessageStatus.ERROR
+    assert stored.error == "offline" and stored.content == "par"
+    assert stored.metadata["retryable"] is True
+    assert store.tables.messages[pending.user_message.id].content == "hi"
+    outcome, _ = _run(ScriptedProvider(error=AuthenticationFailed("bad key")), pending)
+    assert outcome.retryable is False
+
+
+def test_regenerate_adds_a_sibling_reply_and_shows_it(store: FakeStore) -> None:
+    send = _send(store)
+    pending = send.send(None, "hi", new_chat=SETTINGS)
+    FinishReply(store)(
+        pending.reply.id, _run(ScriptedProvider(error=NetworkFailure("x")), pending)[0]
+    )
+    again = send.regenerate(pending.reply.id)
+    assert again.reply.parent_id == pending.user_message.id
+    assert again.user_message is None
+    conversation = LoadConversation(store)(pending.chat.id)
+    assert conversation.path == (pending.user_message.id, again.reply.id)
+    assert pending.reply.id in store.tables.messages  # the failed reply is kept
+
+
+def test_edit_branches_and_keeps_the_original(store: FakeStore) -> None:
+    send = _send(store)
+    first = send.send(None, "What is 2+2?", new_chat=SETTINGS)
+    edited = send.edit(first.user_message.id, "What is 3+3?")
+    assert edited.user_message.parent_id is None
+    assert [t.content for t in edited.request.turns] == ["What is 3+3?"]
+    path = LoadConversation(store)(first.chat.id).path
+    assert path == (edited.user_message.id, edited.reply.id)
+    assert store.tables.messages[first.user_message.id].content == "What is 2+2?"
+    with pytest.raises(PrimerError):
+        send.edit(first.reply.id, "not mine")
+
+
+def test_list_pins_first_then_newest(store: FakeStore) -> None:
+    send = _send(store)
+    a = send.send(None, "a", new_chat=SETTINGS).chat
+    b = send.send(None, "b", new_chat=SETTINGS).chat
+    send.send(None, "c", new_chat=SETTINGS)
+    UpdateChat(store)(a.id, pinned=True)
+    send.send(b.id, "b again")
+    assert [s.title for s in ListChats(store)()] == ["a", "b", "c"]
+
+
+def test_delete_hides_and_undo_restores(store: FakeStore) -> None:
+    chat = _send(store).send(None, "a", new_chat=SETTINGS).chat
+    DeleteChat(store)(chat.id)
+    assert ListChats(store)() == []
+    DeleteChat(store).undo(chat.id)
+    assert [s.id for s in ListChats(store)()] == [chat.id]
+
+
+def test_rename_refuses_blank_titles_and_unknown_fields(store: FakeStore) -> None:
+    chat = _send(store).send(None, "a", new_chat=SETTINGS).chat
+    assert UpdateChat(store)(chat.id, title="  Trip  ").title == "Trip"
+    with pytest.raises(PrimerError):
+        UpdateChat(store)(chat.id, title="  ")
+    with pytest.raises(ValueError):
+        UpdateChat(store)(chat.id, user_id="someone-else")
+
+
+def test_conversation_pages_from_the_newest(store: FakeStore) -> None:
+    send = _send(store)
+    chat = send.send(None, "m0", new_chat=SETTINGS).chat
+    for n in range(1, 30):
+        send.send(chat.id, f"m{n}")
+    conversation = LoadConversation(store)(chat.id, page_size=10)
+    assert len(conversation.path) == 60
+    assert [m.id for m in conversation.newest] == list(conversation.path[-10:])
+    assert len(conversation.older_ids) == 50
+    assert LoadConversation(store)(chat.id, page_size=None).newest[0].role is Role.USER
