@@ -7,13 +7,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app.logs import log_to_file
 from app.paths import resolve_data_dir
 from app.version import __version__
-from domain.entities import Message, MessageStatus
 from domain.errors import PrimerError
+
+if TYPE_CHECKING:  # the window's start-up pays for what the commands import
+    from domain.entities import Message
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,6 +81,7 @@ def _build(data_dir: Path, base_url: str | None = None):
 
 
 def _ask(args: argparse.Namespace, data_dir: Path) -> int:
+    from domain.entities import MessageStatus
     from domain.ports import CancelToken
     from domain.use_cases.send_message import NewChatSettings
 
@@ -197,6 +200,8 @@ def _show(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _print_conversation(out: TextIO, title: str, messages: Sequence[Message]) -> None:
+    from domain.entities import MessageStatus
+
     out.write(f"# {title}\n")
     for message in messages:
         who = "You" if message.role.value == "user" else (message.model or message.role.value)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 
 def log_to_file(data_dir: Path, name: str) -> Path | None:
+    from logging.handlers import RotatingFileHandler
+
     try:
         folder = data_dir / "logs"
         folder.mkdir(parents=True, exist_ok=True)

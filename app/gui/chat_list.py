@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QPainter
+from PySide6.QtGui import QFont, QIcon, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from domain.entities import ChatSummary
@@ -14,6 +15,15 @@ from domain.entities import ChatSummary
 CHAT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
 ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+@cache
+def pin_icon() -> QIcon:
+    from importlib import resources
+
+    icon = resources.files("resources") / "icons" / "pin.svg"
+    with resources.as_file(icon) as path:
+        return QIcon(str(path))
 
 
 class ChatListModel(QAbstractListModel):
@@ -31,7 +41,9 @@ class ChatListModel(QAbstractListModel):
             return None
         chat = self._chats[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return ("📌 " if chat.pinned else "") + chat.title
+            return chat.title
+        if role == Qt.ItemDataRole.DecorationRole and chat.pinned:
+            return pin_icon()
         if role == Qt.ItemDataRole.EditRole:
             return chat.title
         if role == Qt.ItemDataRole.ToolTipRole:

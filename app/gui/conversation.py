@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.markdown import render_markdown
 from domain.entities import Message, MessageStatus, Role
 
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -178,6 +177,8 @@ class MessageDelegate(QStyledItemDelegate):
         if status:
             head += f' <span style="color:{muted};">· {status}</span>'
         head += "</p>"
+        from app.gui.markdown import render_markdown  # on first use: keeps start-up fast
+
         text = message.content + (STREAM_CURSOR if streaming else "")
         rendered = render_markdown(text, dark=self.dark) if text else None
         body = rendered.html if rendered else ""

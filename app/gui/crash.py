@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import traceback
 from types import TracebackType
@@ -16,6 +15,8 @@ log = logging.getLogger("primer.crash")
 
 
 def report(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> str:
+    import platform
+
     lines = traceback.format_exception(kind, error, tb)
     return (
         f"Primer {__version__} on {platform.platform()}, Python {platform.python_version()}\n\n"

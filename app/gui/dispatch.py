@@ -47,6 +47,7 @@ class Lane:
         self._dispatcher = dispatcher
         self._on_error = on_error
         self.pending = 0
+        self._closed = False
 
     def run(
         self,
@@ -54,6 +55,9 @@ class Lane:
         on_done: Callable[[Any], None] | None = None,
         on_error: OnError | None = None,
     ) -> None:
+        if self._closed:
+            log.info("database lane closed; a late job was dropped")
+            return
         self.pending += 1
         future = self._executor.submit(job)
         future.add_done_callback(
@@ -74,6 +78,7 @@ class Lane:
             sys.excepthook(type(error), error, error.__traceback__)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._executor.shutdown(wait=True, cancel_futures=False)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -23,6 +23,8 @@ FIRST_PAINT_VARIABLE = "PRIMER_EXIT_AFTER_FIRST_PAINT"
 
 
 def app_icon() -> QIcon:
+    from importlib import resources
+
     icon = resources.files("resources") / "icons" / "primer.svg"
     with resources.as_file(icon) as path:
         return QIcon(str(path))
@@ -34,18 +36,25 @@ def apply_app_theme(theme: str) -> bool:
     return apply_theme(app, theme)
 
 
-class _FirstPaint(QObject):
-    """For benchmarks: report the first paint on stdout and quit."""
+class _AfterFirstPaint(QObject):
+    """Runs `then` once the window has painted; with `report`, prints and quits (benchmarks)."""
+
+    def __init__(self, window: MainWindow, then: Callable[[], None], *, report: bool) -> None:
+        super().__init__(window)
+        self._then = then
+        self._report = report
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
-            print("first-paint", flush=True)
-            QTimer.singleShot(0, QApplication.quit)
             watched.removeEventFilter(self)
+            if self._report:
+                print("first-paint", flush=True)
+                QTimer.singleShot(0, QApplication.quit)
+            QTimer.singleShot(0, self._then)
         return False
 
 
-def open_store_in_background(window: MainWindow, on_fail: object = None) -> None:
+def open_store_in_background(window: MainWindow) -> None:
     """Build Primer on the lane (imports, migrations, recovery) and attach it when ready."""
     from app.bootstrap import build
 
@@ -86,16 +95,16 @@ def run_window(data_dir: Path) -> int:
     app.setApplicationName("Primer")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("primer")
-    app.setWindowIcon(app_icon())
     crash.install()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_to_file(data_dir, "primer.log")
     window = create_window(data_dir)
-    if os.environ.get(FIRST_PAINT_VARIABLE):
-        watcher = _FirstPaint(window)
-        window.installEventFilter(watcher)
-        window.show()
-        return app.exec()
+    report = bool(os.environ.get(FIRST_PAINT_VARIABLE))
+
+    def after_first_paint() -> None:
+        # Whatever the first paint does not need waits until it has happened.
+        app.setWindowIcon(app_icon())
+        log_to_file(data_dir, "primer.log")
+        open_store_in_background(window)
+
+    window.installEventFilter(_AfterFirstPaint(window, after_first_paint, report=report))
     window.show()
-    QTimer.singleShot(0, lambda: open_store_in_background(window))
     return app.exec()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QSettings, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.bootstrap import Primer
 from app.gui.chat_list import CHAT_ID_ROLE, ChatListModel, ChatListView
 from app.gui.composer import Composer
 from app.gui.conversation import ConversationView, MessageDelegate, MessageListModel
@@ -40,6 +39,9 @@ from domain.ports import CancelToken
 from domain.use_cases.load_conversation import PAGE_SIZE, Conversation
 from domain.use_cases.send_message import NewChatSettings, PendingReply
 from domain.use_cases.stream_reply import ReplyOutcome
+
+if TYPE_CHECKING:
+    from app.bootstrap import Primer
 
 REPAINT_INTERVAL_MS = 40
 NOT_YET = "Accounts and cloud backup arrive in the next version of Primer."
