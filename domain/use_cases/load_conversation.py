@@ -9,7 +9,7 @@ from domain.branches import active_path
 from domain.entities import Chat, Message
 from domain.ports import UnitOfWorkFactory
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50  # more than a screenful; older pages load on scroll
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,11 +76,11 @@ class SqliteMessageRepository:
         self._session.flush()
 
     def lineage(self, chat_id: str) -> list[tuple[str, str | None]]:
-        rows = self._session.exec(
-            select(MessageRow.id, MessageRow.parent_id)
-            .where(MessageRow.chat_id == chat_id)
-            .order_by(col(MessageRow.created_at), col(MessageRow.id))
-        ).all()
+        # Thousands of small tuples: read them straight from the driver (covering index).
+        rows = self._session.connection().exec_driver_sql(
+            "SELECT id, parent_id FROM messages WHERE chat_id = ? ORDER BY created_at, id",
+            (chat_id,),
+        )
         return [(r[0], r[1]) for r in rows]
 
     def get_many(self, message_ids: Sequence[str]) -> list[Message]:
