@@ -1,11 +1,11 @@
-"""Start a new conversation."""
+"""What a new chat starts as: its id, owner, title and times."""
 
 from __future__ import annotations
 
-from domain.clock import Clock, utc_now
+from datetime import datetime
+
 from domain.entities import Chat
 from domain.ids import new_id
-from domain.ports import UnitOfWorkFactory
 
 LOCAL_USER_ID = "00000000-0000-7000-8000-000000000001"
 UNTITLED = "New chat"
@@ -23,28 +23,16 @@ def title_from_text(text: str) -> str:
     return cut + "…"
 
 
-class CreateChat:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = utc_now) -> None:
-        self._uow_factory = uow_factory
-        self._clock = clock
-
-    def __call__(
-        self, *, title: str = UNTITLED, provider: str, model: str, system_prompt: str = ""
-    ) -> Chat:
-        now = self._clock()
-        chat = Chat(
-            id=new_id(),
-            user_id=LOCAL_USER_ID,
-            title=title,
-            provider=provider,
-            model=model,
-            system_prompt=system_prompt,
-            pinned=False,
-            archived=False,
-            created_at=now,
-            updated_at=now,
-        )
-        with self._uow_factory() as uow:
-            uow.chats.add(chat)
-            uow.commit()
-        return chat
+def new_chat(*, title: str, provider: str, model: str, system_prompt: str, now: datetime) -> Chat:
+    return Chat(
+        id=new_id(),
+        user_id=LOCAL_USER_ID,
+        title=title,
+        provider=provider,
+        model=model,
+        system_prompt=system_prompt,
+        pinned=False,
+        archived=False,
+        created_at=now,
+        updated_at=now,
+    )

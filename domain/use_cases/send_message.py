@@ -17,7 +17,7 @@ from domain.entities import Chat, Message, MessageStatus, Role
 from domain.errors import PrimerError
 from domain.ids import new_id
 from domain.ports import CompletionRequest, Turn, UnitOfWork, UnitOfWorkFactory
-from domain.use_cases.create_chat import LOCAL_USER_ID, title_from_text
+from domain.use_cases.create_chat import new_chat, title_from_text
 
 ContextWindow = Callable[[str, str], int]
 """(provider, model) -> tokens the model accepts."""
@@ -91,18 +91,12 @@ class SendMessage:
             return pending
 
     def _create_chat(self, uow: UnitOfWork, text: str, settings: NewChatSettings) -> Chat:
-        now = self._clock()
-        chat = Chat(
-            id=new_id(),
-            user_id=LOCAL_USER_ID,
+        chat = new_chat(
             title=title_from_text(text),
             provider=settings.provider,
             model=settings.model,
             system_prompt=settings.system_prompt,
-            pinned=False,
-            archived=False,
-            created_at=now,
-            updated_at=now,
+            now=self._clock(),
         )
         uow.chats.add(chat)
         return chat
