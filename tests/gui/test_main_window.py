@@ -314,3 +314,24 @@ def test_enter_sends_and_shift_enter_adds_a_line(qtbot: QtBot, window: MainWindo
     with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
         qtbot.keyClick(window.composer, Qt.Key.Key_Return)
     assert window.message_model.messages()[0].content == "line one\nline two"
+
+
+def test_view_follows_a_stream_until_the_user_scrolls_up(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    for number in range(6):
+        fake_server.queue(Reply(body=openai_sse([f"Answer {number}. " * 40])))
+        send(qtbot, window, f"Question {number}")
+    bar = window.conversation.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=TIMEOUT)
+    fake_server.queue(Reply(body=openai_sse([f"line {i}\n\n" for i in range(120)]), delay=0.02))
+    window.composer.setPlainText("Stream a lot")
+    qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: "line 10" in window.message_model.messages()[-1].content, timeout=TIMEOUT
+    )
+    assert bar.value() == bar.maximum()  # following the reply as it grows
+    bar.setValue(0)  # the user scrolls up to read
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+        pass
+    assert bar.value() < bar.maximum() / 2  # left where the user put it
