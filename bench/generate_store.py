@@ -13,8 +13,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from domain.chats import LOCAL_USER_ID
 from domain.ids import new_id
-from domain.use_cases.create_chat import LOCAL_USER_ID
 from repositories.sqlite.database import DATABASE_NAME, open_store
 
 WORDS = [

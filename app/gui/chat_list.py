@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QIcon, QPainter
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
+from app.gui.icons import resource_icon
 from domain.entities import ChatSummary
 
 CHAT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
 ModelIndex = QModelIndex | QPersistentModelIndex
-
-
-@cache
-def pin_icon() -> QIcon:
-    from importlib import resources
-
-    icon = resources.files("resources") / "icons" / "pin.svg"
-    with resources.as_file(icon) as path:
-        return QIcon(str(path))
 
 
 class ChatListModel(QAbstractListModel):
@@ -43,7 +34,7 @@ class ChatListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return chat.title
         if role == Qt.ItemDataRole.DecorationRole and chat.pinned:
-            return pin_icon()
+            return resource_icon("pin.svg")
         if role == Qt.ItemDataRole.EditRole:
             return chat.title
         if role == Qt.ItemDataRole.ToolTipRole:

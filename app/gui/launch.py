@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.gui import crash
+from app.gui.icons import resource_icon
 from app.gui.main_window import MainWindow
 from app.gui.theme import apply_theme
 from app.logs import log_to_file
@@ -20,14 +20,6 @@ from app.version import __version__
 from domain.errors import PrimerError
 
 FIRST_PAINT_VARIABLE = "PRIMER_EXIT_AFTER_FIRST_PAINT"
-
-
-def app_icon() -> QIcon:
-    from importlib import resources
-
-    icon = resources.files("resources") / "icons" / "primer.svg"
-    with resources.as_file(icon) as path:
-        return QIcon(str(path))
 
 
 def apply_app_theme(theme: str) -> bool:
@@ -101,7 +93,7 @@ def run_window(data_dir: Path) -> int:
 
     def after_first_paint() -> None:
         # Whatever the first paint does not need waits until it has happened.
-        app.setWindowIcon(app_icon())
+        app.setWindowIcon(resource_icon("primer.svg"))
         log_to_file(data_dir, "primer.log")
         open_store_in_background(window)
 

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.branches import active_path
+from domain.chats import new_chat, title_from_text
 from domain.clock import Clock, utc_now
 from domain.context import trim_history
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.errors import PrimerError
 from domain.ids import new_id
 from domain.ports import CompletionRequest, Turn, UnitOfWork, UnitOfWorkFactory
-from domain.use_cases.create_chat import new_chat, title_from_text
 
 ContextWindow = Callable[[str, str], int]
 """(provider, model) -> tokens the model accepts."""

@@ -8,11 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.branches import active_path
+from domain.chats import TITLE_LENGTH, title_from_text
 from domain.context import context_window_for, estimate_tokens, trim_history
 from domain.entities import Role
 from domain.ids import new_id
 from domain.ports import Turn
-from domain.use_cases.create_chat import TITLE_LENGTH, title_from_text
 
 
 def test_ids_are_uuid7_and_strictly_increasing() -> None:
