@@ -768,7 +768,8 @@ class MainWindow(QMainWindow):
         self.stop()
         self.state.setValue("geometry", self.saveGeometry())
         self.state.setValue("splitter", self.splitter.saveState())
-        self.state.setValue("last_chat", self.current_chat_id or "")
+        if self.primer is not None:  # closed before the store opened: keep what was saved
+            self.state.setValue("last_chat", self.current_chat_id or "")
         self.state.sync()
         self.lane.shutdown()
         super().closeEvent(event)

@@ -335,3 +335,19 @@ def test_view_follows_a_stream_until_the_user_scrolls_up(
     with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
         pass
     assert bar.value() < bar.maximum() / 2  # left where the user put it
+
+
+def test_closing_before_the_store_opens_keeps_the_remembered_chat(
+    qtbot: QtBot, configured_data_dir: Path
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from app.gui.launch import create_window
+
+    ini = str(configured_data_dir / "window.ini")
+    QSettings(ini, QSettings.Format.IniFormat).setValue("last_chat", "chat-to-reopen")
+    early = create_window(configured_data_dir)
+    qtbot.addWidget(early)
+    early.show()
+    early.close()  # the store never opened
+    assert QSettings(ini, QSettings.Format.IniFormat).value("last_chat") == "chat-to-reopen"
