@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
 
 from app.providers.registry import ProviderRegistry
 from app.secrets import choose_secret_store
@@ -19,6 +22,14 @@ from domain.use_cases.send_message import SendMessage
 from domain.use_cases.stream_reply import StreamReply
 from domain.use_cases.update_chat import UpdateChat
 
+if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
+    from app.accounts import Accounts
+    from domain.use_cases.backup_now import BackupNow
+    from domain.use_cases.restore_backup import RestoreBackup
+    from repositories.postgres.connection import BackupDatabase
+    from repositories.sqlite.account_link import SqliteAccountLink
+    from repositories.sqlite.backup_source import SqliteBackupSource
+
 
 @dataclass
 class Primer:
@@ -29,6 +40,7 @@ class Primer:
     settings: Settings
     secrets: SecretStore
     providers: ProviderRegistry
+    engine: Engine
     uow_factory: UnitOfWorkFactory
     list_chats: ListChats
     get_chat: GetChat
@@ -39,6 +51,45 @@ class Primer:
     stream_reply: StreamReply
     finish_reply: FinishReply
     recover_interrupted: RecoverInterruptedReplies
+
+    @property
+    def account_link(self) -> SqliteAccountLink:
+        from repositories.sqlite.account_link import SqliteAccountLink
+
+        return SqliteAccountLink(self.engine)
+
+    @property
+    def backup_source(self) -> SqliteBackupSource:
+        from repositories.sqlite.backup_source import SqliteBackupSource
+
+        return SqliteBackupSource(self.engine)
+
+    def backup_database(self, url: str | None = None) -> BackupDatabase:
+        """The configured backup database, its schema brought up to date."""
+        from app.backup_database import backup_database, ready
+
+        return ready(backup_database(self.settings, self.secrets, url))
+
+    def accounts(self, url: str | None = None) -> Accounts:
+        from app.accounts import Accounts
+        from repositories.postgres.accounts import PostgresAccounts
+
+        remote = PostgresAccounts(self.backup_database(url))
+        return Accounts(remote, self.account_link, self.secrets, list(self.settings.providers))
+
+    def backup_now(self, url: str | None = None) -> BackupNow:
+        from domain.use_cases.backup_now import BackupNow
+        from repositories.postgres.backup_target import PostgresBackupTarget
+
+        database = self.backup_database(url)
+        return BackupNow(self.backup_source, lambda: PostgresBackupTarget(database))
+
+    def restore_backup(self, url: str | None = None) -> RestoreBackup:
+        from domain.use_cases.restore_backup import RestoreBackup
+        from repositories.postgres.backup_target import PostgresBackupTarget
+
+        database = self.backup_database(url)
+        return RestoreBackup(self.backup_source, lambda: PostgresBackupTarget(database))
 
     def apply_settings(self, settings: Settings) -> None:
         """Save new settings and rebuild what depends on them."""
@@ -71,6 +122,7 @@ def build(
         settings=settings,
         secrets=secrets,
         providers=providers,
+        engine=engine,
         uow_factory=uow_factory,
         list_chats=ListChats(uow_factory),
         get_chat=GetChat(uow_factory),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -51,9 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("chat_id", metavar="CHAT_ID")
     show.add_argument("--json", action="store_true")
 
-    keys = commands.add_parser("keys", parents=[common], help="store or remove a provider key")
+    keys = commands.add_parser(
+        "keys",
+        parents=[common],
+        help="store or remove a provider key (here, and in the account when signed in)",
+    )
     keys.add_argument("action", choices=["set", "delete"])
     keys.add_argument("provider", metavar="PROVIDER")
+
+    from app.cli_backup import add_commands
+
+    _COMMANDS.update(add_commands(commands, common))
     return parser
 
 
@@ -233,6 +241,9 @@ def _keys(args: argparse.Namespace, data_dir: Path) -> int:
     if args.action == "delete":
         primer.secrets.delete(args.provider)
         print(f"Removed the stored key for {args.provider}.", file=sys.stderr)
+        if primer.account_link.current() is not None:
+            primer.accounts().delete_key(args.provider)
+            print("Removed it from your account too.", file=sys.stderr)
         return 0
     if sys.stdin.isatty():
         import getpass
@@ -245,6 +256,9 @@ def _keys(args: argparse.Namespace, data_dir: Path) -> int:
         raise PrimerError("No key given; nothing was stored.")
     primer.secrets.set(args.provider, key)
     print(f"Stored the key for {args.provider}.", file=sys.stderr)
+    if primer.account_link.current() is not None:
+        primer.accounts().save_key(args.provider, key)
+        print("Saved it, encrypted, to your account too.", file=sys.stderr)
     return 0
 
 
@@ -255,7 +269,12 @@ def _iso(value: object) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-_COMMANDS = {"ask": _ask, "chats": _chats, "show": _show, "keys": _keys}
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "ask": _ask,
+    "chats": _chats,
+    "show": _show,
+    "keys": _keys,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -47,6 +47,8 @@ class Settings:
     default_provider: str = "openai"
     theme: Theme = "system"
     insecure_key_file: bool = False
+    backup_url: str = ""
+    """The backup database's URL without its password (that is in the keyring)."""
 
     def provider(self, name: str) -> ProviderConfig | None:
         return self.providers.get(name) or WELL_KNOWN_LOCAL.get(name)
@@ -78,6 +80,7 @@ class SettingsStore:
                 default_provider=raw.get("default_provider", "openai"),
                 theme=raw.get("theme", "system"),
                 insecure_key_file=bool(raw.get("insecure_key_file", False)),
+                backup_url=str(raw.get("backup_url", "")),
             )
         except (ValueError, TypeError, AttributeError) as error:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

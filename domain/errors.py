@@ -59,3 +59,23 @@ class RequestRejected(ProviderError):
 
 class ConfigurationError(PrimerError):
     pass
+
+
+class BackupError(PrimerError):
+    """The backup database failed; `retryable` tells a passing fault from a refusal."""
+
+    retryable = False
+
+
+class BackupUnreachable(BackupError):
+    """Network down, server restarting, connection cut: running backup again will finish."""
+
+    retryable = True
+
+
+class BackupRejected(BackupError):
+    """Wrong database credentials, missing privileges, a constraint: retrying will not help."""
+
+
+class AccountError(PrimerError):
+    """Wrong email or password, email taken, weak password, not signed in."""

@@ -90,3 +90,22 @@ def configured_data_dir(
     memory_keyring.set_password("Primer", "openai", "sk-test-openai-0123456789")
     memory_keyring.set_password("Primer", "gemini", "gm-test-gemini-0123456789")
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL for the whole run (embedded pgserver or $PRIMER_TEST_PG_URL)."""
+    from tests.support import postgres
+
+    return postgres.start()
+
+
+@pytest.fixture
+def backup_url(postgres_server, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty backup database for one test; its URL carries the app role's password."""
+    import re
+    import zlib
+
+    node = request.node.name.lower()
+    name = f"t_{re.sub(r'[^a-z0-9]+', '_', node)[:40]}_{zlib.crc32(node.encode()):08x}"
+    return postgres_server.create_database(name)

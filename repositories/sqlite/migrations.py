@@ -6,37 +6,12 @@ A file newer than this build, or one that is not a database, is refused and left
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 from domain.errors import StoreError
-
-_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def bundled_migrations(package: str = "migrations_sqlite") -> list[Migration]:
-    """The migration files shipped with this build, read through importlib.resources."""
-    found = []
-    for entry in resources.files(package).iterdir():
-        match = _NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migration files are not numbered 1..n: {versions}")
-    return found
+from repositories.migration_files import Migration, bundled_migrations
 
 
 def _describe(path: Path, error: sqlite3.Error) -> StoreError:
@@ -53,7 +28,7 @@ def schema_version(connection: sqlite3.Connection) -> int:
 
 def migrate(path: Path, migrations: list[Migration] | None = None) -> int:
     """Bring the file at `path` to the newest schema; return the version it was at."""
-    migrations = bundled_migrations() if migrations is None else migrations
+    migrations = bundled_migrations("migrations_sqlite") if migrations is None else migrations
     latest = migrations[-1].version if migrations else 0
     existed = path.exists() and path.stat().st_size > 0
     try:

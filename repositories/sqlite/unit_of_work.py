@@ -28,17 +28,21 @@ class SqliteUnitOfWork:
         self._session.rollback()
         self._session.close()
         if isinstance(exc, OperationalError):
-            raise StoreError(_plain(exc)) from None
+            raise StoreError(plain_message(_text(exc))) from None
 
     def commit(self) -> None:
         try:
             self._session.commit()
         except OperationalError as error:
-            raise StoreError(_plain(error)) from None
+            raise StoreError(plain_message(_text(error))) from None
 
 
-def _plain(error: OperationalError) -> str:
-    text = str(error.orig) if error.orig else str(error)
+def _text(error: OperationalError) -> str:
+    return str(error.orig) if error.orig else str(error)
+
+
+def plain_message(text: str) -> str:
+    """What a person can do about an SQLite failure."""
     if "disk is full" in text or "disk I/O" in text:
         return "The disk is full, so Primer could not save. Free some space and try again."
     if "locked" in text:

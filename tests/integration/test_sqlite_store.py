@@ -13,7 +13,8 @@ from domain.entities import MessageStatus
 from domain.errors import StoreError
 from domain.use_cases.send_message import NewChatSettings, SendMessage
 from repositories.sqlite.database import DATABASE_NAME, open_store
-from repositories.sqlite.migrations import Migration, bundled_migrations, migrate
+from repositories.migration_files import Migration, bundled_migrations
+from repositories.sqlite.migrations import migrate
 from repositories.sqlite.tables import ChatRow, MessageRow
 from repositories.sqlite.unit_of_work import unit_of_work_factory
 
@@ -23,7 +24,7 @@ def _digest(path: Path) -> str:
 
 
 def _fake_next_migration() -> list[Migration]:
-    bundled = bundled_migrations()
+    bundled = bundled_migrations("migrations_sqlite")
     extra = Migration(
         len(bundled) + 1, "9999_test.sql", "ALTER TABLE chats ADD COLUMN test_only TEXT;"
     )
@@ -34,7 +35,7 @@ def test_fresh_store_has_the_schema_wal_and_foreign_keys(data_dir: Path) -> None
     engine = open_store(data_dir)
     path = data_dir / DATABASE_NAME
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == len(bundled_migrations())
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(bundled_migrations("migrations_sqlite"))
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     db.close()
@@ -54,7 +55,7 @@ def test_sqlmodel_mappings_match_the_migrated_schema(data_dir: Path) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("start", range(len(bundled_migrations())))
+@pytest.mark.parametrize("start", range(len(bundled_migrations("migrations_sqlite"))))
 def test_migrates_from_every_earlier_version_and_keeps_a_copy(tmp_path: Path, start: int) -> None:
     path = tmp_path / DATABASE_NAME
     all_migrations = _fake_next_migration()
@@ -83,7 +84,7 @@ def test_migrates_from_every_earlier_version_and_keeps_a_copy(tmp_path: Path, st
 
 def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / DATABASE_NAME
-    bundled = bundled_migrations()
+    bundled = bundled_migrations("migrations_sqlite")
     migrate(path, bundled)
     before = _digest(path)
     broken = [*bundled, Migration(len(bundled) + 1, "x", "CREATE TABLE t (a); SELECT * FROM nope;")]

@@ -1,0 +1,93 @@
+"""Client-side secrets: Argon2id for the sign-in hash and for the key that wraps the data key;
+AES-256-GCM for the data key and for every API key. The server only ever sees ciphertext."""
+
+from __future__ import annotations
+
+import os
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from domain.accounts import SealedKey
+from domain.errors import AccountError
+
+# argon2-cffi's defaults: RFC 9106's low-memory profile (64 MiB, t=3, p=4), above OWASP's
+# minimum (19 MiB, t=2, p=1). The hash is a PHC string, so raising them later re-hashes on
+# the next sign-in.
+HASHER = PasswordHasher()
+SALT_BYTES = 16
+NONCE_BYTES = 12
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return HASHER.check_needs_rehash(password_hash)
+
+
+def new_salt() -> bytes:
+    return os.urandom(SALT_BYTES)
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def key_encryption_key(password: str, salt: bytes) -> bytes:
+    """Argon2id with its own salt (not the sign-in hash's): a 256-bit key that never leaves."""
+    return hash_secret_raw(
+        password.encode(),
+        salt,
+        time_cost=HASHER.time_cost,
+        memory_cost=HASHER.memory_cost,
+        parallelism=HASHER.parallelism,
+        hash_len=32,
+        type=Type.ID,
+    )
+
+
+def wrap_data_key(kek: bytes, data_key: bytes, account_id: str) -> tuple[bytes, bytes]:
+    nonce = os.urandom(NONCE_BYTES)
+    return AESGCM(kek).encrypt(nonce, data_key, f"data-key:{account_id}".encode()), nonce
+
+
+def unwrap_data_key(kek: bytes, wrapped: bytes, nonce: bytes, account_id: str) -> bytes:
+    try:
+        return AESGCM(kek).decrypt(nonce, wrapped, f"data-key:{account_id}".encode())
+    except InvalidTag:
+        raise AccountError(
+            "Your saved API keys could not be unlocked with this password."
+        ) from None
+
+
+def seal_key(data_key: bytes, account_id: str, provider: str, api_key: str) -> SealedKey:
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(data_key).encrypt(nonce, api_key.encode(), _aad(account_id, provider))
+    return SealedKey(provider, ciphertext, nonce)
+
+
+def open_key(data_key: bytes, account_id: str, sealed: SealedKey) -> str | None:
+    """The plaintext key, or None if it was tampered with or sealed for someone else."""
+    try:
+        plain = AESGCM(data_key).decrypt(
+            sealed.nonce, sealed.ciphertext, _aad(account_id, sealed.provider)
+        )
+    except InvalidTag:
+        return None
+    return plain.decode()
+
+
+def _aad(account_id: str, provider: str) -> bytes:
+    return f"api-key:{account_id}:{provider}".encode()

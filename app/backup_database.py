@@ -1,0 +1,51 @@
+"""Where the backup database is: the URL from the command line, $PRIMER_BACKUP_URL or
+settings, and its password from the URL itself or the keyring."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from app.settings import Settings
+from domain.errors import ConfigurationError
+from domain.ports import SecretStore
+from repositories.postgres.connection import BackupDatabase, split_password
+from repositories.postgres.migrations import upgrade
+
+URL_VARIABLE = "PRIMER_BACKUP_URL"
+PASSWORD_SECRET = "primer:backup-database-password"
+
+_upgraded: set[str] = set()
+_upgrade_lock = threading.Lock()
+
+
+def backup_database(
+    settings: Settings, secrets: SecretStore, url: str | None = None
+) -> BackupDatabase:
+    given = url or os.environ.get(URL_VARIABLE) or settings.backup_url
+    if not given:
+        raise ConfigurationError(
+            "No backup database is set. Add its URL in Settings → Backup, "
+            f"with `primer db set-url URL`, or in ${URL_VARIABLE}."
+        )
+    bare, password = split_password(given)
+    return BackupDatabase(bare, password if password is not None else secrets.get(PASSWORD_SECRET))
+
+
+def remember_backup_url(settings: Settings, secrets: SecretStore, url: str) -> Settings:
+    """Keep the URL in settings and its password in the keyring; return the new settings."""
+    from dataclasses import replace
+
+    bare, password = split_password(url)
+    if password is not None:
+        secrets.set(PASSWORD_SECRET, password)
+    return replace(settings, backup_url=bare)
+
+
+def ready(database: BackupDatabase) -> BackupDatabase:
+    """Apply any missing schema once per database and process (`primer db upgrade` forces it)."""
+    with _upgrade_lock:
+        if database.url not in _upgraded:
+            upgrade(database)
+            _upgraded.add(database.url)
+    return database

@@ -1,0 +1,201 @@
+"""`primer account`, `primer backup`, `primer restore` and `primer db`: the cloud half, for
+people and for cron. Passwords come from a prompt, or from stdin with --password-stdin."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from domain.errors import AccountError, PrimerError
+
+if TYPE_CHECKING:
+    from app.bootstrap import Primer
+
+Handler = Callable[[argparse.Namespace, Path], int]
+
+
+def add_commands(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> dict[str, Handler]:
+    remote = argparse.ArgumentParser(add_help=False, parents=[common])
+    remote.add_argument(
+        "--backup-url",
+        metavar="URL",
+        help="backup database URL (default: settings, or $PRIMER_BACKUP_URL)",
+    )
+
+    account = commands.add_parser(
+        "account", parents=[remote], help="register, sign in or out, change password"
+    )
+    account.add_argument("action", choices=["register", "login", "logout", "passwd", "status"])
+    account.add_argument("--email", metavar="E")
+    account.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (passwd: old, then new, one per line)",
+    )
+
+    backup = commands.add_parser("backup", parents=[remote], help="back up what changed")
+    backup.add_argument("--quiet", action="store_true", help="print nothing on success")
+    commands.add_parser("restore", parents=[remote], help="bring the account's chats here")
+
+    db = commands.add_parser(
+        "db", parents=[remote], help="set, test or upgrade the backup database"
+    )
+    db.add_argument("action", choices=["set-url", "test", "upgrade"])
+    db.add_argument("url", nargs="?", metavar="URL", help="for set-url")
+    return {"account": _account, "backup": _backup, "restore": _restore, "db": _db}
+
+
+def _primer(data_dir: Path) -> Primer:
+    from app.bootstrap import build
+
+    return build(data_dir)
+
+
+def _read_passwords(args: argparse.Namespace, prompts: list[str]) -> list[str]:
+    if args.password_stdin:
+        lines = sys.stdin.read().splitlines()
+        if len(lines) < len(prompts):
+            raise AccountError(f"Expected {len(prompts)} password line(s) on standard input.")
+        return lines[: len(prompts)]
+    return [getpass.getpass(prompt) for prompt in prompts]
+
+
+def _email(args: argparse.Namespace) -> str:
+    if args.email:
+        return args.email
+    if not sys.stdin.isatty() or args.password_stdin:
+        raise AccountError("Give the account's email with --email.")
+    return input("Email: ")
+
+
+def _account(args: argparse.Namespace, data_dir: Path) -> int:
+    from domain.accounts import PASSWORD_RULES
+
+    primer = _primer(data_dir)
+    if args.action == "status":
+        linked = primer.account_link.current()
+        if linked is None:
+            print("Not signed in.")
+        else:
+            last = primer.backup_source.last_backup_at(linked.account_id)
+            print(f"Signed in as {linked.email}. Last backup: {last or 'never'}.")
+        return 0
+    if args.action == "logout":
+        linked = primer.account_link.current()
+        if linked is None:
+            print("Not signed in.", file=sys.stderr)
+            return 0
+        from app.accounts import sign_out
+
+        sign_out(primer.account_link, primer.secrets)
+        print(f"Signed out of {linked.email}; your chats stay on this machine.", file=sys.stderr)
+        return 0
+    accounts = primer.accounts(args.backup_url)
+    if args.action == "register":
+        email = _email(args)
+        if not args.password_stdin:
+            print(f"Password rules: {PASSWORD_RULES}", file=sys.stderr)
+        (password,) = _read_passwords(args, ["Password: "])
+        if not args.password_stdin and getpass.getpass("Repeat password: ") != password:
+            raise AccountError("The two passwords differ; nothing was created.")
+        linked = accounts.register(email, password)
+        saved = accounts.save_all_keys()
+        print(f"Registered and signed in as {linked.email}.", file=sys.stderr)
+        if saved:
+            print(f"Saved your keys for {', '.join(saved)} to the account.", file=sys.stderr)
+        return 0
+    if args.action == "login":
+        email = _email(args)
+        (password,) = _read_passwords(args, ["Password: "])
+        linked, restored = accounts.sign_in(email, password)
+        print(f"Signed in as {linked.email}.", file=sys.stderr)
+        if restored:
+            print(f"Brought back your keys for {', '.join(restored)}.", file=sys.stderr)
+        return 0
+    old, new = _read_passwords(args, ["Current password: ", "New password: "])
+    if not args.password_stdin and getpass.getpass("Repeat new password: ") != new:
+        raise AccountError("The two new passwords differ; nothing was changed.")
+    accounts.change_password(old, new)
+    print("Password changed; your saved keys stay readable.", file=sys.stderr)
+    return 0
+
+
+def _signed_in(primer: Primer) -> str:
+    from app.accounts import NOT_SIGNED_IN
+
+    linked = primer.account_link.current()
+    if linked is None:
+        raise AccountError(NOT_SIGNED_IN)
+    return linked.account_id
+
+
+def _progress(label: str) -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        print(f"\r{label}: {done:,} / {total:,}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _backup(args: argparse.Namespace, data_dir: Path) -> int:
+    primer = _primer(data_dir)
+    account_id = _signed_in(primer)
+    report = primer.backup_now(args.backup_url)(account_id, _progress("Backing up"))
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if report.conflicts:
+        print(
+            f"primer: {len(report.conflicts)} messages in the backup differ from this machine's "
+            "copy with the same id; both copies were kept. See primer-cli.log.",
+            file=sys.stderr,
+        )
+    if report.mismatched_chats:
+        print(
+            f"primer: the backup holds fewer messages than were sent for "
+            f"{len(report.mismatched_chats)} chat(s); run `primer backup` again.",
+            file=sys.stderr,
+        )
+        return 1
+    if not args.quiet:
+        print(f"Backed up {report.changes_sent:,} changes ({report.messages_sent:,} messages).")
+    return 1 if report.conflicts else 0
+
+
+def _restore(args: argparse.Namespace, data_dir: Path) -> int:
+    primer = _primer(data_dir)
+    account_id = _signed_in(primer)
+    report = primer.restore_backup(args.backup_url)(account_id, _progress("Restoring"))
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"Restored {report.chats:,} chats; {report.messages_added:,} messages were new here.")
+    return 0
+
+
+def _db(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.backup_database import backup_database, ready, remember_backup_url
+    from repositories.postgres.connection import BackupDatabase, split_password, where
+    from repositories.postgres.migrations import upgrade
+
+    primer = _primer(data_dir)
+    if args.action == "set-url":
+        if not args.url:
+            raise PrimerError("Give the URL: primer db set-url postgresql://USER:PASSWORD@HOST/DB")
+        database = ready(BackupDatabase(*split_password(args.url)))  # saved only if it works
+        primer.apply_settings(remember_backup_url(primer.settings, primer.secrets, args.url))
+        print(f"Backup database set to {where(database.url)}; connection works.", file=sys.stderr)
+        return 0
+    if args.action == "upgrade":
+        applied = upgrade(backup_database(primer.settings, primer.secrets, args.backup_url))
+        print(f"Applied: {', '.join(applied)}." if applied else "The schema is up to date.")
+        return 0
+    database = primer.backup_database(args.backup_url)
+    print(f"Connected to {where(database.url)}; the schema is up to date.")
+    return 0

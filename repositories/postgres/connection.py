@@ -1,0 +1,102 @@
+"""Connections to the backup database, and every psycopg failure as a plain sentence.
+
+Works through a transaction-mode pooler (Supabase's): no server-side prepared statements,
+and TLS whenever the URL's `sslmode` asks for it (libpq reads it from the URL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from domain.errors import BackupError, BackupRejected, BackupUnreachable
+
+CONNECT_TIMEOUT_SECONDS = 10
+_SCHEMES = ("postgres", "postgresql")
+
+
+def split_password(url: str) -> tuple[str, str | None]:
+    """The URL without its password (safe for settings and logs), and the password."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in _SCHEMES or not parts.hostname:
+        raise BackupRejected(
+            "The backup database URL should look like "
+            "postgresql://USER:PASSWORD@HOST:5432/DATABASE (Supabase: Project Settings → "
+            "Database → Connection string)."
+        )
+    password = parts.password
+    if password is None:
+        return urlunsplit(parts), None
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host)), password
+
+
+def where(url: str) -> str:
+    """Host, port and database, for messages: never the user or password."""
+    parts = urlsplit(url)
+    database = parts.path.lstrip("/") or "postgres"
+    return f"{parts.hostname}:{parts.port or 5432}/{database}"
+
+
+@dataclass(frozen=True)
+class BackupDatabase:
+    """A backup database address; the password is kept apart from the URL."""
+
+    url: str
+    password: str | None = None
+
+    def __repr__(self) -> str:  # the password stays out of tracebacks and logs
+        return f"BackupDatabase({where(self.url)!r})"
+
+    def connect(self) -> psycopg.Connection:
+        try:
+            return psycopg.connect(
+                self.url,
+                password=self.password,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                prepare_threshold=None,
+                application_name="primer",
+            )
+        except psycopg.Error as error:
+            raise self.explain(error) from None
+
+    def explain(self, error: psycopg.Error) -> BackupError:
+        """Turn a psycopg failure into a message a person can act on."""
+        place = where(self.url)
+        text = str(error)
+        if self.password:
+            text = text.replace(self.password, "•••")
+        lowered = text.lower()
+        primary = getattr(getattr(error, "diag", None), "message_primary", None)
+        detail = primary or (text.strip().splitlines() or [""])[0].split("failed: ")[-1].strip()
+        if isinstance(error, pg_errors.InsufficientPrivilege):
+            return BackupRejected(
+                f"The database user at {place} lacks a privilege Primer needs ({detail}). "
+                "Use the database owner's URL, or grant it CREATE and USAGE on the schema."
+            )
+        if isinstance(error, pg_errors.InvalidCatalogName) or ("does not exist" in lowered and (
+            "database" in lowered
+        )):
+            return BackupRejected(f"The database in the URL does not exist at {place}.")
+        if "password" in lowered or "authentication" in lowered or (
+            isinstance(error, pg_errors.InvalidAuthorizationSpecification)
+        ):
+            return BackupRejected(
+                f"The backup database at {place} refused the user name or password. "
+                "Check them in Settings → Backup."
+            )
+        if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
+            return BackupRejected(
+                f"A secure (TLS) connection to {place} failed: {detail}. "
+                "Check the URL's sslmode and the server's certificate."
+            )
+        if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+            return BackupUnreachable(
+                f"Primer cannot reach the backup database at {place} ({detail}). "
+                "Check the address and your network, then try again; nothing was lost."
+            )
+        return BackupRejected(f"The backup database at {place} refused the request: {detail}.")

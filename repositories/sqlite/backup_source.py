@@ -1,0 +1,214 @@
+"""The local side of backup and restore, in plain SQL on the store's own connections.
+
+Backup reads the change log after the account's watermark; restore merges by id and then
+drops the change-log rows its own writes made, so restored rows are not sent back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+
+from domain.backup import (
+    CHAT_COLUMNS,
+    MESSAGE_COLUMNS,
+    ChangeBatch,
+    ChatRecord,
+    DeletionRecord,
+    MessageRecord,
+    RemoteSnapshot,
+)
+from domain.chats import LOCAL_USER_ID
+from domain.errors import StoreError
+from repositories.sqlite.unit_of_work import plain_message
+
+_IN_CHUNK = 500
+_MESSAGE_SELECT = ", ".join(MESSAGE_COLUMNS)
+_CHAT_SELECT = ", ".join(CHAT_COLUMNS)
+
+
+class SqliteBackupSource:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        raw = self._engine.raw_connection()
+        try:
+            connection = raw.driver_connection
+            assert isinstance(connection, sqlite3.Connection)
+            yield connection
+        except sqlite3.OperationalError as error:
+            raw.rollback()
+            raise StoreError(plain_message(str(error))) from None
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            raw.close()
+
+    # Backup -------------------------------------------------------------------------------
+
+    def acknowledged_seq(self, account_id: str) -> int:
+        with self._connection() as db:
+            row = db.execute(
+                "SELECT acknowledged_seq FROM backup_state WHERE account_id = ?", (account_id,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def pending_count(self, account_id: str) -> int:
+        with self._connection() as db:
+            row = db.execute(
+                "SELECT count(*) FROM changes WHERE seq > coalesce("
+                "(SELECT acknowledged_seq FROM backup_state WHERE account_id = ?), 0)",
+                (account_id,),
+            ).fetchone()
+        return int(row[0])
+
+    def next_batch(self, account_id: str, after_seq: int, limit: int) -> ChangeBatch | None:
+        with self._connection() as db:
+            db.execute("BEGIN")  # one snapshot for the whole batch
+            bounds = db.execute(
+                "SELECT max(seq), count(*) FROM "
+                "(SELECT seq FROM changes WHERE seq > ? ORDER BY seq LIMIT ?)",
+                (after_seq, limit),
+            ).fetchone()
+            if not bounds[1]:
+                db.rollback()
+                return None
+            last_seq, count = int(bounds[0]), int(bounds[1])
+            window = (after_seq, last_seq)
+            messages: list[MessageRecord] = db.execute(
+                f"SELECT {_MESSAGE_SELECT} FROM messages WHERE id IN ("
+                "  SELECT entity_id FROM changes"
+                "  WHERE seq > ? AND seq <= ? AND entity = 'message')"
+                " AND status != 'streaming'"
+                " AND chat_id IN (SELECT id FROM chats WHERE deleted_at IS NULL)"
+                " ORDER BY id",
+                window,
+            ).fetchall()
+            # The chats named in the window, and the chat of every message sent with it:
+            # a chat always reaches the backup before (or with) its messages.
+            rows = db.execute(
+                f"SELECT {_CHAT_SELECT}, deleted_at FROM chats WHERE id IN ("
+                "  SELECT entity_id FROM changes"
+                "  WHERE seq > ? AND seq <= ? AND entity = 'chat'"
+                "  UNION SELECT chat_id FROM messages WHERE id IN ("
+                "    SELECT entity_id FROM changes"
+                "    WHERE seq > ? AND seq <= ? AND entity = 'message'))",
+                window + window,
+            ).fetchall()
+            db.rollback()
+        chats: list[ChatRecord] = []
+        deletions: list[DeletionRecord] = []
+        for row in rows:
+            if row[-1] is not None:
+                deletions.append((row[0], row[-1]))
+            else:
+                chats.append((*row[:5], bool(row[5]), bool(row[6]), row[7], row[8]))
+        return ChangeBatch(last_seq, count, chats, messages, deletions)
+
+    def acknowledge(self, account_id: str, seq: int) -> None:
+        with self._connection() as db:
+            db.execute(
+                "INSERT INTO backup_state (account_id, acknowledged_seq) VALUES (?, ?) "
+                "ON CONFLICT (account_id) DO UPDATE"
+                " SET acknowledged_seq = excluded.acknowledged_seq",
+                (account_id, seq),
+            )
+            db.commit()
+
+    def backup_finished(self, account_id: str, at: str) -> None:
+        self._set_time(account_id, "last_backup_at", at)
+
+    def last_backup_at(self, account_id: str) -> str | None:
+        with self._connection() as db:
+            row = db.execute(
+                "SELECT last_backup_at FROM backup_state WHERE account_id = ?", (account_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def message_counts(self, chat_ids: Sequence[str], up_to_seq: int) -> dict[str, int]:
+        """Per chat, the messages a backup up to `up_to_seq` has sent (so not newer ones)."""
+        counts: dict[str, int] = {}
+        with self._connection() as db:
+            for start in range(0, len(chat_ids), _IN_CHUNK):
+                chunk = chat_ids[start : start + _IN_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                counts.update(
+                    db.execute(
+                        f"SELECT chat_id, count(*) FROM messages WHERE chat_id IN ({marks})"
+                        " AND status != 'streaming' AND id NOT IN (SELECT entity_id FROM changes"
+                        "   WHERE seq > ? AND entity = 'message') GROUP BY chat_id",
+                        (*chunk, up_to_seq),
+                    ).fetchall()
+                )
+        return counts
+
+    # Restore ------------------------------------------------------------------------------
+
+    def merge_chats(self, snapshot: RemoteSnapshot) -> None:
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            before = _last_seq(db)
+            # A local chat that is newer, or that the user deleted here, is left alone.
+            db.executemany(
+                "INSERT INTO chats (id, title, provider, model, system_prompt, pinned, archived,"
+                " created_at, updated_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET title = excluded.title,"
+                " provider = excluded.provider, model = excluded.model,"
+                " system_prompt = excluded.system_prompt, pinned = excluded.pinned,"
+                " archived = excluded.archived, updated_at = excluded.updated_at"
+                " WHERE excluded.updated_at > chats.updated_at AND chats.deleted_at IS NULL",
+                [(*chat, LOCAL_USER_ID) for chat in snapshot.chats],
+            )
+            db.executemany(
+                "UPDATE chats SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                [(deleted_at, chat_id) for chat_id, deleted_at in snapshot.deletions],
+            )
+            db.execute("DELETE FROM changes WHERE seq > ?", (before,))
+            db.commit()
+
+    def merge_messages(self, messages: Sequence[MessageRecord]) -> int:
+        """Insert the messages this machine lacks; return how many were new (one change each)."""
+        marks = ", ".join("?" * len(MESSAGE_COLUMNS))
+        with self._connection() as db:
+            # A parent may arrive after its child (ids from two machines' clocks); every
+            # parent is in the backup, so the check is off for the merge only.
+            db.execute("PRAGMA foreign_keys = OFF")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                before = _last_seq(db)
+                db.executemany(
+                    f"INSERT INTO messages ({_MESSAGE_SELECT}) SELECT {marks}"
+                    " WHERE EXISTS (SELECT 1 FROM chats WHERE id = ? AND deleted_at IS NULL)"
+                    " ON CONFLICT (id) DO NOTHING",
+                    [(*message, message[1]) for message in messages],
+                )
+                added = db.execute(
+                    "SELECT count(*) FROM changes WHERE seq > ?", (before,)
+                ).fetchone()[0]
+                db.execute("DELETE FROM changes WHERE seq > ?", (before,))
+                db.commit()
+            finally:
+                db.execute("PRAGMA foreign_keys = ON")
+        return int(added)
+
+    def finish_restore(self, account_id: str, at: str) -> None:
+        self._set_time(account_id, "last_restore_at", at)
+
+    def _set_time(self, account_id: str, column: str, at: str) -> None:
+        with self._connection() as db:
+            db.execute(
+                f"INSERT INTO backup_state (account_id, {column}) VALUES (?, ?) "
+                f"ON CONFLICT (account_id) DO UPDATE SET {column} = excluded.{column}",
+                (account_id, at),
+            )
+            db.commit()
+
+
+def _last_seq(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])

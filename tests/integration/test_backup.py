@@ -1,0 +1,320 @@
+"""Backup and restore against a real PostgreSQL: increments, cuts, convergence, isolation."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from app.backup_database import remember_backup_url
+from app.bootstrap import Primer, build
+from app.secrets import InsecureFileSecretStore
+from domain.backup import ChangeBatch
+from domain.entities import MessageStatus
+from domain.errors import BackupUnreachable, StoreError
+from domain.use_cases.backup_now import BackupNow
+from domain.use_cases.delete_chat import DeleteChat
+from repositories.postgres.backup_target import PostgresBackupTarget
+from repositories.postgres.connection import BackupDatabase, split_password
+from repositories.sqlite.backup_source import SqliteBackupSource
+from tests.support.postgres import PostgresForTests
+from tests.support.seeding import add_chat, add_messages, table_rows
+
+PASSWORD = "correct horse battery"
+Machine = Callable[[str], Primer]
+
+
+@pytest.fixture
+def machine(tmp_path: Path, backup_url: str) -> Machine:
+    """A Primer on its own data folder and its own key file, pointed at the test database."""
+
+    def make(name: str) -> Primer:
+        secrets = InsecureFileSecretStore(tmp_path / f"{name}-keys.json")
+        primer = build(tmp_path / name, secrets=secrets)
+        primer.apply_settings(remember_backup_url(primer.settings, secrets, backup_url))
+        primer.secrets = secrets
+        primer.providers.use_secrets(secrets)
+        return primer
+
+    return make
+
+
+def sign_up(primer: Primer, email: str = "ada@example.org") -> str:
+    return primer.accounts().register(email, PASSWORD).account_id
+
+
+def sign_in(primer: Primer, email: str = "ada@example.org") -> str:
+    return primer.accounts().sign_in(email, PASSWORD)[0].account_id
+
+
+def remote_messages(url: str, account_id: str) -> list[tuple]:
+    with psycopg.connect(url) as db:
+        return db.execute(
+            "SELECT id::text, content, content_hash FROM messages WHERE user_id = %s ORDER BY id",
+            (account_id,),
+        ).fetchall()
+
+
+def backed_up_rows(primer: Primer) -> dict[str, list[tuple]]:
+    """The local rows a backup should hold: chats not deleted, messages not streaming."""
+    rows = table_rows(primer.data_dir)
+    live = {row[0] for row in rows["chats"] if row[9] is None}
+    return {
+        "chats": [row[:9] for row in rows["chats"] if row[0] in live],
+        "messages": [r for r in rows["messages"] if r[1] in live and r[5] != "streaming"],
+    }
+
+
+def test_restore_into_an_empty_folder_reproduces_every_row(machine: Machine) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    add_chat(laptop, "Travel plans", 30)
+    add_chat(laptop, "Recipes", 7)
+    report = laptop.backup_now()(account)
+    assert report.finished and report.messages_sent == 37 and not report.mismatched_chats
+
+    desktop = machine("desktop")
+    assert sign_in(desktop) == account
+    restored = desktop.restore_backup()(account)
+
+    assert restored.finished and restored.chats == 2 and restored.messages_added == 37
+    assert backed_up_rows(desktop) == backed_up_rows(laptop)
+    # Restoring again changes nothing and duplicates nothing.
+    assert desktop.restore_backup()(account).messages_added == 0
+    assert backed_up_rows(desktop) == backed_up_rows(laptop)
+    # What was restored is not sent back as new work.
+    assert desktop.backup_source.pending_count(account) == 0
+
+
+def test_second_backup_sends_only_what_changed(machine: Machine) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    chat = add_chat(laptop, "Long", 200)
+    add_chat(laptop, "Other", 20)
+    assert laptop.backup_now()(account).messages_sent == 220
+
+    add_messages(laptop, chat, 3)
+    progress: list[tuple[int, int]] = []
+    report = laptop.backup_now()(account, lambda done, total: progress.append((done, total)))
+
+    assert report.messages_sent == 3
+    assert report.changes_sent == 4  # three messages and the chat's new updated_at
+    assert progress[0] == (0, 4) and progress[-1] == (4, 4)
+    assert laptop.backup_now()(account).changes_sent == 0
+    assert laptop.backup_source.last_backup_at(account) is not None
+
+
+def test_streaming_replies_wait_until_they_finish(machine: Machine) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    chat = add_chat(laptop, "Live", 3, status=MessageStatus.STREAMING)
+    assert laptop.backup_now()(account).messages_sent == 2
+
+    reply = laptop.load_conversation(chat.id, None).newest[-1]
+    with laptop.uow_factory() as uow:
+        uow.messages.update(
+            dataclasses.replace(reply, status=MessageStatus.COMPLETE, content="done")
+        )
+        uow.commit()
+    assert laptop.backup_now()(account).messages_sent == 1
+
+
+class CuttingTarget(PostgresBackupTarget):
+    """The real target, with its session killed from the server side at a chosen point."""
+
+    def __init__(self, database: BackupDatabase, server: PostgresForTests, name: str, when: str):
+        super().__init__(database)
+        self.server, self.name, self.when = server, name, when
+        self.pushes = 0
+
+    def _push(self, db: psycopg.Connection, account_id: str, batch: ChangeBatch):  # noqa: ANN202
+        self.pushes += 1
+        if self.when == "before-push" and self.pushes % 2 == 1:
+            self.server.terminate_app_connections(self.name)
+        result = super()._push(db, account_id, batch)
+        if self.when == "before-commit" and self.pushes % 2 == 1:
+            self.server.terminate_app_connections(self.name)  # the batch's COMMIT fails
+        return result
+
+
+class CrashAfterCommit(SqliteBackupSource):
+    """The machine dies after the server committed a batch, before the watermark moved."""
+
+    def __init__(self, engine, crash_at: int) -> None:  # noqa: ANN001
+        super().__init__(engine)
+        self.calls, self.crash_at = 0, crash_at
+
+    def acknowledge(self, account_id: str, seq: int) -> None:
+        self.calls += 1
+        if self.calls == self.crash_at:
+            raise StoreError("simulated power cut")
+        super().acknowledge(account_id, seq)
+
+
+@pytest.mark.parametrize("when", ["before-push", "before-commit"])
+def test_connection_cut_mid_backup_loses_nothing_and_sends_once(
+    machine: Machine, backup_url: str, postgres_server: PostgresForTests, when: str
+) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    for n in range(6):
+        add_chat(laptop, f"Chat {n}", 25)
+    database = BackupDatabase(*split_password(backup_url))
+    name = backup_url.rsplit("/", 1)[1]
+    target = CuttingTarget(database, postgres_server, name, when)
+    # Every other attempt is cut: each batch needs a retry, and the backup still finishes.
+    report = BackupNow(laptop.backup_source, lambda: target, batch_size=40)(account)
+    assert report.finished and target.pushes > 6
+
+    expected = backed_up_rows(laptop)["messages"]
+    remote = remote_messages(backup_url, account)
+    assert [(r[0], r[1]) for r in remote] == [(m[0], m[4]) for m in expected]
+
+
+def test_a_cut_that_outlasts_the_retries_fails_loudly_and_the_rerun_finishes(
+    machine: Machine, backup_url: str, postgres_server: PostgresForTests
+) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    for n in range(4):
+        add_chat(laptop, f"Chat {n}", 30)
+    database = BackupDatabase(*split_password(backup_url))
+    name = backup_url.rsplit("/", 1)[1]
+
+    class AlwaysCut(CuttingTarget):
+        def _push(self, db, account_id, batch):  # noqa: ANN001, ANN202
+            self.pushes += 1
+            if self.pushes > 2:  # two batches get through, then the network is gone
+                self.server.terminate_app_connections(self.name)
+            return PostgresBackupTarget._push(self, db, account_id, batch)
+
+    target = AlwaysCut(database, postgres_server, name, "")
+    with pytest.raises(BackupUnreachable, match="cannot reach the backup database"):
+        BackupNow(laptop.backup_source, lambda: target, batch_size=25)(account)
+    assert 0 < len(remote_messages(backup_url, account)) < 120
+
+    # Crash after a server commit but before the local watermark moved, then run again.
+    crashing = CrashAfterCommit(laptop.engine, crash_at=1)
+    with pytest.raises(StoreError):
+        BackupNow(crashing, lambda: PostgresBackupTarget(database), batch_size=25)(account)
+    report = laptop.backup_now()(account)
+    assert report.finished and not report.mismatched_chats and not report.conflicts
+
+    expected = backed_up_rows(laptop)["messages"]
+    remote = remote_messages(backup_url, account)
+    assert len(remote) == len({r[0] for r in remote}) == len(expected) == 120
+    assert [(r[0], r[1]) for r in remote] == [(m[0], m[4]) for m in expected]
+
+
+def test_two_machines_converge_and_deletions_stay_deleted(machine: Machine) -> None:
+    laptop, desktop = machine("laptop"), machine("desktop")
+    account = sign_up(laptop)
+    sign_in(desktop)
+    shared = add_chat(laptop, "Shared", 5)
+    doomed = add_chat(laptop, "Doomed", 4)
+    laptop.backup_now()(account)
+    desktop.restore_backup()(account)
+    add_chat(desktop, "From the desktop", 6)
+    add_messages(desktop, shared, 2)
+    DeleteChat(laptop.uow_factory)(doomed.id)
+
+    for primer in (laptop, desktop, laptop, desktop):  # back up and restore in turn
+        primer.backup_now()(account)
+        primer.restore_backup()(account)
+
+    assert backed_up_rows(laptop) == backed_up_rows(desktop)
+    titles = sorted(row[1] for row in backed_up_rows(laptop)["chats"])
+    assert titles == ["From the desktop", "Shared"]
+    assert len(backed_up_rows(laptop)["messages"]) == 5 + 2 + 6
+
+
+def test_undo_after_a_backed_up_delete_brings_the_chat_back(machine: Machine) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    chat = add_chat(laptop, "Oops", 8)
+    laptop.backup_now()(account)
+    delete = DeleteChat(laptop.uow_factory)
+    delete(chat.id)
+    laptop.backup_now()(account)
+    delete.undo(chat.id)
+    report = laptop.backup_now()(account)
+
+    assert report.messages_sent == 8 and not report.mismatched_chats
+    fresh = machine("fresh")
+    sign_in(fresh)
+    fresh.restore_backup()(account)
+    assert backed_up_rows(fresh) == backed_up_rows(laptop)
+
+
+def test_restore_never_overwrites_newer_local_data(machine: Machine) -> None:
+    laptop, desktop = machine("laptop"), machine("desktop")
+    account = sign_up(laptop)
+    sign_in(desktop)
+    chat = add_chat(laptop, "Original title", 2)
+    laptop.backup_now()(account)
+    desktop.restore_backup()(account)
+    desktop.update_chat(chat.id, title="Renamed on the desktop")
+
+    desktop.restore_backup()(account)
+    assert desktop.get_chat(chat.id).title == "Renamed on the desktop"
+    desktop.backup_now()(account)
+    laptop.restore_backup()(account)
+    assert laptop.get_chat(chat.id).title == "Renamed on the desktop"
+    # An older copy never moves the backup's chat back in time.
+    laptop_source = SqliteBackupSource(laptop.engine)
+    laptop_source.acknowledge(account, 0)
+    with laptop.uow_factory() as uow:
+        stale = dataclasses.replace(uow.chats.get(chat.id), title="Stale", updated_at=chat.updated_at)
+        uow.chats.update(stale)
+        uow.commit()
+    laptop.backup_now()(account)
+    desktop.restore_backup()(account)
+    assert desktop.get_chat(chat.id).title == "Renamed on the desktop"
+
+
+def test_same_id_with_different_content_is_reported_not_overwritten(
+    machine: Machine, backup_url: str
+) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    chat = add_chat(laptop, "Edited behind our back", 3)
+    laptop.backup_now()(account)
+    first = laptop.load_conversation(chat.id, None).newest[0]
+    with laptop.uow_factory() as uow:
+        uow.messages.update(dataclasses.replace(first, content="changed locally"))
+        uow.commit()
+
+    report = laptop.backup_now()(account)
+    assert report.conflicts == [first.id]
+    remote = dict((r[0], r[1]) for r in remote_messages(backup_url, account))
+    assert remote[first.id] == first.content
+
+
+def test_one_account_cannot_see_or_touch_anothers_chats(
+    machine: Machine, backup_url: str, tmp_path: Path
+) -> None:
+    ada, bob = machine("ada"), machine("bob")
+    ada_id = sign_up(ada, "ada@example.org")
+    bob_id = sign_up(bob, "bob@example.org")
+    add_chat(ada, "Ada's secret plans", 4)
+    ada.backup_now()(ada_id)
+    before = remote_messages(backup_url, ada_id)
+
+    # Bob's machine holds a copy of Ada's chats (same ids) and backs up into his account.
+    shutil.copytree(ada.data_dir, tmp_path / "bob-copy")
+    bob_copy = machine("bob-copy")
+    sign_in(bob_copy, "bob@example.org")
+    with bob_copy.uow_factory() as uow:
+        chat_id = uow.chats.summaries()[0].id
+    bob_copy.update_chat(chat_id, title="Bob was here")
+    bob_copy.backup_now()(bob_id)
+
+    assert remote_messages(backup_url, ada_id) == before
+    bob.restore_backup()(bob_id)
+    assert [row[1] for row in backed_up_rows(bob)["chats"]] == ["Bob was here"]
+    ada.restore_backup()(ada_id)
+    assert [row[1] for row in backed_up_rows(ada)["chats"]] == ["Ada's secret plans"]

@@ -1,0 +1,133 @@
+"""A real PostgreSQL for the tests: embedded `pgserver`, or the server in $PRIMER_TEST_PG_URL.
+
+pgserver starts on a Unix socket with trust auth; it is restarted here to listen on
+127.0.0.1 with password (SCRAM) auth, so tests see what a user's server does: a URL with a
+password, wrong passwords refused, connections that can be cut.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+
+APP_ROLE = "primer_app"
+APP_PASSWORD = "app-password-for-tests"
+URL_VARIABLE = "PRIMER_TEST_PG_URL"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PostgresForTests:
+    admin_url: str
+    host: str
+    port: int
+    _stop: object = None
+
+    def app_url(self, database: str, *, password: str | None = APP_PASSWORD) -> str:
+        secret = f":{password}" if password is not None else ""
+        return f"postgresql://{APP_ROLE}{secret}@{self.host}:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        """A fresh database owned by the app role; returns its URL (with the password)."""
+        with psycopg.connect(self.admin_url, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            db.execute(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}')
+        return self.app_url(name)
+
+    def terminate_app_connections(self, database: str) -> int:
+        """What a network cut or server restart does to Primer: its sessions end at once."""
+        with psycopg.connect(self.admin_url, autocommit=True) as db:
+            rows = db.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND usename = %s AND pid <> pg_backend_pid()",
+                (database, APP_ROLE),
+            ).fetchall()
+        return len(rows)
+
+    def dump(self, database: str) -> bytes:
+        """pg_dump of one database, as bytes: what someone who steals the backup gets."""
+        import pgserver
+        from psycopg.conninfo import make_conninfo
+
+        command = [
+            str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"),
+            "--dbname",
+            make_conninfo(self.admin_url, dbname=database),
+        ]
+        return subprocess.run(command, check=True, capture_output=True).stdout
+
+
+def _ensure_app_role(admin_url: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as db:
+        exists = db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+        if not exists:
+            db.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}'")
+
+
+def start() -> PostgresForTests:
+    given = os.environ.get(URL_VARIABLE)
+    if given:
+        parts = urlsplit(given)
+        _ensure_app_role(given)
+        return PostgresForTests(given, parts.hostname or "127.0.0.1", parts.port or 5432)
+    return _start_embedded()
+
+
+def _start_embedded() -> PostgresForTests:
+    base = Path(tempfile.mkdtemp(prefix="primer-pg-"))
+    pgdata = base / "pgdata"
+    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR on a CI machine
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    user = server.system_user
+    socket_dir = Path(tempfile.mkdtemp(prefix="primer-pgsock-"))
+    if user:
+        shutil.chown(socket_dir, user)
+    port = free_port()
+    pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    hba = pgdata / "pg_hba.conf"
+    hba.write_text(
+        "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n", encoding="utf-8"
+    )
+    if user:
+        shutil.chown(hba, user)
+    pgserver.pg_ctl(
+        [
+            "-w",
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {socket_dir}",
+            "-l",
+            str(pgdata / "log"),
+            "start",
+        ],
+        pgdata=pgdata,
+        user=user,
+        timeout=30,
+    )
+    admin_url = f"postgresql://postgres@/postgres?host={socket_dir}&port={port}"
+    for _ in range(50):
+        try:
+            psycopg.connect(admin_url).close()
+            break
+        except psycopg.OperationalError:
+            time.sleep(0.1)
+    _ensure_app_role(admin_url)
+    keep = server  # pgserver stops and deletes the cluster at exit
+    return PostgresForTests(admin_url, "127.0.0.1", port, keep)
