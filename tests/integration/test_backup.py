@@ -131,7 +131,7 @@ class CuttingTarget(PostgresBackupTarget):
         self.server, self.name, self.when = server, name, when
         self.pushes = 0
 
-    def _push(self, db: psycopg.Connection, account_id: str, batch: ChangeBatch):  # noqa: ANN202
+    def _push(self, db: psycopg.Connection, account_id: str, batch: ChangeBatch):
         self.pushes += 1
         if self.when == "before-push" and self.pushes % 2 == 1:
             self.server.terminate_app_connections(self.name)
@@ -144,7 +144,7 @@ class CuttingTarget(PostgresBackupTarget):
 class CrashAfterCommit(SqliteBackupSource):
     """The machine dies after the server committed a batch, before the watermark moved."""
 
-    def __init__(self, engine, crash_at: int) -> None:  # noqa: ANN001
+    def __init__(self, engine, crash_at: int) -> None:
         super().__init__(engine)
         self.calls, self.crash_at = 0, crash_at
 
@@ -186,7 +186,7 @@ def test_a_cut_that_outlasts_the_retries_fails_loudly_and_the_rerun_finishes(
     name = backup_url.rsplit("/", 1)[1]
 
     class AlwaysCut(CuttingTarget):
-        def _push(self, db, account_id, batch):  # noqa: ANN001, ANN202
+        def _push(self, db, account_id, batch):
             self.pushes += 1
             if self.pushes > 2:  # two batches get through, then the network is gone
                 self.server.terminate_app_connections(self.name)
@@ -268,8 +268,8 @@ def test_restore_never_overwrites_newer_local_data(machine: Machine) -> None:
     laptop_source = SqliteBackupSource(laptop.engine)
     laptop_source.acknowledge(account, 0)
     with laptop.uow_factory() as uow:
-        stale = dataclasses.replace(uow.chats.get(chat.id), title="Stale", updated_at=chat.updated_at)
-        uow.chats.update(stale)
+        current = uow.chats.get(chat.id)
+        uow.chats.update(dataclasses.replace(current, title="Stale", updated_at=chat.updated_at))
         uow.commit()
     laptop.backup_now()(account)
     desktop.restore_backup()(account)

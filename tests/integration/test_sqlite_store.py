@@ -12,8 +12,8 @@ from sqlalchemy import inspect
 from domain.entities import MessageStatus
 from domain.errors import StoreError
 from domain.use_cases.send_message import NewChatSettings, SendMessage
-from repositories.sqlite.database import DATABASE_NAME, open_store
 from repositories.migration_files import Migration, bundled_migrations
+from repositories.sqlite.database import DATABASE_NAME, open_store
 from repositories.sqlite.migrations import migrate
 from repositories.sqlite.tables import ChatRow, MessageRow
 from repositories.sqlite.unit_of_work import unit_of_work_factory
@@ -35,7 +35,8 @@ def test_fresh_store_has_the_schema_wal_and_foreign_keys(data_dir: Path) -> None
     engine = open_store(data_dir)
     path = data_dir / DATABASE_NAME
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == len(bundled_migrations("migrations_sqlite"))
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        assert version == len(bundled_migrations("migrations_sqlite"))
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     db.close()
