@@ -58,13 +58,19 @@ class Accounts:
         wrapped, nonce = crypto.wrap_data_key(
             crypto.key_encryption_key(password, salt), data_key, account_id
         )
-        self._remote.create(
-            AccountRecord(
-                account_id, email, crypto.hash_password(password), salt, wrapped, nonce
-            )
-        )
         account = LinkedAccount(account_id, email)
-        self._start_session(account, data_key)
+        # The data key is stored first: with nowhere to keep it, no account is created.
+        self._secrets.set(DATA_KEY_SECRET, base64.b64encode(data_key).decode())
+        try:
+            self._remote.create(
+                AccountRecord(
+                    account_id, email, crypto.hash_password(password), salt, wrapped, nonce
+                )
+            )
+        except BaseException:
+            self._secrets.delete(DATA_KEY_SECRET)
+            raise
+        self._link.link(account)
         log.info("account: registered and signed in")
         return account
 

@@ -94,10 +94,13 @@ class Primer:
     def apply_settings(self, settings: Settings) -> None:
         """Save new settings and rebuild what depends on them."""
         self.settings_store.save(settings)
+        if settings.insecure_key_file != self.settings.insecure_key_file:
+            self.secrets = choose_secret_store(
+                self.data_dir, insecure_file=settings.insecure_key_file
+            )
+            self.providers.use_secrets(self.secrets)
         self.settings = settings
-        self.secrets = choose_secret_store(self.data_dir, insecure_file=settings.insecure_key_file)
         self.providers.settings = settings
-        self.providers.use_secrets(self.secrets)
 
 
 def build(

@@ -36,8 +36,6 @@ def machine(tmp_path: Path, backup_url: str) -> Machine:
         secrets = InsecureFileSecretStore(tmp_path / f"{name}-keys.json")
         primer = build(tmp_path / name, secrets=secrets)
         primer.apply_settings(remember_backup_url(primer.settings, secrets, backup_url))
-        primer.secrets = secrets
-        primer.providers.use_secrets(secrets)
         return primer
 
     return make

@@ -1,0 +1,188 @@
+"""Accounts on a real PostgreSQL: Argon2id, sealed API keys, password change, plain failures."""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+from argon2 import extract_parameters
+
+from app.accounts import DATA_KEY_SECRET
+from app.backup_database import PASSWORD_SECRET, remember_backup_url
+from app.bootstrap import Primer, build
+from app.secrets import InsecureFileSecretStore
+from domain.accounts import WRONG_CREDENTIALS
+from domain.errors import AccountError, BackupRejected, BackupUnreachable
+from repositories.postgres.connection import BackupDatabase, split_password
+from repositories.postgres.migrations import upgrade
+from tests.support.postgres import APP_PASSWORD, PostgresForTests, free_port
+from tests.support.seeding import add_chat
+
+PASSWORD = "correct horse battery"
+OPENAI_KEY = "sk-live-THIS-MUST-NEVER-BE-SEEN-0123456789"
+GEMINI_KEY = "AIza-ALSO-SECRET-abcdefghijklmnop"
+
+
+@pytest.fixture
+def machine(tmp_path: Path, backup_url: str):
+    def make(name: str) -> Primer:
+        secrets = InsecureFileSecretStore(tmp_path / f"{name}-keys.json")
+        primer = build(tmp_path / name, secrets=secrets)
+        primer.apply_settings(remember_backup_url(primer.settings, secrets, backup_url))
+        return primer
+
+    return make
+
+
+def test_keys_follow_the_account_to_a_new_machine_and_survive_a_password_change(
+    machine, backup_url: str
+) -> None:
+    laptop = machine("laptop")
+    laptop.secrets.set("openai", OPENAI_KEY)
+    accounts = laptop.accounts()
+    accounts.register("Ada@Example.org", PASSWORD)
+    assert accounts.save_all_keys() == ["openai"]
+    assert accounts.save_key("gemini", GEMINI_KEY)
+
+    desktop = machine("desktop")
+    account, restored = desktop.accounts().sign_in("ada@example.org", PASSWORD)
+    assert account.email == "ada@example.org"
+    assert sorted(restored) == ["gemini", "openai"]
+    assert desktop.secrets.get("openai") == OPENAI_KEY
+
+    accounts.change_password(PASSWORD, "a brand new passphrase")
+    with pytest.raises(AccountError, match=WRONG_CREDENTIALS):
+        machine("tablet").accounts().sign_in("ada@example.org", PASSWORD)
+    tablet = machine("tablet2")
+    _, restored = tablet.accounts().sign_in("ADA@example.org", "a brand new passphrase")
+    assert sorted(restored) == ["gemini", "openai"]
+    assert tablet.secrets.get("gemini") == GEMINI_KEY
+
+
+def test_the_backup_database_holds_no_plaintext_secret(
+    machine, backup_url: str, postgres_server: PostgresForTests
+) -> None:
+    laptop = machine("laptop")
+    laptop.secrets.set("openai", OPENAI_KEY)
+    accounts = laptop.accounts()
+    accounts.register("ada@example.org", PASSWORD)
+    accounts.save_all_keys()
+    add_chat(laptop, "Chat", 2)
+    laptop.backup_now()(laptop.account_link.current().account_id)
+
+    dump = postgres_server.dump(backup_url.rsplit("/", 1)[1])
+    data_key = base64.b64decode(laptop.secrets.get(DATA_KEY_SECRET))
+    assert b"Chat message 0" in dump  # the dump is real and complete
+    for secret in (OPENAI_KEY.encode(), PASSWORD.encode(), data_key, data_key.hex().encode()):
+        assert secret not in dump
+    assert base64.b64encode(data_key) not in dump
+    # Nor does the local database or any file in the data folder.
+    for path in laptop.data_dir.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert OPENAI_KEY.encode() not in content and APP_PASSWORD.encode() not in content
+
+
+def test_password_hash_is_argon2id_above_owasp_minimum(machine, backup_url: str) -> None:
+    machine("laptop").accounts().register("ada@example.org", PASSWORD)
+    with psycopg.connect(backup_url) as db:
+        stored, salt = db.execute("SELECT password_hash, kdf_salt FROM users").fetchone()
+    parameters = extract_parameters(stored)
+    assert stored.startswith("$argon2id$")
+    assert parameters.memory_cost >= 19 * 1024 and parameters.time_cost >= 2
+    assert bytes(salt) not in base64.b64decode(stored.split("$")[-2] + "==")
+
+
+def test_registration_rules(machine) -> None:
+    accounts = machine("laptop").accounts()
+    with pytest.raises(AccountError, match="too short"):
+        accounts.register("ada@example.org", "short")
+    with pytest.raises(AccountError, match="does not look like an email"):
+        accounts.register("not-an-email", PASSWORD)
+    accounts.register("ada@example.org", PASSWORD)
+    with pytest.raises(AccountError, match="already exists"):
+        machine("other").accounts().register("ADA@EXAMPLE.ORG", PASSWORD)
+
+
+def test_wrong_password_and_unknown_email_read_the_same(machine) -> None:
+    machine("laptop").accounts().register("ada@example.org", PASSWORD)
+    accounts = machine("desktop").accounts()
+    with pytest.raises(AccountError) as wrong_password:
+        accounts.sign_in("ada@example.org", "not the password")
+    with pytest.raises(AccountError) as unknown:
+        accounts.sign_in("nobody@example.org", PASSWORD)
+    assert wrong_password.value.message == unknown.value.message == WRONG_CREDENTIALS
+
+
+def test_signing_out_keeps_chats_and_forgets_the_account(machine) -> None:
+    laptop = machine("laptop")
+    laptop.accounts().register("ada@example.org", PASSWORD)
+    add_chat(laptop, "Keep me", 2)
+    laptop.accounts().sign_out()
+    assert laptop.account_link.current() is None
+    assert laptop.secrets.get(DATA_KEY_SECRET) is None
+    assert [c.title for c in laptop.list_chats()] == ["Keep me"]
+    with sqlite3.connect(laptop.data_dir / "primer.db") as db:
+        assert db.execute("SELECT account_id, email FROM users").fetchone() == (None, None)
+    db.close()
+
+
+# The connection itself ---------------------------------------------------------------------
+
+
+def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> None:
+    database = BackupDatabase(*split_password(backup_url))
+    assert upgrade(database) == ["0001_accounts_and_backup.sql"]
+    assert upgrade(database) == []
+    with psycopg.connect(backup_url) as db:
+        rows = db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = {row[0] for row in rows}
+    assert {"users", "user_api_keys", "chats", "messages", "deletions"} <= tables
+
+
+def test_url_password_goes_to_the_keyring_not_settings(tmp_path: Path, backup_url: str) -> None:
+    secrets = InsecureFileSecretStore(tmp_path / "keys.json")
+    primer = build(tmp_path / "data", secrets=secrets)
+    primer.apply_settings(remember_backup_url(primer.settings, secrets, backup_url))
+    assert APP_PASSWORD not in (tmp_path / "data" / "settings.json").read_text()
+    assert secrets.get(PASSWORD_SECRET) == APP_PASSWORD
+    assert primer.backup_database().password == APP_PASSWORD
+
+
+def test_unreachable_server_fails_fast_with_a_plain_message() -> None:
+    url = f"postgresql://primer:{APP_PASSWORD}@127.0.0.1:{free_port()}/primer"
+    with pytest.raises(BackupUnreachable) as caught:
+        upgrade(BackupDatabase(*split_password(url)))
+    assert "cannot reach the backup database at 127.0.0.1" in caught.value.message
+    assert APP_PASSWORD not in caught.value.message
+
+
+def test_wrong_database_password_is_named_as_such(backup_url: str) -> None:
+    bare, _ = split_password(backup_url)
+    with pytest.raises(BackupRejected, match="refused the user name or password"):
+        upgrade(BackupDatabase(bare, "wrong-password"))
+
+
+def test_tls_that_the_server_cannot_give_is_a_clear_failure(backup_url: str) -> None:
+    bare, password = split_password(backup_url + "?sslmode=require")
+    with pytest.raises(BackupRejected, match="secure \\(TLS\\) connection"):
+        upgrade(BackupDatabase(bare, password))
+
+
+def test_missing_privileges_are_explained(
+    postgres_server: PostgresForTests, backup_url: str
+) -> None:
+    name = backup_url.rsplit("/", 1)[1] + "_owned"
+    with psycopg.connect(postgres_server.admin_url, autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        db.execute(f'CREATE DATABASE "{name}"')  # owned by the superuser, not by Primer's role
+    with pytest.raises(BackupRejected, match="lacks a privilege"):
+        upgrade(BackupDatabase(*split_password(postgres_server.app_url(name))))
+
+
+def test_a_url_that_is_not_postgres_is_refused_before_connecting() -> None:
+    with pytest.raises(BackupRejected, match="should look like"):
+        split_password("https://example.org/db")
