@@ -23,12 +23,16 @@ OnError = Callable[[PrimerError], None]
 
 
 class Dispatcher(QObject):
-    """Create on the GUI thread; `post` from any thread runs the callable there."""
+    """Create on the GUI thread; `post` from any thread runs the callable there.
+
+    Give it the window as parent: results that arrive after the window is gone are dropped
+    with it instead of reaching deleted widgets.
+    """
 
     _call = Signal(object)
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._call.connect(self._run)
 
     def post(self, fn: Callable[..., Any], *args: Any) -> None:

@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self._open_request = 0
         self._loading_older = False
         self._model_cache: dict[str, list[str]] = {}
-        self.dispatcher = Dispatcher()
+        self.dispatcher = Dispatcher(self)
         self.lane = Lane(self.dispatcher, self.show_error)
         self.state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
         self.setWindowTitle("Primer")
