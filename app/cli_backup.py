@@ -175,7 +175,7 @@ def _restore(args: argparse.Namespace, data_dir: Path) -> int:
     report = primer.restore_backup(args.backup_url)(account_id, _progress("Restoring"))
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    print(f"Restored {report.chats:,} chats; {report.messages_added:,} messages were new here.")
+    print(f"Restored {report.summary()}.")
     return 0
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.backup_controller import BackupController
 from app.gui.chat_list import CHAT_ID_ROLE, ChatListModel, ChatListView
 from app.gui.composer import Composer
 from app.gui.conversation import ConversationView, MessageDelegate, MessageListModel
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from app.bootstrap import Primer
 
 REPAINT_INTERVAL_MS = 40
-NOT_YET = "Accounts and cloud backup arrive in the next version of Primer."
 
 
 @dataclass
@@ -199,15 +199,10 @@ class MainWindow(QMainWindow):
         self.stop_action = action(chat_menu, "&Stop reply", self.escape, "Esc")
 
         account = bar.addMenu("&Account")
-        account.setToolTipsVisible(True)
-        self.account_actions = []
-        for text, shortcut in (("Sign in…", ""), ("Backup now", "Ctrl+Shift+B"), ("Restore…", "")):
-            item = account.addAction(text)
-            if shortcut:
-                item.setShortcut(QKeySequence(shortcut))
-            item.setEnabled(False)
-            item.setToolTip(NOT_YET)
-            self.account_actions.append(item)
+        toolbar = self.addToolBar("Backup")
+        toolbar.setObjectName("backupToolbar")
+        toolbar.setMovable(False)
+        self.backup = BackupController(self, account, toolbar)
 
         help_menu = bar.addMenu("&Help")
         action(help_menu, "&About Primer", self.about)
@@ -234,6 +229,7 @@ class MainWindow(QMainWindow):
         if problem:
             self.show_error(PrimerError(problem))
         self._fill_providers()
+        self.backup.attach(primer)
         last_chat = self.state.value("last_chat", "")
         self.new_chat(focus=False)
         self.refresh_chats(select=str(last_chat) if last_chat else None)
@@ -725,10 +721,10 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.primer, self)
         self.settings_dialog = dialog
-        dialog.saved.connect(self._settings_saved)
+        dialog.saved.connect(self.settings_changed)
         dialog.open()
 
-    def _settings_saved(self) -> None:
+    def settings_changed(self) -> None:
         assert self.primer is not None
         self._model_cache.clear()
         from app.gui.launch import apply_app_theme

@@ -20,6 +20,11 @@ class RestoreReport:
     finished: bool
     """False when cancelled; running restore again picks up where it stopped."""
 
+    def summary(self) -> str:
+        chats = f"{self.chats:,} chat{'' if self.chats == 1 else 's'}"
+        added = self.messages_added
+        return f"{chats}; {added:,} new message{'' if added == 1 else 's'} here"
+
 
 class RestoreBackup:
     def __init__(

@@ -73,7 +73,8 @@ class BackupDatabase:
         lowered = text.lower()
         primary = getattr(getattr(error, "diag", None), "message_primary", None)
         detail = primary or (text.strip().splitlines() or [""])[0].split("failed: ")[-1].strip()
-        if isinstance(error, pg_errors.InsufficientPrivilege):
+        detail = detail.removeprefix("FATAL:").strip()
+        if isinstance(error, pg_errors.InsufficientPrivilege) or "permission denied" in lowered:
             return BackupRejected(
                 f"The database user at {place} lacks a privilege Primer needs ({detail}). "
                 "Use the database owner's URL, or grant it CREATE and USAGE on the schema."

@@ -253,13 +253,6 @@ def test_models_pass_the_qt_model_tester(qtbot: QtBot, qtmodeltester, window: Ma
     qtmodeltester.check(window.message_model)
 
 
-def test_account_menu_is_present_but_disabled_with_a_reason(window: MainWindow) -> None:
-    titles = [a.text() for a in window.account_actions]
-    assert titles == ["Sign in…", "Backup now", "Restore…"]
-    assert all(not a.isEnabled() and a.toolTip() for a in window.account_actions)
-    assert window.account_actions[1].shortcut().toString() == "Ctrl+Shift+B"
-
-
 def test_settings_dialog_stores_key_in_keyring_and_adds_a_local_server(
     qtbot: QtBot, window: MainWindow, memory_keyring
 ) -> None:

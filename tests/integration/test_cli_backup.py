@@ -59,7 +59,7 @@ def test_register_backup_and_restore_on_another_machine(
     assert "Brought back your keys for openai" in signed_in.stderr
     restored = primer("restore", "--backup-url", backup_url, data_dir=desktop)
     assert restored.returncode == 0, restored.stderr
-    assert "Restored 1 chats; 2 messages" in restored.stdout
+    assert "Restored 1 chat; 2 new messages here." in restored.stdout
     chats = json.loads(primer("chats", "--json", data_dir=desktop).stdout)
     assert [c["title"] for c in chats] == ["Hello backup"]
     assert chats[0]["message_count"] == 2

@@ -1,0 +1,184 @@
+"""Sign in or create an account, with the backup database it lives in.
+
+Argon2id and the network take a moment: every action runs on a worker thread and the dialog
+says what it is doing; the password rules are shown before anyone types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.dispatch import Dispatcher, run_in_thread
+from domain.accounts import PASSWORD_RULES, LinkedAccount
+from domain.errors import AccountError, PrimerError
+
+if TYPE_CHECKING:
+    from app.bootstrap import Primer
+
+URL_HINT = "postgresql://USER:PASSWORD@HOST:5432/postgres"
+
+
+class AccountDialog(QDialog):
+    """Emits `signed_in(account, providers, created)` once the account is linked here:
+    the providers whose keys came back (sign in) or went up (new account)."""
+
+    signed_in = Signal(object, list, bool)
+
+    def __init__(self, primer: Primer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.primer = primer
+        self.dispatcher = Dispatcher(self)
+        self.setWindowTitle("Sign in to Primer")
+        self.setMinimumWidth(560)
+
+        self.mode = QTabBar()
+        self.mode.addTab("Sign in")
+        self.mode.addTab("Create account")
+        self.mode.currentChanged.connect(self._mode_changed)
+
+        intro = QLabel(
+            "Your account lives in your own PostgreSQL or Supabase database. Backups of your "
+            "chats and your API keys (encrypted on this computer) go there."
+        )
+        intro.setWordWrap(True)
+        self.url = QLineEdit(primer.settings.backup_url)
+        self.url.setPlaceholderText(URL_HINT)
+        self.url.setToolTip(
+            "Supabase: Project Settings → Database → Connection string (direct or pooled). "
+            "The password is kept in the system keyring, not in settings."
+        )
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.email = QLineEdit()
+        self.email.setPlaceholderText("you@example.org")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat = QLineEdit()
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat_label = QLabel("Repeat password")
+        self.rules = QLabel(PASSWORD_RULES)
+        self.rules.setWordWrap(True)
+        self.rules.setObjectName("hint")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Backup database", self.url)
+        form.addRow("", self.test_button)
+        form.addRow("Email", self.email)
+        form.addRow("Password", self.password)
+        form.addRow(self.repeat_label, self.repeat)
+        form.addRow("", self.rules)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.submit_button = self.buttons.addButton(
+            "Sign in", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.submit_button.setDefault(True)
+        longest = self.submit_button.fontMetrics().horizontalAdvance("Create account")
+        self.submit_button.setMinimumWidth(longest + 32)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.mode)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self._mode_changed(0)
+
+    @property
+    def registering(self) -> bool:
+        return self.mode.currentIndex() == 1
+
+    def _mode_changed(self, index: int) -> None:
+        for widget in (self.repeat, self.repeat_label, self.rules):
+            widget.setVisible(index == 1)
+        self.submit_button.setText("Create account" if index == 1 else "Sign in")
+        self.status.clear()
+        self.adjustSize()  # room for the password rules, or none
+
+    def _busy(self, text: str) -> None:
+        self.status.setText(text)
+        for widget in (self.submit_button, self.test_button, self.mode):
+            widget.setEnabled(not text)
+
+    def _done(self, text: str = "", *, error: bool = False) -> None:
+        self._busy("")
+        self.status.setText(text)
+        self.status.setProperty("error", error)
+        self.status.setStyleSheet("color: #c0392b;" if error else "")
+
+    def _run(self, what: str, job: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        self._busy(what)
+
+        def failed(error: PrimerError) -> None:
+            self._done(error.message, error=True)
+
+        run_in_thread(self.dispatcher, job, then, failed)
+
+    def _with_url(self) -> Callable[[], None]:
+        """Save the URL (password to the keyring) before any account work uses it."""
+        url = self.url.text().strip()
+        primer = self.primer
+
+        def save() -> None:  # on the worker: psycopg is imported there, not at start-up
+            from app.backup_database import ready, remember_backup_url
+            from repositories.postgres.connection import BackupDatabase, split_password
+
+            if not url:
+                raise AccountError(f"Enter the backup database's URL, like {URL_HINT}.")
+            bare, password = split_password(url)
+            if password is not None:  # a new password is kept only once it works
+                ready(BackupDatabase(bare, password))
+            primer.apply_settings(remember_backup_url(primer.settings, primer.secrets, url))
+
+        return save
+
+    def test_connection(self) -> None:
+        save = self._with_url()
+
+        def job() -> str:
+            from repositories.postgres.connection import where
+
+            save()
+            return where(self.primer.backup_database().url)
+
+        self._run("Connecting…", job, lambda place: self._done(f"Connected to {place}. ✓"))
+
+    def submit(self) -> None:
+        email, password = self.email.text(), self.password.text()
+        if self.registering and password != self.repeat.text():
+            self._done("The two passwords differ.", error=True)
+            return
+        save, registering = self._with_url(), self.registering
+
+        def job() -> tuple[LinkedAccount, list[str]]:
+            save()
+            accounts = self.primer.accounts()
+            if registering:
+                account = accounts.register(email, password)
+                return account, accounts.save_all_keys()
+            return accounts.sign_in(email, password)
+
+        def finished(result: tuple[LinkedAccount, list[str]]) -> None:
+            self._done()
+            self.signed_in.emit(*result, registering)
+            self.accept()
+
+        self._run("Creating your account…" if registering else "Signing in…", job, finished)

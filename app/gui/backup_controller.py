@@ -1,0 +1,280 @@
+"""The Account menu, the toolbar's Back up button and the status bar's backup state.
+
+Backup and restore run on their own worker thread with a progress bar and Cancel; the last
+successful backup time stays in the status bar, and a failure always shows in the message bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QProgressBar, QPushButton, QToolBar
+
+from app.gui.dispatch import run_in_thread
+from domain.accounts import LinkedAccount
+from domain.errors import PrimerError
+from domain.ports import CancelToken
+
+if TYPE_CHECKING:
+    from app.bootstrap import Primer
+    from app.gui.main_window import MainWindow
+    from domain.use_cases.backup_now import BackupReport
+    from domain.use_cases.restore_backup import RestoreReport
+
+
+def when(stamp: str | None) -> str:
+    """A backup time as a person reads it, in local time."""
+    if not stamp:
+        return "never"
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    today = datetime.now().astimezone().date()
+    if moment.date() == today:
+        return f"today at {moment:%H:%M}"
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+class BackupController(QObject):
+    def __init__(self, window: MainWindow, menu: QMenu, toolbar: QToolBar) -> None:
+        super().__init__(window)
+        self.window = window
+        self.account: LinkedAccount | None = None
+        self.last_backup: str | None = None
+        self.cancel: CancelToken | None = None
+
+        self.sign_in_action = menu.addAction("Sign in…")
+        self.sign_in_action.triggered.connect(self.sign_in)
+        self.sign_out_action = menu.addAction("Sign out")
+        self.sign_out_action.triggered.connect(self.sign_out)
+        menu.addSeparator()
+        self.backup_action = QAction("Backup now", window)
+        self.backup_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        self.backup_action.setToolTip("Copy new and changed chats to your backup database")
+        self.backup_action.triggered.connect(self.backup_now)
+        menu.addAction(self.backup_action)
+        self.restore_action = menu.addAction("Restore…")
+        self.restore_action.triggered.connect(self.restore)
+        toolbar.addAction(self.backup_action)
+
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("%v / %m")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_running)
+        self.state_label = QLabel()
+        status = window.statusBar()
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.cancel_button)
+        status.addPermanentWidget(self.state_label)
+        self._show_running(False)
+        self._update()
+
+    @property
+    def primer(self) -> Primer:
+        assert self.window.primer is not None
+        return self.window.primer
+
+    def attach(self, primer: Primer) -> None:
+        def read() -> tuple[LinkedAccount | None, str | None]:
+            account = primer.account_link.current()
+            last = primer.backup_source.last_backup_at(account.account_id) if account else None
+            return account, last
+
+        self.window.lane.run(read, self._linked)
+
+    def _linked(self, state: tuple[LinkedAccount | None, str | None]) -> None:
+        self.account, self.last_backup = state
+        self._update()
+
+    def _update(self) -> None:
+        attached = self.window.primer is not None
+        running = self.cancel is not None
+        signed_in = self.account is not None
+        self.sign_in_action.setEnabled(attached and not running)
+        self.sign_in_action.setText("Switch account…" if signed_in else "Sign in…")
+        self.sign_out_action.setEnabled(signed_in and not running)
+        self.backup_action.setEnabled(attached and not running)
+        self.restore_action.setEnabled(signed_in and not running)
+        if not attached:
+            self.state_label.setText("")
+        elif self.account is None:
+            self.state_label.setText("Not backed up · Account → Sign in… to start")
+        else:
+            self.state_label.setText(f"Last backup: {when(self.last_backup)}")
+        self.state_label.setToolTip(
+            f"Signed in as {self.account.email}" if self.account else "Not signed in"
+        )
+
+    def _show_running(self, running: bool, label: str = "") -> None:
+        self.progress.setVisible(running)
+        self.cancel_button.setVisible(running)
+        if running:
+            self.progress.setRange(0, 0)  # busy until the first count arrives
+            self.state_label.setText(label)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    # ---------------------------------------------------------------- account
+    def sign_in(self) -> None:
+        from app.gui.account_dialog import AccountDialog
+
+        dialog = AccountDialog(self.primer, self.window)
+        dialog.signed_in.connect(self._signed_in)
+        self.dialog = dialog
+        dialog.open()
+
+    def _signed_in(self, account: LinkedAccount, providers: list[str], created: bool) -> None:
+        self.account, self.last_backup = account, None
+        self._update()
+        self.attach(self.primer)  # read this account's last backup time
+        keys = ", ".join(providers)
+        if created:
+            text = f"Account created for {account.email}."
+            if providers:
+                text += f" Your keys for {keys} were saved to it, encrypted on this computer."
+        else:
+            text = f"Signed in as {account.email}."
+            if providers:
+                text += f" Your saved keys for {keys} are back on this computer."
+        self.window.message_bar.show_message(text, kind="info", timeout_ms=8000)
+        self.window.settings_changed()
+
+    def sign_out(self) -> None:
+        if self.account is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Sign out",
+            f"Sign out of {self.account.email}? Your chats stay on this computer; "
+            "backups stop until you sign in again.",
+            QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        box.addButton("Sign out", QMessageBox.ButtonRole.AcceptRole)
+        box.accepted.connect(self._sign_out_confirmed)
+        self.confirm = box
+        box.open()
+
+    def _sign_out_confirmed(self) -> None:
+        from app.accounts import sign_out
+
+        primer = self.primer
+        self.window.lane.run(
+            lambda: sign_out(primer.account_link, primer.secrets),
+            lambda _r: self._linked((None, None)),
+        )
+
+    # ---------------------------------------------------------------- backup and restore
+    def backup_now(self) -> None:
+        if self.cancel is not None or self.window.primer is None:
+            return
+        if self.account is None:
+            self.sign_in()
+            return
+        primer, account_id = self.primer, self.account.account_id
+        cancel = self._start("Backing up…")
+        run_in_thread(
+            self.window.dispatcher,
+            lambda: primer.backup_now()(account_id, self._post_progress, cancel),
+            self._backed_up,
+            lambda error: self._failed("Backup failed", error, self.backup_now),
+        )
+
+    def restore(self) -> None:
+        if self.cancel is not None or self.account is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Restore from backup",
+            f"Bring the chats backed up to {self.account.email} onto this computer?\n\n"
+            "Restore only adds what is missing here: it never overwrites newer chats on this "
+            "computer and never brings back a chat you deleted.",
+            QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        box.accepted.connect(self._restore_confirmed)
+        self.confirm = box
+        box.open()
+
+    def _restore_confirmed(self) -> None:
+        assert self.account is not None
+        primer, account_id = self.primer, self.account.account_id
+        cancel = self._start("Restoring…")
+        run_in_thread(
+            self.window.dispatcher,
+            lambda: primer.restore_backup()(account_id, self._post_progress, cancel),
+            self._restored,
+            lambda error: self._failed("Restore failed", error, self._restore_confirmed),
+        )
+
+    def cancel_running(self) -> None:
+        if self.cancel is not None:
+            self.cancel.cancel()
+            self.cancel_button.setEnabled(False)
+            self.state_label.setText("Stopping after this batch…")
+
+    def _start(self, label: str) -> CancelToken:
+        self.cancel = CancelToken()
+        self.cancel_button.setEnabled(True)
+        self._update()
+        self._show_running(True, label)
+        return self.cancel
+
+    def _post_progress(self, done: int, total: int) -> None:  # on the worker thread
+        self.window.dispatcher.post(self._progress, done, total)
+
+    def _stop(self) -> None:
+        self.cancel = None
+        self._show_running(False)
+        self._update()
+
+    def _backed_up(self, report: BackupReport) -> None:
+        if report.finished:
+            self.last_backup = report.at
+        self._stop()
+        bar = self.window.message_bar
+        if report.mismatched_chats:
+            bar.show_message(
+                f"The backup holds fewer messages than were sent for "
+                f"{len(report.mismatched_chats)} chat(s). Run Backup now again.",
+                kind="error",
+                action=("Back up again", self.backup_now),
+            )
+        elif report.conflicts:
+            bar.show_message(
+                f"{len(report.conflicts)} message(s) in the backup differ from this computer's "
+                "copy with the same id. Both copies were kept; details are in primer.log.",
+                kind="error",
+            )
+        elif not report.finished:
+            bar.show_message(
+                f"Backup cancelled after {report.changes_sent:,} changes; "
+                "the rest goes next time.",
+                kind="info",
+                timeout_ms=8000,
+            )
+        else:
+            self.window.statusBar().showMessage(
+                f"Backed up {report.changes_sent:,} changes.", 5000
+            )
+
+    def _restored(self, report: RestoreReport) -> None:
+        self._stop()
+        self.window.refresh_chats()
+        state = "Restored" if report.finished else "Restore cancelled after"
+        self.window.message_bar.show_message(
+            f"{state} {report.summary()}.",
+            kind="info",
+            timeout_ms=8000,
+        )
+
+    def _failed(self, what: str, error: PrimerError, retry: Callable[[], None]) -> None:
+        self._stop()
+        action = ("Retry", retry) if getattr(error, "retryable", False) else None
+        self.window.message_bar.show_message(f"{what}: {error.message}", action=action)

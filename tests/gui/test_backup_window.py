@@ -1,0 +1,98 @@
+"""Account menu in the window: sign in, Backup now with progress, restore into a new folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from app.gui.main_window import MainWindow
+from tests.gui.conftest import open_window, screenshot
+from tests.gui.test_main_window import TIMEOUT, send
+
+PASSWORD = "correct horse battery"
+
+
+def sign_in_through_the_dialog(
+    qtbot: QtBot, window: MainWindow, url: str, *, register: bool
+) -> None:
+    window.backup.sign_in_action.trigger()
+    dialog = window.backup.dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+    dialog.url.setText(url)
+    if register:
+        dialog.mode.setCurrentIndex(1)
+        assert dialog.rules.isVisible() and "At least 10 characters" in dialog.rules.text()
+    dialog.email.setText("ada@example.org")
+    dialog.password.setText(PASSWORD)
+    dialog.repeat.setText(PASSWORD)
+    screenshot(dialog, "20-account-dialog")
+    dialog.submit_button.click()
+    qtbot.waitUntil(lambda: window.backup.account is not None, timeout=30000)
+    assert not dialog.isVisible()
+
+
+def test_sign_in_back_up_and_restore_in_a_fresh_folder(
+    qtbot: QtBot, window: MainWindow, backup_url: str, tmp_path: Path
+) -> None:
+    backup = window.backup
+    assert backup.state_label.text().startswith("Not backed up")
+    assert not backup.restore_action.isEnabled()
+    assert backup.backup_action.shortcut().toString() == "Ctrl+Shift+B"
+
+    sign_in_through_the_dialog(qtbot, window, backup_url, register=True)
+    qtbot.waitUntil(lambda: backup.state_label.text() == "Last backup: never", timeout=TIMEOUT)
+    send(qtbot, window, "Remember this")
+    send(qtbot, window, "And this")
+
+    backup.backup_action.trigger()  # the menu item (Account → Backup now)
+    assert backup.progress.isVisible() and backup.cancel_button.isVisible()
+    assert not backup.backup_action.isEnabled()
+    label = backup.state_label
+    qtbot.waitUntil(lambda: label.text().startswith("Last backup: today"), timeout=TIMEOUT)
+    assert not backup.progress.isVisible()
+    assert backup.progress.value() == backup.progress.maximum() > 0
+    screenshot(window, "21-backed-up")
+    with psycopg.connect(backup_url) as db:
+        assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 4
+
+    fresh = open_window(qtbot, tmp_path / "new-computer")
+    assert fresh.chat_model.rowCount() == 0
+    sign_in_through_the_dialog(qtbot, fresh, backup_url, register=False)
+    fresh.backup.restore_action.trigger()
+    confirm = fresh.backup.confirm
+    qtbot.waitUntil(confirm.isVisible, timeout=TIMEOUT)
+    restore_button = next(
+        b for b in confirm.buttons() if confirm.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
+    )
+    restore_button.click()
+    qtbot.waitUntil(lambda: fresh.chat_model.rowCount() == 1, timeout=30000)
+    qtbot.waitUntil(lambda: fresh.backup.cancel is None, timeout=TIMEOUT)
+    assert fresh.message_bar.label.text() == "Restored 1 chat; 4 new messages here."
+    screenshot(fresh, "22-restored")
+    fresh.close()
+    QApplication.processEvents()
+
+
+def test_a_failed_backup_is_never_silent(
+    qtbot: QtBot, window: MainWindow, backup_url: str, postgres_server
+) -> None:
+    sign_in_through_the_dialog(qtbot, window, backup_url, register=True)
+    send(qtbot, window, "Hello")
+    # The database owner takes Primer's right to connect away.
+    name = backup_url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_server.admin_url, autocommit=True) as db:
+        db.execute(f"REVOKE CONNECT ON DATABASE \"{name}\" FROM PUBLIC, primer_app")
+    try:
+        window.backup.backup_now()
+        label = window.message_bar.label
+        qtbot.waitUntil(lambda: label.text().startswith("Backup failed: "), timeout=30000)
+        assert window.message_bar.isVisible() and "lacks a privilege" in label.text()
+        assert not window.message_bar.action_button.isVisible()  # retrying will not help
+        assert window.backup.state_label.text() == "Last backup: never"
+        screenshot(window, "23-backup-failed")
+    finally:
+        with psycopg.connect(postgres_server.admin_url, autocommit=True) as db:
+            db.execute(f"GRANT CONNECT ON DATABASE \"{name}\" TO primer_app")
