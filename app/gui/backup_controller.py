@@ -144,6 +144,29 @@ class BackupController(QObject):
         self.window.message_bar.show_message(text, kind="info", timeout_ms=8000)
         self.window.settings_changed()
 
+    def save_keys(self, keys: dict[str, str]) -> None:
+        """Seal keys typed in Settings into the account; say so, or say why not."""
+        primer = self.primer
+
+        def job() -> list[str]:
+            accounts = primer.accounts()
+            return [name for name, key in keys.items() if accounts.save_key(name, key)]
+
+        def done(saved: list[str]) -> None:
+            if saved:
+                self.window.statusBar().showMessage(
+                    f"Saved your key for {', '.join(saved)} to your account, encrypted.", 5000
+                )
+
+        run_in_thread(
+            self.window.dispatcher,
+            job,
+            done,
+            lambda error: self.window.message_bar.show_message(
+                f"Your key is stored on this computer, but not in your account: {error.message}"
+            ),
+        )
+
     def sign_out(self) -> None:
         if self.account is None:
             return

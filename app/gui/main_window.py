@@ -719,9 +719,11 @@ class MainWindow(QMainWindow):
             return
         from app.gui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.primer, self)
+        account = self.backup.account
+        dialog = SettingsDialog(self.primer, self, account_email=account.email if account else "")
         self.settings_dialog = dialog
         dialog.saved.connect(self.settings_changed)
+        dialog.keys_for_account.connect(self.backup.save_keys)
         dialog.open()
 
     def settings_changed(self) -> None:

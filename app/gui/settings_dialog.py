@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.backup_database import remember_backup_url
 from app.bootstrap import Primer
 from app.secrets import INSECURE_FILE_NAME, NO_KEYRING_MESSAGE, NoSecretStore
 from app.settings import BUILT_IN, ProviderConfig, Settings
@@ -35,11 +36,16 @@ THEMES = [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]
 
 class SettingsDialog(QDialog):
     saved = Signal()
+    keys_for_account = Signal(dict)
+    """Keys typed here, to seal into the signed-in account (off the GUI thread)."""
 
-    def __init__(self, primer: Primer, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, primer: Primer, parent: QWidget | None = None, *, account_email: str = ""
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.primer = primer
+        self.account_email = account_email
         settings = primer.settings
         layout = QVBoxLayout(self)
 
@@ -108,6 +114,8 @@ class SettingsDialog(QDialog):
         form.addRow("Theme:", self.theme)
         layout.addWidget(general)
 
+        layout.addWidget(self._backup_group(settings))
+
         self.key_storage = QLabel()
         self.key_storage.setWordWrap(True)
         self.insecure_file = QCheckBox(
@@ -140,6 +148,29 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(720, 640)
+
+    def _backup_group(self, settings: Settings) -> QGroupBox:
+        group = QGroupBox("Backup")
+        form = QFormLayout(group)
+        self.backup_url = QLineEdit(settings.backup_url)
+        self.backup_url.setPlaceholderText("postgresql://USER:PASSWORD@HOST:5432/postgres")
+        self.backup_url.setToolTip(
+            "Your PostgreSQL or Supabase database (direct or pooled URL). "
+            "The password part is kept in the system keyring, not in settings."
+        )
+        form.addRow("Database URL:", self.backup_url)
+        self.save_to_account = QCheckBox(
+            f"Also save API keys typed here to {self.account_email}'s account "
+            "(encrypted on this computer first)"
+        )
+        self.save_to_account.setChecked(True)
+        self.save_to_account.setVisible(bool(self.account_email))
+        form.addRow("", self.save_to_account)
+        if not self.account_email:
+            hint = QLabel("Sign in from the Account menu to back up your chats and keys.")
+            hint.setWordWrap(True)
+            form.addRow("", hint)
+        return group
 
     def _provider_group(
         self, name: str, label: str, url_hint: str, settings: Settings
@@ -210,7 +241,8 @@ class SettingsDialog(QDialog):
                 name, "openai_compatible", url, model, int(window) if window else None
             )
         default = self.default_provider.currentData()
-        return Settings(
+        return replace(
+            settings,
             providers=providers,
             default_provider=default if default in providers else "openai",
             theme=self.theme.currentData(),
@@ -220,11 +252,15 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         try:
             settings = self._collect()
+            url = self.backup_url.text().strip()
+            if url != settings.backup_url:
+                settings = remember_backup_url(settings, self.primer.secrets, url) if url else (
+                    replace(settings, backup_url="")
+                )
             self.primer.apply_settings(settings)
-            for name, field in self.key_fields.items():
-                key = field.text().strip()
-                if key:
-                    self.primer.secrets.set(name, key)
+            typed = {n: f.text().strip() for n, f in self.key_fields.items() if f.text().strip()}
+            for name, key in typed.items():
+                self.primer.secrets.set(name, key)
         except PrimerError as error:
             self.error.setText(error.message)
             self.error.show()
@@ -234,4 +270,6 @@ class SettingsDialog(QDialog):
             self.error.show()
             return
         self.saved.emit()
+        if typed and self.account_email and self.save_to_account.isChecked():
+            self.keys_for_account.emit(typed)
         self.accept()

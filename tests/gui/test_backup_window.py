@@ -96,3 +96,28 @@ def test_a_failed_backup_is_never_silent(
     finally:
         with psycopg.connect(postgres_server.admin_url, autocommit=True) as db:
             db.execute(f"GRANT CONNECT ON DATABASE \"{name}\" TO primer_app")
+
+
+def test_keys_typed_in_settings_go_to_the_account_and_the_url_stays(
+    qtbot: QtBot, window: MainWindow, backup_url: str
+) -> None:
+    sign_in_through_the_dialog(qtbot, window, backup_url, register=True)
+    with psycopg.connect(backup_url) as db:
+        db.execute("DELETE FROM user_api_keys")
+    window.open_settings()
+    dialog = window.settings_dialog
+    assert dialog.save_to_account.isVisible() and dialog.save_to_account.isChecked()
+    assert "primer_app@127.0.0.1" in dialog.backup_url.text()
+    assert "app-password" not in dialog.backup_url.text()
+    dialog.key_fields["gemini"].setText("gm-typed-in-settings-123456")
+    screenshot(dialog, "24-settings-backup")
+    dialog.save()
+
+    def saved() -> list[tuple]:
+        with psycopg.connect(backup_url) as db:
+            return db.execute("SELECT provider, ciphertext FROM user_api_keys").fetchall()
+
+    qtbot.waitUntil(lambda: len(saved()) == 1, timeout=TIMEOUT)
+    provider, ciphertext = saved()[0]
+    assert provider == "gemini" and b"gm-typed-in-settings" not in bytes(ciphertext)
+    assert window.primer.settings.backup_url == dialog.backup_url.text()
