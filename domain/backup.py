@@ -6,6 +6,7 @@ them, and building an object per row would cost more than sending it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -45,12 +46,11 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def fingerprint(message: MessageRecord) -> bytes:
-    """SHA-256 of everything a message says; the same id with another print is a conflict."""
-    digest = hashlib.sha256()
-    for value in message:
-        digest.update(b"\x00" if value is None else b"\x01" + str(value).encode())
-        digest.update(b"\x1f")
-    return digest.digest()
+    """SHA-256 of everything a message says; the same id with another print is a conflict.
+
+    The tuple's repr is unambiguous for str, int, float and None, and one C call per row.
+    """
+    return hashlib.sha256(repr(message).encode()).digest()
 
 
 def with_retries(step: Callable[[], T]) -> T:
@@ -72,6 +72,11 @@ class ChangeBatch:
     chats: list[ChatRecord] = field(default_factory=list)
     messages: list[MessageRecord] = field(default_factory=list)
     deletions: list[DeletionRecord] = field(default_factory=list)
+    hashes: list[bytes] = field(default_factory=list)
+    """`fingerprint` of each message, in order."""
+
+    def fingerprinted(self) -> ChangeBatch:
+        return dataclasses.replace(self, hashes=[fingerprint(m) for m in self.messages])
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from domain.backup import TIME_FORMAT, BackupSource, BackupTarget, with_retries
+from domain.backup import TIME_FORMAT, BackupSource, BackupTarget, ChangeBatch, with_retries
 from domain.clock import Clock, utc_now
 from domain.ports import CancelToken
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 
 Progress = Callable[[int, int], None]
 
@@ -69,22 +70,32 @@ class BackupNow:
         seq = self._source.acknowledged_seq(account_id)
         if progress:
             progress(0, total)
-        while True:
-            if cancel is not None and cancel.cancelled:
-                return BackupReport(done, messages, False, conflicts)
-            batch = self._source.next_batch(account_id, seq, self._batch_size)
-            if batch is None:
-                break
-            result = with_retries(lambda batch=batch: target.push(account_id, batch))
-            # Only now, with the batch committed remotely, may the watermark move.
-            self._source.acknowledge(account_id, batch.last_seq)
-            seq = batch.last_seq
-            conflicts.extend(result.conflicts)
-            touched.update(record[0] for record in batch.chats)
-            done += batch.change_count
-            messages += len(batch.messages)
-            if progress:
-                progress(min(done, total), max(total, done))
+
+        def read(after: int) -> ChangeBatch | None:
+            batch = self._source.next_batch(account_id, after, self._batch_size)
+            return batch.fingerprinted() if batch else None
+
+        # The next batch is read and hashed while the server takes this one.
+        with ThreadPoolExecutor(1, thread_name_prefix="primer-backup-read") as reader:
+            upcoming = reader.submit(read, seq)
+            while True:
+                if cancel is not None and cancel.cancelled:
+                    upcoming.cancel()
+                    return BackupReport(done, messages, False, conflicts)
+                batch = upcoming.result()
+                if batch is None:
+                    break
+                upcoming = reader.submit(read, batch.last_seq)
+                result = with_retries(lambda batch=batch: target.push(account_id, batch))
+                # Only now, with the batch committed remotely, may the watermark move.
+                self._source.acknowledge(account_id, batch.last_seq)
+                seq = batch.last_seq
+                conflicts.extend(result.conflicts)
+                touched.update(record[0] for record in batch.chats)
+                done += batch.change_count
+                messages += len(batch.messages)
+                if progress:
+                    progress(min(done, total), max(total, done))
         mismatched = self._missing_remotely(target, account_id, sorted(touched), seq)
         at = self._clock().strftime(TIME_FORMAT)
         self._source.backup_finished(account_id, at)

@@ -74,18 +74,23 @@ class PostgresBackupTarget:
             if batch.chats:
                 _upsert_chats(cursor, account_id, batch.chats)
             if batch.deletions:
-                cursor.executemany(
-                    "INSERT INTO deletions (user_id, chat_id, deleted_at) VALUES (%s, %s, %s)"
+                ids, times = (list(column) for column in zip(*batch.deletions, strict=True))
+                cursor.execute(
+                    "INSERT INTO deletions (user_id, chat_id, deleted_at)"
+                    " SELECT %s, * FROM unnest(%s::uuid[], %s::timestamptz[])"
                     " ON CONFLICT (user_id, chat_id) DO NOTHING",
-                    [(account_id, chat_id, at) for chat_id, at in batch.deletions],
+                    (account_id, ids, times),
+                )
+                gone = (account_id, ids)
+                cursor.execute(
+                    "DELETE FROM messages WHERE user_id = %s AND chat_id = ANY(%s::uuid[])", gone
                 )
                 cursor.execute(
-                    "DELETE FROM chats WHERE user_id = %s AND id = ANY(%s::uuid[])",
-                    (account_id, [chat_id for chat_id, _ in batch.deletions]),
+                    "DELETE FROM chats WHERE user_id = %s AND id = ANY(%s::uuid[])", gone
                 )
             if not batch.messages:
                 return PushResult()
-            return PushResult(_insert_messages(cursor, account_id, batch.messages))
+            return PushResult(_insert_messages(cursor, account_id, batch))
 
     def message_counts(self, account_id: str, chat_ids: Sequence[str]) -> dict[str, int]:
         def count(db: psycopg.Connection) -> dict[str, int]:
@@ -138,35 +143,54 @@ class PostgresBackupTarget:
 def _upsert_chats(cursor: psycopg.Cursor, account_id: str, chats: Sequence[ChatRecord]) -> None:
     # A deletion from another machine wins over an older copy of the chat; a chat changed
     # after the deletion (the user pressed Undo) lifts it.
-    cursor.executemany(
-        "DELETE FROM deletions WHERE user_id = %s AND chat_id = %s AND deleted_at < %s",
-        [(account_id, chat[0], chat[8]) for chat in chats],
+    # One statement each, whatever the number of chats: columns travel as arrays.
+    columns = list(zip(*chats, strict=True))
+    cursor.execute(
+        "DELETE FROM deletions d USING unnest(%s::uuid[], %s::timestamptz[]) AS c (id, at)"
+        " WHERE d.user_id = %s AND d.chat_id = c.id AND d.deleted_at < c.at",
+        (list(columns[0]), list(columns[8]), account_id),
     )
-    cursor.executemany(
+    cursor.execute(
         "INSERT INTO chats (user_id, id, title, provider, model, system_prompt, pinned,"
         " archived, created_at, updated_at)"
-        " SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS"
-        " (SELECT 1 FROM deletions WHERE user_id = %s AND chat_id = %s)"
+        " SELECT %s, c.* FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[],"
+        " %s::text[], %s::boolean[], %s::boolean[], %s::timestamptz[], %s::timestamptz[])"
+        " AS c (id, title, provider, model, system_prompt, pinned, archived, created_at,"
+        " updated_at)"
+        " WHERE NOT EXISTS (SELECT 1 FROM deletions d WHERE d.user_id = %s AND d.chat_id = c.id)"
         " ON CONFLICT (user_id, id) DO UPDATE SET title = excluded.title,"
         " provider = excluded.provider, model = excluded.model,"
         " system_prompt = excluded.system_prompt, pinned = excluded.pinned,"
         " archived = excluded.archived, updated_at = excluded.updated_at"
         " WHERE chats.updated_at < excluded.updated_at",
-        [(account_id, *chat, account_id, chat[0]) for chat in chats],
+        (account_id, *(list(column) for column in columns), account_id),
     )
 
 
-def _insert_messages(
-    cursor: psycopg.Cursor, account_id: str, messages: Sequence[MessageRecord]
-) -> list[str]:
-    """Insert new messages; return the ids the backup already held with other content."""
+def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch) -> list[str]:
+    """Insert new messages; return the ids the backup already held with other content.
+
+    The common case (nothing sent before, every chat present) is one COPY straight into
+    `messages`. A chat deleted on another machine, or a re-sent id (the unique key refuses
+    the COPY), sends the batch through a temporary table instead, inserted by id.
+    """
     columns = ", ".join(MESSAGE_COLUMNS)
+    cursor.execute(
+        "SELECT count(*) FROM unnest(%s::uuid[]) AS wanted (id) WHERE NOT EXISTS"
+        " (SELECT 1 FROM chats WHERE user_id = %s AND chats.id = wanted.id)",
+        (sorted({message[1] for message in batch.messages}), account_id),
+    )
+    if cursor.fetchone()[0] == 0:
+        try:
+            with cursor.connection.transaction():  # a savepoint: a failure undoes only this
+                _copy(cursor, f"messages (user_id, {columns}, content_hash)", account_id, batch)
+            return []
+        except psycopg.errors.UniqueViolation:
+            pass
     cursor.execute(
         "CREATE TEMPORARY TABLE incoming (LIKE messages INCLUDING DEFAULTS) ON COMMIT DROP"
     )
-    with cursor.copy(f"COPY incoming (user_id, {columns}, content_hash) FROM STDIN") as copy:
-        for message in messages:
-            copy.write_row((account_id, *message, fingerprint(message)))
+    _copy(cursor, f"incoming (user_id, {columns}, content_hash)", account_id, batch)
     # Messages of a chat another machine deleted are not brought back.
     cursor.execute(
         f"INSERT INTO messages (user_id, {columns}, content_hash)"
@@ -174,10 +198,17 @@ def _insert_messages(
         " (SELECT 1 FROM chats c WHERE c.user_id = i.user_id AND c.id = i.chat_id)"
         " ON CONFLICT (user_id, id) DO NOTHING"
     )
-    if cursor.rowcount == len(messages):
+    if cursor.rowcount == len(batch.messages):
         return []
     cursor.execute(
         "SELECT i.id::text FROM incoming i JOIN messages m ON m.user_id = i.user_id"
         " AND m.id = i.id WHERE m.content_hash <> i.content_hash"
     )
     return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(cursor: psycopg.Cursor, table: str, account_id: str, batch: ChangeBatch) -> None:
+    hashes = batch.hashes or [fingerprint(m) for m in batch.messages]
+    with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+        for message, content_hash in zip(batch.messages, hashes, strict=True):
+            copy.write_row((account_id, *message, content_hash))

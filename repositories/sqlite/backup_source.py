@@ -86,7 +86,8 @@ class SqliteBackupSource:
                 "  SELECT entity_id FROM changes"
                 "  WHERE seq > ? AND seq <= ? AND entity = 'message')"
                 " AND status != 'streaming'"
-                " AND chat_id IN (SELECT id FROM chats WHERE deleted_at IS NULL)"
+                " AND EXISTS (SELECT 1 FROM chats"
+                "   WHERE chats.id = messages.chat_id AND chats.deleted_at IS NULL)"
                 " ORDER BY id",
                 window,
             ).fetchall()
