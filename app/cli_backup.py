@@ -97,6 +97,12 @@ def _account(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"Signed out of {linked.email}; your chats stay on this machine.", file=sys.stderr)
         return 0
     accounts = primer.accounts(args.backup_url)
+    if args.backup_url:  # it worked: the next `primer backup` needs no --backup-url
+        from app.backup_database import remember_backup_url
+
+        primer.apply_settings(
+            remember_backup_url(primer.settings, primer.secrets, args.backup_url)
+        )
     if args.action == "register":
         email = _email(args)
         if not args.password_stdin:

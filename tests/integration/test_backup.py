@@ -296,7 +296,9 @@ def test_one_account_cannot_see_or_touch_anothers_chats(
     machine: Machine, backup_url: str, tmp_path: Path
 ) -> None:
     ada, bob = machine("ada"), machine("bob")
+    ada.secrets.set("openai", "sk-ada-only")
     ada_id = sign_up(ada, "ada@example.org")
+    ada.accounts().save_all_keys()
     bob_id = sign_up(bob, "bob@example.org")
     add_chat(ada, "Ada's secret plans", 4)
     ada.backup_now()(ada_id)
@@ -305,7 +307,7 @@ def test_one_account_cannot_see_or_touch_anothers_chats(
     # Bob's machine holds a copy of Ada's chats (same ids) and backs up into his account.
     shutil.copytree(ada.data_dir, tmp_path / "bob-copy")
     bob_copy = machine("bob-copy")
-    sign_in(bob_copy, "bob@example.org")
+    assert bob_copy.accounts().sign_in("bob@example.org", PASSWORD)[1] == []  # no Ada keys
     with bob_copy.uow_factory() as uow:
         chat_id = uow.chats.summaries()[0].id
     bob_copy.update_chat(chat_id, title="Bob was here")

@@ -57,7 +57,7 @@ def test_register_backup_and_restore_on_another_machine(
     )  # fmt: skip
     assert signed_in.returncode == 0, signed_in.stderr
     assert "Brought back your keys for openai" in signed_in.stderr
-    restored = primer("restore", "--backup-url", backup_url, data_dir=desktop)
+    restored = primer("restore", data_dir=desktop)  # the URL given at login was kept
     assert restored.returncode == 0, restored.stderr
     assert "Restored 1 chat; 2 new messages here." in restored.stdout
     chats = json.loads(primer("chats", "--json", data_dir=desktop).stdout)
