@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from app.providers.registry import ProviderRegistry
 from app.secrets import choose_secret_store
 from app.settings import Settings, SettingsStore
@@ -23,6 +21,8 @@ from domain.use_cases.stream_reply import StreamReply
 from domain.use_cases.update_chat import UpdateChat
 
 if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
+    from sqlalchemy import Engine
+
     from app.accounts import Accounts
     from domain.use_cases.backup_now import BackupNow
     from domain.use_cases.restore_backup import RestoreBackup
