@@ -11,12 +11,16 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
+from domain.clock import Clock, utc_now
 from domain.errors import BackupUnreachable
+from domain.ports import CancelToken
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Report = TypeVar("Report")
+Progress = Callable[[int, int], None]
 # A cut connection is retried this many times per step before backup or restore gives up.
 RETRIES = 2
 
@@ -119,3 +123,44 @@ class BackupTarget(Protocol):
     def messages_after(
         self, account_id: str, after_id: str | None, limit: int
     ) -> list[MessageRecord]: ...
+
+
+class AccountTransfer(Generic[Report]):
+    """What Backup now and Restore share: the local store, and a connection to the backup
+    database opened for one run, moved in batches, and always closed."""
+
+    default_batch_size = 5000
+
+    def __init__(
+        self,
+        source: BackupSource,
+        target_factory: Callable[[], BackupTarget],
+        *,
+        batch_size: int | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._source = source
+        self._target_factory = target_factory
+        self._batch_size = batch_size or self.default_batch_size
+        self._clock = clock
+
+    def __call__(
+        self,
+        account_id: str,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Report:
+        target = self._target_factory()
+        try:
+            return self._run(target, account_id, progress, cancel)
+        finally:
+            target.close()
+
+    def _run(
+        self,
+        target: BackupTarget,
+        account_id: str,
+        progress: Progress | None,
+        cancel: CancelToken | None,
+    ) -> Report:
+        raise NotImplementedError

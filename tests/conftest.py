@@ -109,3 +109,11 @@ def backup_url(postgres_server, request: pytest.FixtureRequest) -> str:
     node = request.node.name.lower()
     name = f"t_{re.sub(r'[^a-z0-9]+', '_', node)[:40]}_{zlib.crc32(node.encode()):08x}"
     return postgres_server.create_database(name)
+
+
+@pytest.fixture
+def machine(tmp_path: Path, backup_url: str):
+    """Make Primers ("laptop", "desktop", ...) that back up to this test's database."""
+    from tests.support.seeding import machines
+
+    return machines(tmp_path, backup_url)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from domain.backup import TIME_FORMAT, BackupSource, BackupTarget, ChangeBatch, with_retries
-from domain.clock import Clock, utc_now
+from domain.backup import (
+    TIME_FORMAT,
+    AccountTransfer,
+    BackupTarget,
+    ChangeBatch,
+    Progress,
+    with_retries,
+)
 from domain.ports import CancelToken
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 10_000
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,31 +33,8 @@ class BackupReport:
     at: str = ""
 
 
-class BackupNow:
-    def __init__(
-        self,
-        source: BackupSource,
-        target_factory: Callable[[], BackupTarget],
-        *,
-        batch_size: int = BATCH_SIZE,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._source = source
-        self._target_factory = target_factory
-        self._batch_size = batch_size
-        self._clock = clock
-
-    def __call__(
-        self,
-        account_id: str,
-        progress: Progress | None = None,
-        cancel: CancelToken | None = None,
-    ) -> BackupReport:
-        target = self._target_factory()
-        try:
-            return self._run(target, account_id, progress, cancel)
-        finally:
-            target.close()
+class BackupNow(AccountTransfer[BackupReport]):
+    default_batch_size = BATCH_SIZE
 
     def _run(
         self,

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.backup import TIME_FORMAT, BackupSource, BackupTarget, with_retries
-from domain.clock import Clock, utc_now
+from domain.backup import TIME_FORMAT, AccountTransfer, BackupTarget, Progress, with_retries
 from domain.ports import CancelToken
-from domain.use_cases.backup_now import Progress
 
 PAGE_SIZE = 5000
 
@@ -26,31 +23,8 @@ class RestoreReport:
         return f"{chats}; {added:,} new message{'' if added == 1 else 's'} here"
 
 
-class RestoreBackup:
-    def __init__(
-        self,
-        source: BackupSource,
-        target_factory: Callable[[], BackupTarget],
-        *,
-        page_size: int = PAGE_SIZE,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._source = source
-        self._target_factory = target_factory
-        self._page_size = page_size
-        self._clock = clock
-
-    def __call__(
-        self,
-        account_id: str,
-        progress: Progress | None = None,
-        cancel: CancelToken | None = None,
-    ) -> RestoreReport:
-        target = self._target_factory()
-        try:
-            return self._run(target, account_id, progress, cancel)
-        finally:
-            target.close()
+class RestoreBackup(AccountTransfer[RestoreReport]):
+    default_batch_size = PAGE_SIZE
 
     def _run(
         self,
@@ -71,7 +45,7 @@ class RestoreBackup:
             if cancel is not None and cancel.cancelled:
                 return RestoreReport(len(snapshot.chats), added, False)
             page = with_retries(
-                lambda after=after: target.messages_after(account_id, after, self._page_size)
+                lambda after=after: target.messages_after(account_id, after, self._batch_size)
             )
             if not page:
                 break

@@ -12,7 +12,7 @@ from argon2 import extract_parameters
 
 from app.accounts import DATA_KEY_SECRET
 from app.backup_database import PASSWORD_SECRET, remember_backup_url
-from app.bootstrap import Primer, build
+from app.bootstrap import build
 from app.secrets import InsecureFileSecretStore
 from domain.accounts import WRONG_CREDENTIALS
 from domain.errors import AccountError, BackupRejected, BackupUnreachable
@@ -24,17 +24,6 @@ from tests.support.seeding import add_chat
 PASSWORD = "correct horse battery"
 OPENAI_KEY = "sk-live-THIS-MUST-NEVER-BE-SEEN-0123456789"
 GEMINI_KEY = "AIza-ALSO-SECRET-abcdefghijklmnop"
-
-
-@pytest.fixture
-def machine(tmp_path: Path, backup_url: str):
-    def make(name: str) -> Primer:
-        secrets = InsecureFileSecretStore(tmp_path / f"{name}-keys.json")
-        primer = build(tmp_path / name, secrets=secrets)
-        primer.apply_settings(remember_backup_url(primer.settings, secrets, backup_url))
-        return primer
-
-    return make
 
 
 def test_keys_follow_the_account_to_a_new_machine_and_survive_a_password_change(

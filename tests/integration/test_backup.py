@@ -10,9 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.backup_database import remember_backup_url
-from app.bootstrap import Primer, build
-from app.secrets import InsecureFileSecretStore
+from app.bootstrap import Primer
 from domain.backup import ChangeBatch
 from domain.entities import MessageStatus
 from domain.errors import BackupUnreachable, StoreError
@@ -26,19 +24,6 @@ from tests.support.seeding import add_chat, add_messages, table_rows
 
 PASSWORD = "correct horse battery"
 Machine = Callable[[str], Primer]
-
-
-@pytest.fixture
-def machine(tmp_path: Path, backup_url: str) -> Machine:
-    """A Primer on its own data folder and its own key file, pointed at the test database."""
-
-    def make(name: str) -> Primer:
-        secrets = InsecureFileSecretStore(tmp_path / f"{name}-keys.json")
-        primer = build(tmp_path / name, secrets=secrets)
-        primer.apply_settings(remember_backup_url(primer.settings, secrets, backup_url))
-        return primer
-
-    return make
 
 
 def sign_up(primer: Primer, email: str = "ada@example.org") -> str:

@@ -12,11 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.backup_database import remember_backup_url
-from app.bootstrap import build
-from app.secrets import InsecureFileSecretStore
 from tests.support.postgres import APP_PASSWORD, APP_ROLE, PostgresForTests, free_port
-from tests.support.seeding import add_chat, table_rows
+from tests.support.seeding import add_chat, machines, table_rows
 
 PGBOUNCER = shutil.which("pgbouncer") or (
     "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
@@ -78,12 +75,7 @@ def _is_root() -> bool:
 def test_register_back_up_and_restore_through_a_transaction_pooler(
     pooled_url: str, tmp_path: Path
 ) -> None:
-    def machine(name: str):
-        secrets = InsecureFileSecretStore(tmp_path / f"{name}-keys.json")
-        primer = build(tmp_path / name, secrets=secrets)
-        primer.apply_settings(remember_backup_url(primer.settings, secrets, pooled_url))
-        return primer
-
+    machine = machines(tmp_path, pooled_url)
     laptop = machine("laptop")
     account = laptop.accounts().register("ada@example.org", "correct horse battery").account_id
     for n in range(3):

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from app.bootstrap import Primer
+from app.backup_database import remember_backup_url
+from app.bootstrap import Primer, build
+from app.secrets import InsecureFileSecretStore
 from domain.chats import new_chat
 from domain.clock import utc_now
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.ids import new_id
+
+
+def machines(folder: Path, backup_url: str) -> Callable[[str], Primer]:
+    """Make Primers, each on its own data folder and key file, backing up to `backup_url`."""
+
+    def make(name: str) -> Primer:
+        secrets = InsecureFileSecretStore(folder / f"{name}-keys.json")
+        primer = build(folder / name, secrets=secrets)
+        primer.apply_settings(remember_backup_url(primer.settings, secrets, backup_url))
+        return primer
+
+    return make
 
 
 def add_chat(
