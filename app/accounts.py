@@ -51,15 +51,15 @@ class Accounts:
     def register(self, email: str, password: str) -> LinkedAccount:
         email = normalise_email(email)
         check_password(password, email)
-        if self._remote.find(email) is not None:
-            raise AccountError("An account with this email already exists; sign in instead.")
         account_id = new_id()
         salt, data_key = crypto.new_salt(), crypto.new_data_key()
         wrapped, nonce = crypto.wrap_data_key(
             crypto.key_encryption_key(password, salt), data_key, account_id
         )
         account = LinkedAccount(account_id, email)
-        # The data key is stored first: with nowhere to keep it, no account is created.
+        # The data key is stored first: with nowhere to keep it, no account is created. If
+        # creating fails, the key of the account this machine was signed in to comes back.
+        previous = self._secrets.get(DATA_KEY_SECRET)
         self._secrets.set(DATA_KEY_SECRET, base64.b64encode(data_key).decode())
         try:
             self._remote.create(
@@ -68,7 +68,10 @@ class Accounts:
                 )
             )
         except BaseException:
-            self._secrets.delete(DATA_KEY_SECRET)
+            if previous is None:
+                self._secrets.delete(DATA_KEY_SECRET)
+            else:
+                self._secrets.set(DATA_KEY_SECRET, previous)
             raise
         self._link.link(account)
         log.info("account: registered and signed in")

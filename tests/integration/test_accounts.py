@@ -92,8 +92,14 @@ def test_registration_rules(machine) -> None:
     with pytest.raises(AccountError, match="does not look like an email"):
         accounts.register("not-an-email", PASSWORD)
     accounts.register("ada@example.org", PASSWORD)
+    other = machine("other")
+    bob = other.accounts().register("bob@example.org", PASSWORD)
+    signed_in_key = other.secrets.get(DATA_KEY_SECRET)
     with pytest.raises(AccountError, match="already exists"):
-        machine("other").accounts().register("ADA@EXAMPLE.ORG", PASSWORD)
+        other.accounts().register("ADA@EXAMPLE.ORG", PASSWORD)
+    # The failed registration leaves the machine signed in to Bob's account as before.
+    assert other.secrets.get(DATA_KEY_SECRET) == signed_in_key
+    assert other.account_link.current() == bob
 
 
 def test_wrong_password_and_unknown_email_read_the_same(machine) -> None:
