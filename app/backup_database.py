@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 
 from app.settings import Settings
 from domain.errors import ConfigurationError
@@ -34,8 +35,6 @@ def backup_database(
 
 def remember_backup_url(settings: Settings, secrets: SecretStore, url: str) -> Settings:
     """Keep the URL in settings and its password in the keyring; return the new settings."""
-    from dataclasses import replace
-
     bare, password = split_password(url)
     if password is not None:
         secrets.set(PASSWORD_SECRET, password)

@@ -18,7 +18,6 @@ from domain.backup import (
     MessageRecord,
     PushResult,
     RemoteSnapshot,
-    fingerprint,
 )
 from repositories.postgres.connection import BackupDatabase
 
@@ -208,7 +207,7 @@ def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch
 
 
 def _copy(cursor: psycopg.Cursor, table: str, account_id: str, batch: ChangeBatch) -> None:
-    hashes = batch.hashes or [fingerprint(m) for m in batch.messages]
     with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-        for message, content_hash in zip(batch.messages, hashes, strict=True):
+        # The hashes come with the batch (`ChangeBatch.fingerprinted`), made off this thread.
+        for message, content_hash in zip(batch.messages, batch.hashes, strict=True):
             copy.write_row((account_id, *message, content_hash))
