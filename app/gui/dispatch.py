@@ -36,7 +36,10 @@ class Dispatcher(QObject):
         self._call.connect(self._run)
 
     def post(self, fn: Callable[..., Any], *args: Any) -> None:
-        self._call.emit(lambda: fn(*args))
+        try:
+            self._call.emit(lambda: fn(*args))
+        except RuntimeError:  # deleted with its window: nobody is left to show the result
+            log.info("a result arrived after its window closed; dropped")
 
     @Slot(object)
     def _run(self, fn: Callable[[], Any]) -> None:
