@@ -24,11 +24,12 @@ Progress = Callable[[int, int], None]
 # A cut connection is retried this many times per step before backup or restore gives up.
 RETRIES = 2
 
-# (id, title, provider, model, system_prompt, pinned, archived, created_at, updated_at)
-ChatRecord = tuple[str, str, str, str, str, bool, bool, str, str]
+# (id, title, provider, model, system_prompt, pinned, archived, created_at, updated_at,
+#  undeleted_at): the last is when the user last brought the chat back from a deletion.
+ChatRecord = tuple[str, str, str, str, str, bool, bool, str, str, str | None]
 CHAT_COLUMNS = (
     "id", "title", "provider", "model", "system_prompt", "pinned", "archived",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "undeleted_at",
 )  # fmt: skip
 
 # (id, chat_id, parent_id, role, content, status, provider, model, input_tokens,

@@ -32,7 +32,7 @@ _MESSAGE_SELECT = ", ".join(
 )
 _CHAT_SELECT = (
     "id::text, title, provider, model, system_prompt, pinned, archived, "
-    f"{_TIME.format('created_at')}, {_TIME.format('updated_at')}"
+    f"{_TIME.format('created_at')}, {_TIME.format('updated_at')}, {_TIME.format('undeleted_at')}"
 )
 
 
@@ -73,14 +73,19 @@ class PostgresBackupTarget:
             if batch.chats:
                 _upsert_chats(cursor, account_id, batch.chats)
             if batch.deletions:
+                # A deletion wins over an Undo made before it, never over one made after.
                 ids, times = (list(column) for column in zip(*batch.deletions, strict=True))
                 cursor.execute(
                     "INSERT INTO deletions (user_id, chat_id, deleted_at)"
-                    " SELECT %s, * FROM unnest(%s::uuid[], %s::timestamptz[])"
-                    " ON CONFLICT (user_id, chat_id) DO NOTHING",
-                    (account_id, ids, times),
+                    " SELECT %s, d.id, d.at FROM unnest(%s::uuid[], %s::timestamptz[])"
+                    " AS d (id, at) WHERE NOT EXISTS (SELECT 1 FROM chats c"
+                    "   WHERE c.user_id = %s AND c.id = d.id AND c.undeleted_at >= d.at)"
+                    " ON CONFLICT (user_id, chat_id) DO UPDATE"
+                    " SET deleted_at = greatest(deletions.deleted_at, excluded.deleted_at)"
+                    " RETURNING chat_id",
+                    (account_id, ids, times, account_id),
                 )
-                gone = (account_id, ids)
+                gone = (account_id, [row[0] for row in cursor.fetchall()])
                 cursor.execute(
                     "DELETE FROM messages WHERE user_id = %s AND chat_id = ANY(%s::uuid[])", gone
                 )
@@ -140,29 +145,39 @@ class PostgresBackupTarget:
 
 
 def _upsert_chats(cursor: psycopg.Cursor, account_id: str, chats: Sequence[ChatRecord]) -> None:
-    # A deletion from another machine wins over an older copy of the chat; a chat changed
-    # after the deletion (the user pressed Undo) lifts it.
+    # A deletion from another machine wins over any copy of the chat, unless the user
+    # brought the chat back (Undo) after it. An edit made without knowing of the deletion
+    # does not bring it back: every machine ends with the chat deleted.
     # One statement each, whatever the number of chats: columns travel as arrays.
-    columns = list(zip(*chats, strict=True))
+    columns = [list(column) for column in zip(*chats, strict=True)]
+    ids, undeleted = columns[0], columns[9]
     cursor.execute(
         "DELETE FROM deletions d USING unnest(%s::uuid[], %s::timestamptz[]) AS c (id, at)"
         " WHERE d.user_id = %s AND d.chat_id = c.id AND d.deleted_at < c.at",
-        (list(columns[0]), list(columns[8]), account_id),
+        (ids, undeleted, account_id),
     )
     cursor.execute(
         "INSERT INTO chats (user_id, id, title, provider, model, system_prompt, pinned,"
-        " archived, created_at, updated_at)"
+        " archived, created_at, updated_at, undeleted_at)"
         " SELECT %s, c.* FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[],"
-        " %s::text[], %s::boolean[], %s::boolean[], %s::timestamptz[], %s::timestamptz[])"
-        " AS c (id, title, provider, model, system_prompt, pinned, archived, created_at,"
-        " updated_at)"
+        " %s::text[], %s::boolean[], %s::boolean[], %s::timestamptz[], %s::timestamptz[],"
+        " %s::timestamptz[]) AS c (id, title, provider, model, system_prompt, pinned,"
+        " archived, created_at, updated_at, undeleted_at)"
         " WHERE NOT EXISTS (SELECT 1 FROM deletions d WHERE d.user_id = %s AND d.chat_id = c.id)"
         " ON CONFLICT (user_id, id) DO UPDATE SET title = excluded.title,"
         " provider = excluded.provider, model = excluded.model,"
         " system_prompt = excluded.system_prompt, pinned = excluded.pinned,"
         " archived = excluded.archived, updated_at = excluded.updated_at"
         " WHERE chats.updated_at < excluded.updated_at",
-        (account_id, *(list(column) for column in columns), account_id),
+        (account_id, *columns, account_id),
+    )
+    # The latest Undo is kept whichever copy is newer, so a later deletion can be judged.
+    cursor.execute(
+        "UPDATE chats SET undeleted_at = c.at"
+        " FROM unnest(%s::uuid[], %s::timestamptz[]) AS c (id, at)"
+        " WHERE chats.user_id = %s AND chats.id = c.id"
+        " AND c.at > coalesce(chats.undeleted_at, '-infinity')",
+        (ids, undeleted, account_id),
     )
 
 

@@ -15,6 +15,7 @@ from psycopg import errors as pg_errors
 from domain.errors import BackupError, BackupRejected, BackupUnreachable
 
 CONNECT_TIMEOUT_SECONDS = 10
+SILENT_NETWORK_TIMEOUT_MS = 60_000
 _SCHEMES = ("postgres", "postgresql")
 
 
@@ -60,6 +61,13 @@ class BackupDatabase:
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
                 prepare_threshold=None,
                 application_name="primer",
+                # A network that goes silent mid-backup ends the wait within about a
+                # minute (then the batch is retried), instead of hanging forever.
+                keepalives=1,
+                keepalives_idle=20,
+                keepalives_interval=10,
+                keepalives_count=3,
+                tcp_user_timeout=SILENT_NETWORK_TIMEOUT_MS,
             )
         except psycopg.Error as error:
             raise self.explain(error) from None
@@ -79,12 +87,14 @@ class BackupDatabase:
                 f"The database user at {place} lacks a privilege Primer needs ({detail}). "
                 "Use the database owner's URL, or grant it CREATE and USAGE on the schema."
             )
-        if isinstance(error, pg_errors.InvalidCatalogName) or ("does not exist" in lowered and (
-            "database" in lowered
-        )):
+        if isinstance(error, pg_errors.InvalidCatalogName) or (
+            "does not exist" in lowered and ("database" in lowered)
+        ):
             return BackupRejected(f"The database in the URL does not exist at {place}.")
-        if "password" in lowered or "authentication" in lowered or (
-            isinstance(error, pg_errors.InvalidAuthorizationSpecification)
+        if (
+            "password" in lowered
+            or "authentication" in lowered
+            or (isinstance(error, pg_errors.InvalidAuthorizationSpecification))
         ):
             return BackupRejected(
                 f"The backup database at {place} refused the user name or password. "

@@ -109,7 +109,7 @@ class SqliteBackupSource:
             if row[-1] is not None:
                 deletions.append((row[0], row[-1]))
             else:
-                chats.append((*row[:5], bool(row[5]), bool(row[6]), row[7], row[8]))
+                chats.append((*row[:5], bool(row[5]), bool(row[6]), *row[7:10]))
         return ChangeBatch(last_seq, count, chats, messages, deletions)
 
     def acknowledge(self, account_id: str, seq: int) -> None:
@@ -152,26 +152,23 @@ class SqliteBackupSource:
     # Restore ------------------------------------------------------------------------------
 
     def merge_chats(self, snapshot: RemoteSnapshot) -> None:
+        """Merge the account's chats: the newer copy wins, deletions stay deleted unless
+        the user brought the chat back (Undo) after the deletion, here or elsewhere."""
+        columns = ", ".join(CHAT_COLUMNS)
+        marks = ", ".join("?" * len(CHAT_COLUMNS))
         with self._connection() as db:
             db.execute("BEGIN IMMEDIATE")
             before = _last_seq(db)
-            # A local chat that is newer, or that the user deleted here, is left alone.
-            db.executemany(
-                "INSERT INTO chats (id, title, provider, model, system_prompt, pinned, archived,"
-                " created_at, updated_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET title = excluded.title,"
-                " provider = excluded.provider, model = excluded.model,"
-                " system_prompt = excluded.system_prompt, pinned = excluded.pinned,"
-                " archived = excluded.archived, updated_at = excluded.updated_at"
-                " WHERE excluded.updated_at > chats.updated_at AND chats.deleted_at IS NULL",
-                [(*chat, LOCAL_USER_ID) for chat in snapshot.chats],
-            )
-            db.executemany(
-                "UPDATE chats SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
-                [(deleted_at, chat_id) for chat_id, deleted_at in snapshot.deletions],
-            )
-            db.execute("DELETE FROM changes WHERE seq > ?", (before,))
-            db.commit()
+            db.execute(f"CREATE TEMPORARY TABLE remote_chats ({columns})")
+            try:
+                db.executemany(f"INSERT INTO remote_chats VALUES ({marks})", snapshot.chats)
+                _merge_remote_chats(db, snapshot.deletions)
+                db.execute("DELETE FROM changes WHERE seq > ?", (before,))
+                # Writes that must reach the backup again go to the change log from here on.
+                _requeue_undone_chats(db)
+                db.commit()
+            finally:
+                db.execute("DROP TABLE temp.remote_chats")
 
     def merge_messages(self, messages: Sequence[MessageRecord]) -> int:
         """Insert the messages this machine lacks; return how many were new (one change each)."""
@@ -209,6 +206,54 @@ class SqliteBackupSource:
                 (account_id, at),
             )
             db.commit()
+
+
+def _merge_remote_chats(db: sqlite3.Connection, deletions: Sequence[DeletionRecord]) -> None:
+    # New chats, and newer copies of chats not deleted here.
+    db.execute(
+        f"INSERT INTO chats ({_CHAT_SELECT}, user_id) SELECT *, ? FROM remote_chats WHERE true"
+        " ON CONFLICT (id) DO UPDATE SET title = excluded.title,"
+        " provider = excluded.provider, model = excluded.model,"
+        " system_prompt = excluded.system_prompt, pinned = excluded.pinned,"
+        " archived = excluded.archived, updated_at = excluded.updated_at"
+        " WHERE excluded.updated_at > chats.updated_at AND chats.deleted_at IS NULL",
+        (LOCAL_USER_ID,),
+    )
+    # Another machine's deletion, unless the user brought the chat back here after it.
+    db.executemany(
+        "UPDATE chats SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL"
+        " AND coalesce(undeleted_at, '') < ?",
+        [(deleted_at, chat_id, deleted_at) for chat_id, deleted_at in deletions],
+    )
+
+
+def _requeue_undone_chats(db: sqlite3.Connection) -> None:
+    """Bring back chats another machine undid after their deletion here; queue again what
+    this machine sent while the deletion stood, since the backup dropped it."""
+    newer_undo = (
+        "SELECT r.id FROM remote_chats r JOIN chats c ON c.id = r.id"
+        " WHERE r.undeleted_at > coalesce(c.undeleted_at, '')"
+        " AND (c.deleted_at IS NULL OR r.undeleted_at > c.deleted_at)"
+    )
+    # (For a chat deleted here, the undelete trigger queues its messages.)
+    db.execute(
+        "INSERT INTO changes (entity, entity_id, op) SELECT 'message', id, 'insert'"
+        f" FROM messages WHERE chat_id IN ({newer_undo} AND c.deleted_at IS NULL)"
+    )
+    # Taking the remote Undo's time (not a new one) keeps the stamp trigger out of it;
+    # the update itself queues the chat.
+    db.execute(
+        "UPDATE chats SET deleted_at = NULL, undeleted_at = r.undeleted_at,"
+        " title = iif(r.updated_at > chats.updated_at, r.title, chats.title),"
+        " provider = iif(r.updated_at > chats.updated_at, r.provider, chats.provider),"
+        " model = iif(r.updated_at > chats.updated_at, r.model, chats.model),"
+        " system_prompt = iif(r.updated_at > chats.updated_at,"
+        "   r.system_prompt, chats.system_prompt),"
+        " pinned = iif(r.updated_at > chats.updated_at, r.pinned, chats.pinned),"
+        " archived = iif(r.updated_at > chats.updated_at, r.archived, chats.archived),"
+        " updated_at = max(r.updated_at, chats.updated_at)"
+        f" FROM remote_chats r WHERE chats.id = r.id AND r.id IN ({newer_undo})"
+    )
 
 
 def _last_seq(db: sqlite3.Connection) -> int:

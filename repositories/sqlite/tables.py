@@ -43,6 +43,8 @@ class ChatRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcText)
     updated_at: datetime = Field(sa_type=UtcText)
     deleted_at: datetime | None = Field(default=None, sa_type=UtcText)
+    # Written by the store itself (a trigger on Undo, and restore); the domain never sets it.
+    undeleted_at: datetime | None = Field(default=None, sa_type=UtcText)
 
 
 class MessageRow(SQLModel, table=True):

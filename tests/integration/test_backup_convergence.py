@@ -1,0 +1,162 @@
+"""Two machines on one account, any interleaving of edits, deletions, Undo, backups and
+restores: once both have backed up and restored, they hold the same chats and messages,
+and no message of a chat that survived is lost."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from app.bootstrap import Primer
+from domain.use_cases.delete_chat import DeleteChat
+from tests.integration.test_backup import backed_up_rows, remote_messages
+from tests.support.seeding import add_chat, add_messages, table_rows
+
+Machine = Callable[[str], Primer]
+MACHINES = ("laptop", "desktop")
+_examples = itertools.count()
+
+machine_names = st.sampled_from(MACHINES)
+chat_numbers = st.integers(min_value=0, max_value=1)
+steps = st.one_of(
+    st.tuples(
+        st.sampled_from(["message", "rename", "delete", "undo"]), machine_names, chat_numbers
+    ),
+    st.tuples(
+        st.sampled_from(["backup", "restore", "backup", "restore", "new chat"]),
+        machine_names,
+        st.just(0),
+    ),
+)
+
+
+@dataclass
+class World:
+    primers: dict[str, Primer]
+    account_id: str
+    chat_ids: list[str] = field(default_factory=list)
+
+    def local_state(self, name: str, chat_number: int) -> str:
+        """'live', 'deleted' or 'absent': what `name` holds of the chat numbered so."""
+        if chat_number >= len(self.chat_ids):
+            return "absent"
+        chat_id = self.chat_ids[chat_number]
+        for row in table_rows(self.primers[name].data_dir)["chats"]:
+            if row[0] == chat_id:
+                return "live" if row[9] is None else "deleted"
+        return "absent"
+
+    def apply(self, action: str, name: str, chat_number: int) -> None:
+        primer = self.primers[name]
+        if action == "backup":
+            primer.backup_now()(self.account_id)
+        elif action == "restore":
+            primer.restore_backup()(self.account_id)
+        elif action == "new chat":
+            self.chat_ids.append(add_chat(primer, f"New on {name}", 2).id)
+            return
+        state = self.local_state(name, chat_number)
+        if state == "absent":
+            return
+        chat_id = self.chat_ids[chat_number]
+        if action == "message" and state == "live":
+            add_messages(primer, primer.get_chat(chat_id), 1)
+        elif action == "rename" and state == "live":
+            primer.update_chat(chat_id, title=f"Renamed on {name} #{next(_examples)}")
+        elif action == "delete" and state == "live":
+            DeleteChat(primer.uow_factory)(chat_id)
+        elif action == "undo" and state == "deleted":
+            DeleteChat(primer.uow_factory).undo(chat_id)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(script=st.lists(steps, min_size=1, max_size=14))
+@example(  # an edit on one machine while another deleted the chat
+    script=[
+        ("delete", "laptop", 0),
+        ("backup", "laptop", 0),
+        ("rename", "desktop", 0),
+        ("backup", "desktop", 0),
+    ]
+)
+def test_any_interleaving_converges_and_loses_nothing_that_survives(
+    machine: Machine, backup_url: str, script: list[tuple[str, str, int]]
+) -> None:
+    example = next(_examples)
+    primers = {name: machine(f"{name}-{example}") for name in MACHINES}
+    laptop, desktop = primers["laptop"], primers["desktop"]
+    account_id = laptop.accounts().register(f"ex{example}@example.org", "correct horse battery")
+    world = World(primers, account_id.account_id)
+    world.chat_ids += [add_chat(laptop, f"Shared {n}", 3).id for n in range(2)]
+    laptop.backup_now()(world.account_id)
+    desktop.restore_backup()(world.account_id)
+
+    for action, name, chat_number in script:
+        world.apply(action, name, chat_number)
+    ever_written = {
+        row[0]: row[1]
+        for primer in primers.values()
+        for row in table_rows(primer.data_dir)["messages"]
+    }
+    for _ in range(2):  # both back up and restore, twice over
+        for primer in primers.values():
+            primer.backup_now()(world.account_id)
+            primer.restore_backup()(world.account_id)
+
+    on_laptop, on_desktop = backed_up_rows(laptop), backed_up_rows(desktop)
+    assert on_laptop == on_desktop
+    live = {row[0] for row in on_laptop["chats"]}
+    survivors = {m for m, chat_id in ever_written.items() if chat_id in live}
+    assert survivors == {row[0] for row in on_laptop["messages"]}
+    remote = remote_messages(backup_url, world.account_id)
+    assert sorted(r[0] for r in remote) == sorted(survivors)
+
+
+def test_an_edit_made_without_knowing_of_a_deletion_does_not_bring_the_chat_back(
+    machine: Machine, backup_url: str
+) -> None:
+    laptop, desktop = machine("laptop"), machine("desktop")
+    account_id = laptop.accounts().register("ada@example.org", "correct horse battery")
+    world = World({"laptop": laptop, "desktop": desktop}, account_id.account_id)
+    world.chat_ids.append(add_chat(laptop, "Shared", 3).id)
+    for action, name in [
+        ("backup", "laptop"), ("restore", "desktop"),
+        ("delete", "laptop"), ("backup", "laptop"),
+        ("rename", "desktop"), ("message", "desktop"), ("backup", "desktop"),
+        ("restore", "laptop"), ("restore", "desktop"),
+    ]:  # fmt: skip
+        world.apply(action, name, 0)
+
+    assert world.local_state("laptop", 0) == world.local_state("desktop", 0) == "deleted"
+    assert remote_messages(backup_url, world.account_id) == []
+
+
+def test_undo_after_another_machines_deletion_brings_it_back_everywhere(
+    machine: Machine,
+) -> None:
+    laptop, desktop = machine("laptop"), machine("desktop")
+    account_id = laptop.accounts().register("ada@example.org", "correct horse battery")
+    world = World({"laptop": laptop, "desktop": desktop}, account_id.account_id)
+    world.chat_ids.append(add_chat(laptop, "Shared", 3).id)
+    for action, name in [
+        ("backup", "laptop"), ("restore", "desktop"),
+        ("message", "desktop"),  # not backed up before the deletion arrives
+        ("delete", "laptop"), ("backup", "laptop"), ("restore", "desktop"),
+        ("undo", "laptop"), ("backup", "laptop"),
+        ("restore", "desktop"), ("backup", "desktop"), ("restore", "laptop"),
+    ]:  # fmt: skip
+        world.apply(action, name, 0)
+
+    assert world.local_state("laptop", 0) == world.local_state("desktop", 0) == "live"
+    assert backed_up_rows(laptop) == backed_up_rows(desktop)
+    assert len(backed_up_rows(laptop)["messages"]) == 4
