@@ -59,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["set", "delete"])
     keys.add_argument("provider", metavar="PROVIDER")
 
+    check = commands.add_parser(
+        "self-check",
+        parents=[common],
+        help="check this installation: open the window, send one message to the default "
+        "provider, wait for the reply, and check the program's own files",
+    )
+    check.add_argument("--message", default="Say hello", help="what to send")
+
     from app.cli_backup import add_commands
 
     _COMMANDS.update(add_commands(commands, common))
@@ -72,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.gui.launch import run_window
 
         return run_window(data_dir)
+    if args.command == "self-check":
+        from app.gui.self_check import run_self_check
+
+        return run_self_check(data_dir, args.message)
     log_to_file(data_dir, "primer-cli.log")
     try:
         return _COMMANDS[args.command](args, data_dir)

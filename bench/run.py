@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def _first_paint_seconds(command: list[str], env: dict[str, str]) -> float:
+def first_paint_seconds(command: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     assert process.stdout is not None
@@ -84,12 +84,12 @@ def main() -> None:
     }
     bare_cmd = [sys.executable, str(HERE / "bare_window.py")]
     primer_cmd = [sys.executable, "-m", "app", "--data-dir", str(args.data_dir)]
-    _first_paint_seconds(bare_cmd, env)  # warm the file cache for both
-    _first_paint_seconds(primer_cmd, env)
+    first_paint_seconds(bare_cmd, env)  # warm the file cache for both
+    first_paint_seconds(primer_cmd, env)
     bare, primer = [], []
     for _ in range(args.runs):
-        bare.append(_first_paint_seconds(bare_cmd, env))
-        primer.append(_first_paint_seconds(primer_cmd, env))
+        bare.append(first_paint_seconds(bare_cmd, env))
+        primer.append(first_paint_seconds(primer_cmd, env))
     ratio = statistics.median(primer) / statistics.median(bare)
     window_env = {k: v for k, v in env.items() if k != "PRIMER_EXIT_AFTER_FIRST_PAINT"}
     measured = subprocess.run(

@@ -20,6 +20,8 @@ from app.version import __version__
 from domain.errors import PrimerError
 
 FIRST_PAINT_VARIABLE = "PRIMER_EXIT_AFTER_FIRST_PAINT"
+# The installers' .desktop entry is named after this, so desktops match windows to it.
+DESKTOP_FILE_NAME = "io.github.primerapp.Primer"
 
 
 def apply_app_theme(theme: str) -> bool:
@@ -82,14 +84,14 @@ def create_window(data_dir: Path) -> MainWindow:
     return window
 
 
-def run_window(data_dir: Path) -> int:
+def start_window(data_dir: Path, *, report_first_paint: bool = False) -> MainWindow:
+    """Create the application and show the window; the store opens after the first paint."""
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Primer")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("primer")
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     crash.install()
     window = create_window(data_dir)
-    report = bool(os.environ.get(FIRST_PAINT_VARIABLE))
 
     def after_first_paint() -> None:
         # Whatever the first paint does not need waits until it has happened.
@@ -97,6 +99,13 @@ def run_window(data_dir: Path) -> int:
         log_to_file(data_dir, "primer.log")
         open_store_in_background(window)
 
-    window.installEventFilter(_AfterFirstPaint(window, after_first_paint, report=report))
+    window.installEventFilter(
+        _AfterFirstPaint(window, after_first_paint, report=report_first_paint)
+    )
     window.show()
-    return app.exec()
+    return window
+
+
+def run_window(data_dir: Path) -> int:
+    start_window(data_dir, report_first_paint=bool(os.environ.get(FIRST_PAINT_VARIABLE)))
+    return QApplication.exec()

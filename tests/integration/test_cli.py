@@ -222,3 +222,41 @@ def test_keys_never_reach_the_database_or_logs(
     for path in cli_dir.rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_self_check_runs_the_window_and_reports_each_check(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    fake_server.queue(Reply(body=openai_sse(["Hello ", "**there**."]), delay=0.02))
+    result = primer("self-check", data_dir=cli_dir, env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = dict(line.split(":", 1)[0].split(None, 1)[::-1] for line in result.stdout.splitlines())
+    assert checks == {
+        "store": "ok",
+        "reply": "ok",
+        "chat list": "ok",
+        "migrations": "ok",
+        "icons": "ok",
+        "markdown": "ok",
+        "backup driver": "ok",
+    }
+    assert "Hello **there**." in result.stdout and "Traceback" not in result.stderr
+    assert [c["title"] for c in json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)] == [
+        "Say hello"
+    ]
+
+
+def test_self_check_fails_when_the_provider_does(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    fake_server.queue(error_json(401, "Incorrect API key provided"))
+    result = primer("self-check", data_dir=cli_dir, env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 1
+    assert "FAIL reply: error" in result.stdout
+
+
+def test_self_check_names_a_store_it_cannot_open(cli_dir: Path) -> None:
+    (cli_dir / "primer.db").write_bytes(b"not a database, just text " * 100)
+    result = primer("self-check", data_dir=cli_dir, env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 1
+    assert "FAIL store:" in result.stdout and "primer.db" in result.stdout

@@ -1,0 +1,143 @@
+"""Check the Primer that the .deb installed, from outside the source tree, then remove it.
+
+    python packaging/check_installed.py dist/primer_<version>_<arch>.deb
+
+Run by packaging/test-linux.sh after `apt-get install ./that.deb` (as root). Everything the
+installed program does here runs from a scratch folder with a clean environment, so it
+can only use what the package put on the system. Exits non-zero at the first failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.version import __version__  # noqa: E402
+from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse  # noqa: E402
+
+PROGRAM = Path("/usr/bin/primer")
+INSTALLED = Path("/opt/primer")
+APP_ID = "io.github.primerapp.Primer"
+SHARED_FILES = [
+    Path(f"/usr/share/applications/{APP_ID}.desktop"),
+    Path(f"/usr/share/metainfo/{APP_ID}.metainfo.xml"),
+    Path(f"/usr/share/icons/hicolor/256x256/apps/{APP_ID}.png"),
+    Path(f"/usr/share/icons/hicolor/scalable/apps/{APP_ID}.svg"),
+]
+
+
+def run(*args: str, env: dict[str, str], cwd: Path, check: bool = True) -> str:
+    result = subprocess.run(
+        [str(PROGRAM), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
+    if "Traceback" in result.stderr:
+        raise SystemExit(f"primer {' '.join(args)} printed a traceback:\n{result.stderr}")
+    if check and result.returncode != 0:
+        raise SystemExit(
+            f"primer {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
+        )
+    return result.stdout + result.stderr
+
+
+def step(text: str) -> None:
+    print(f"-- {text}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("deb", type=Path)
+    deb = parser.parse_args().deb
+
+    step("installed files")
+    for path in [PROGRAM, INSTALLED / "primer", *SHARED_FILES]:
+        if not path.exists():
+            raise SystemExit(f"the package did not install {path}")
+    subprocess.run(["appstreamcli", "validate", "--no-net", str(SHARED_FILES[1])], check=True)
+    if shutil.which("desktop-file-validate"):
+        subprocess.run(["desktop-file-validate", str(SHARED_FILES[0])], check=True)
+
+    server = FakeProviderServer().start()
+    scratch = Path(tempfile.mkdtemp(prefix="primer-installed-"))
+    home = scratch / "home"
+    home.mkdir()
+    # Nothing from the source tree or a developer's Python: only what the package installed.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "QT_QPA_PLATFORM": "offscreen",
+        "OPENAI_BASE_URL": server.openai_url,
+        "OPENAI_API_KEY": "sk-test-installed-0123456789",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    before = {p: p.stat().st_mtime_ns for p in INSTALLED.rglob("*") if not p.is_symlink()}
+    time.sleep(0.01)  # any later write has a later time
+
+    step("primer --version")
+    version = run("--version", env=env, cwd=scratch).strip()
+    if version != f"Primer {__version__}":
+        raise SystemExit(f"primer --version printed {version!r}, not 'Primer {__version__}'")
+
+    step("the window: fresh data folder, new chat, streamed reply, clean exit")
+    server.queue(Reply(body=openai_sse(["Hello ", "from the ", "**installed** build."])))
+    report = run("self-check", "--message", "Say hello", env=env, cwd=scratch)
+    print(report, end="")
+    if "FAIL" in report or "ok   reply" not in report:
+        raise SystemExit("the self-check did not pass")
+
+    step("the command line, on the default data folder")
+    server.queue(Reply(body=openai_sse(["Four."])))
+    answer = run("ask", "What is 2 + 2?", env=env, cwd=scratch)
+    if "Four." not in answer:
+        raise SystemExit(f"primer ask printed {answer!r}")
+    data_dir = home / ".local" / "share" / "Primer"  # platformdirs, on Linux
+    if not (data_dir / "primer.db").exists():
+        raise SystemExit(f"no store in the default data folder {data_dir}")
+
+    step("the backup database driver")
+    refused = run("db", "test", "--backup-url", "postgresql://u@127.0.0.1:1/x", env=env,
+                  cwd=scratch, check=False)  # fmt: skip
+    if "cannot reach the backup database" not in refused:
+        raise SystemExit(f"primer db test printed {refused!r}")
+
+    step("nothing was written into the installed program's folder")
+    after = {p: p.stat().st_mtime_ns for p in INSTALLED.rglob("*") if not p.is_symlink()}
+    changed = sorted(str(p) for p in after if before.get(p) != after[p])
+    if changed:
+        raise SystemExit("written at run time into the program's folder:\n" + "\n".join(changed))
+
+    step(f"size: package {deb.stat().st_size / 1e6:.1f} MB")
+    installed = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Installed-Size}", "primer"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    print(f"installed size {int(installed) / 1024:.1f} MiB", flush=True)
+
+    step("uninstall keeps the user's data")
+    subprocess.run(
+        ["apt-get", "remove", "-y", "-qq", "primer"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        stdout=subprocess.DEVNULL,
+    )
+    left = [str(p) for p in [PROGRAM, INSTALLED, *SHARED_FILES] if p.exists()]
+    if left:
+        raise SystemExit("still there after removal: " + ", ".join(left))
+    if not (data_dir / "primer.db").exists():
+        raise SystemExit("removing the package removed the user's chats")
+    server.stop()
+    shutil.rmtree(scratch)
+    print("the installed package works", flush=True)
+
+
+if __name__ == "__main__":
+    main()
