@@ -28,9 +28,12 @@ APP_ID = "io.github.primerapp.Primer"  # also the .desktop name the window annou
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
 # What the bundled Qt needs from a Debian or Ubuntu system (the rest travels in the build).
 DEB_DEPENDS = (
-    "libc6 (>= 2.31), libegl1, libgl1, libfontconfig1, libfreetype6, libdbus-1-3, "
-    "libglib2.0-0, libxkbcommon0, libxkbcommon-x11-0, libxcb-cursor0, libxcb-icccm4, "
-    "libxcb-keysyms1, libxcb-shape0, libxcb-xkb1, libx11-xcb1"
+    "libc6 (>= 2.31), libstdc++6, libegl1, libgl1, libfontconfig1, libfreetype6, libdbus-1-3, "
+    "libglib2.0-0, libxkbcommon0, libxkbcommon-x11-0, libx11-6, libx11-xcb1, libxcb1, "
+    "libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, "
+    "libxcb-render0, libxcb-render-util0, libxcb-shape0, libxcb-shm0, libxcb-sync1, "
+    "libxcb-util1, libxcb-xfixes0, libxcb-xkb1, libwayland-client0, libwayland-cursor0, "
+    "libwayland-egl1"
 )
 
 sys.path.insert(0, str(ROOT))

@@ -65,6 +65,20 @@ def main() -> None:
     if shutil.which("desktop-file-validate"):
         subprocess.run(["desktop-file-validate", str(SHARED_FILES[0])], check=True)
 
+    step("the system libraries the package depends on are all there")
+    # Qt's window plugins (X11, Wayland) and Python's extension modules; the GTK theme
+    # plugin is optional (Qt uses it only where GTK is installed).
+    binaries = [
+        p for p in (INSTALLED / "_internal").rglob("*.so*")
+        if p.is_file() and "platformthemes" not in p.parts
+    ]  # fmt: skip
+    missing = set()
+    for binary in binaries:
+        listing = subprocess.run(["ldd", str(binary)], capture_output=True, text=True).stdout
+        missing |= {line.split()[0] for line in listing.splitlines() if "not found" in line}
+    if missing:
+        raise SystemExit("not found on this system: " + ", ".join(sorted(missing)))
+
     server = FakeProviderServer().start()
     scratch = Path(tempfile.mkdtemp(prefix="primer-installed-"))
     home = scratch / "home"
