@@ -20,6 +20,7 @@ from repositories.postgres.connection import BackupDatabase, split_password
 from repositories.postgres.migrations import upgrade
 from tests.support.postgres import APP_PASSWORD, PostgresForTests, free_port
 from tests.support.seeding import add_chat
+from tests.support.tls_proxy import TlsTerminator, make_certificate
 
 PASSWORD = "correct horse battery"
 OPENAI_KEY = "sk-live-THIS-MUST-NEVER-BE-SEEN-0123456789"
@@ -159,6 +160,41 @@ def test_wrong_database_password_is_named_as_such(backup_url: str) -> None:
     bare, _ = split_password(backup_url)
     with pytest.raises(BackupRejected, match="refused the user name or password"):
         upgrade(BackupDatabase(bare, "wrong-password"))
+
+
+@pytest.fixture
+def tls_url(postgres_server: PostgresForTests, backup_url: str, tmp_path: Path) -> str:
+    """This test's database behind TLS; the URL trusts only the certificate made for it."""
+    certificate, key = make_certificate(tmp_path / "tls")
+    proxy = TlsTerminator((postgres_server.host, postgres_server.port), certificate, key)
+    direct = f":{postgres_server.port}/"
+    return (
+        backup_url.replace(direct, f":{proxy.port}/")
+        + f"?sslmode=verify-full&sslrootcert={certificate}"
+    )
+
+
+def test_tls_when_the_url_asks_for_it(tls_url: str, tmp_path: Path) -> None:
+    database = BackupDatabase(*split_password(tls_url))
+    upgrade(database)
+    with database.connect() as db:
+        assert db.pgconn.ssl_in_use
+    # The whole account path over it: register on one machine, sign in on another.
+    laptop = build(tmp_path / "laptop", secrets=InsecureFileSecretStore(tmp_path / "l.json"))
+    laptop.accounts(tls_url).register("tls@example.org", PASSWORD)
+    desktop = build(tmp_path / "desktop", secrets=InsecureFileSecretStore(tmp_path / "d.json"))
+    signed_in = desktop.accounts(tls_url).sign_in("tls@example.org", PASSWORD)[0]
+    assert signed_in.email == "tls@example.org"
+
+
+def test_a_certificate_that_cannot_be_verified_is_a_clear_failure(
+    tls_url: str, tmp_path: Path
+) -> None:
+    stranger, _key = make_certificate(tmp_path / "elsewhere")  # another server's certificate
+    url = tls_url.rsplit("&sslrootcert=", 1)[0] + f"&sslrootcert={stranger}"
+    with pytest.raises(BackupRejected, match="secure \\(TLS\\) connection") as caught:
+        upgrade(BackupDatabase(*split_password(url)))
+    assert APP_PASSWORD not in caught.value.message
 
 
 def test_tls_that_the_server_cannot_give_is_a_clear_failure(backup_url: str) -> None:
