@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
 BUILD = ROOT / "build" / "installer"
 DIST = ROOT / "dist"
-APP_ID = "io.github.primerapp.Primer"  # also the .desktop name the window announces
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
 # What the bundled Qt needs from a Debian or Ubuntu system (the rest travels in the build).
 DEB_DEPENDS = (
@@ -37,6 +36,7 @@ DEB_DEPENDS = (
 )
 
 sys.path.insert(0, str(ROOT))
+from app.version import APP_ID  # noqa: E402
 from app.version import __version__ as VERSION  # noqa: E402
 
 
@@ -66,7 +66,12 @@ def render_icons(folder: Path) -> None:
 
 def freeze(icons: Path) -> Path:
     work = BUILD / "pyinstaller"
-    env = {**os.environ, "PRIMER_ICON_DIR": str(icons), "PRIMER_VERSION": VERSION}
+    env = {
+        **os.environ,
+        "PRIMER_ICON_DIR": str(icons),
+        "PRIMER_VERSION": VERSION,
+        "PRIMER_APP_ID": APP_ID,
+    }
     subprocess.run(
         [
             sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level=WARN",

@@ -21,12 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.version import __version__  # noqa: E402
+from app.version import APP_ID, __version__  # noqa: E402
 from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse  # noqa: E402
 
 PROGRAM = Path("/usr/bin/primer")
 INSTALLED = Path("/opt/primer")
-APP_ID = "io.github.primerapp.Primer"
 SHARED_FILES = [
     Path(f"/usr/share/applications/{APP_ID}.desktop"),
     Path(f"/usr/share/metainfo/{APP_ID}.metainfo.xml"),

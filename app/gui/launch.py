@@ -16,12 +16,10 @@ from app.gui.main_window import MainWindow
 from app.gui.theme import apply_theme
 from app.logs import log_to_file
 from app.settings import SettingsStore
-from app.version import __version__
+from app.version import APP_ID, __version__
 from domain.errors import PrimerError
 
 FIRST_PAINT_VARIABLE = "PRIMER_EXIT_AFTER_FIRST_PAINT"
-# The installers' .desktop entry is named after this, so desktops match windows to it.
-DESKTOP_FILE_NAME = "io.github.primerapp.Primer"
 
 
 def apply_app_theme(theme: str) -> bool:
@@ -89,7 +87,7 @@ def start_window(data_dir: Path, *, report_first_paint: bool = False) -> MainWin
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Primer")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName(DESKTOP_FILE_NAME)
+    app.setDesktopFileName(APP_ID)
     crash.install()
     window = create_window(data_dir)
 
