@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QTextCursor
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
+from app.version import __version__
 from domain.entities import Message, MessageStatus
 from tests.gui.conftest import open_window, screenshot
 from tests.support.fake_providers import FakeProviderServer, Reply, error_json, openai_sse
@@ -344,3 +345,19 @@ def test_closing_before_the_store_opens_keeps_the_remembered_chat(
     early.show()
     early.close()  # the store never opened
     assert QSettings(ini, QSettings.Format.IniFormat).value("last_chat") == "chat-to-reopen"
+
+
+def test_about_names_the_version_and_the_data_folder(window: MainWindow) -> None:
+    seen: list[str] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, read_and_close)
+            return
+        seen.append(box.text())
+        box.accept()
+
+    QTimer.singleShot(50, read_and_close)
+    window.about()  # modal: returns once the box is closed
+    assert f"Primer {__version__}" in seen[0] and str(window.data_dir) in seen[0]
