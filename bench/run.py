@@ -39,6 +39,25 @@ def first_paint_seconds(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+FIRST_PAINT_ENV = {
+    **os.environ,
+    "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+    "PRIMER_EXIT_AFTER_FIRST_PAINT": "1",
+}
+
+
+def median_first_paints(first: list[str], second: list[str], runs: int) -> tuple[float, float]:
+    """Median seconds to first paint of two commands, warmed once, then run alternately so
+    drift on the machine hits both alike."""
+    first_paint_seconds(first, FIRST_PAINT_ENV)  # warm the file cache for both
+    first_paint_seconds(second, FIRST_PAINT_ENV)
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        times[0].append(first_paint_seconds(first, FIRST_PAINT_ENV))
+        times[1].append(first_paint_seconds(second, FIRST_PAINT_ENV))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def _store(data_dir: Path, chats: int, messages: int) -> tuple[str, str]:
     marker = data_dir / f"complete-{chats}-{messages}"
     if not marker.exists():
@@ -77,21 +96,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     big, small = _store(args.data_dir, args.chats, args.messages)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-        "PRIMER_EXIT_AFTER_FIRST_PAINT": "1",
-    }
     bare_cmd = [sys.executable, str(HERE / "bare_window.py")]
     primer_cmd = [sys.executable, "-m", "app", "--data-dir", str(args.data_dir)]
-    first_paint_seconds(bare_cmd, env)  # warm the file cache for both
-    first_paint_seconds(primer_cmd, env)
-    bare, primer = [], []
-    for _ in range(args.runs):
-        bare.append(first_paint_seconds(bare_cmd, env))
-        primer.append(first_paint_seconds(primer_cmd, env))
-    ratio = statistics.median(primer) / statistics.median(bare)
-    window_env = {k: v for k, v in env.items() if k != "PRIMER_EXIT_AFTER_FIRST_PAINT"}
+    bare, primer = median_first_paints(bare_cmd, primer_cmd, args.runs)
+    ratio = primer / bare
+    window_env = {k: v for k, v in FIRST_PAINT_ENV.items() if k != "PRIMER_EXIT_AFTER_FIRST_PAINT"}
     measured = subprocess.run(
         [sys.executable, "-m", "bench.open_chat", str(args.data_dir), big, small],
         capture_output=True,
@@ -103,8 +112,8 @@ def main() -> None:
     )
     figures = json.loads(measured.stdout.strip().splitlines()[-1])
     print(
-        f"cold start to first paint: bare PySide6 {statistics.median(bare) * 1000:.0f} ms, "
-        f"Primer {statistics.median(primer) * 1000:.0f} ms (medians of {args.runs}); "
+        f"cold start to first paint: bare PySide6 {bare * 1000:.0f} ms, "
+        f"Primer {primer * 1000:.0f} ms (medians of {args.runs}); "
         f"ratio {ratio:.2f} (target <= 1.5)"
     )
     print(
