@@ -41,6 +41,17 @@ class World:
     account_id: str
     chat_ids: list[str] = field(default_factory=list)
 
+    @classmethod
+    def start(cls, machine: Machine, shared_chats: int) -> World:
+        """A laptop and a desktop on one new account; the laptop holds the shared chats."""
+        example = next(_examples)
+        primers = {name: machine(f"{name}-{example}") for name in MACHINES}
+        laptop = primers["laptop"]
+        account = laptop.accounts().register(f"ex{example}@example.org", "correct horse battery")
+        world = cls(primers, account.account_id)
+        world.chat_ids += [add_chat(laptop, f"Shared {n}", 3).id for n in range(shared_chats)]
+        return world
+
     def local_state(self, name: str, chat_number: int) -> str:
         """'live', 'deleted' or 'absent': what `name` holds of the chat numbered so."""
         if chat_number >= len(self.chat_ids):
@@ -92,12 +103,9 @@ class World:
 def test_any_interleaving_converges_and_loses_nothing_that_survives(
     machine: Machine, backup_url: str, script: list[tuple[str, str, int]]
 ) -> None:
-    example = next(_examples)
-    primers = {name: machine(f"{name}-{example}") for name in MACHINES}
+    world = World.start(machine, shared_chats=2)
+    primers = world.primers
     laptop, desktop = primers["laptop"], primers["desktop"]
-    account_id = laptop.accounts().register(f"ex{example}@example.org", "correct horse battery")
-    world = World(primers, account_id.account_id)
-    world.chat_ids += [add_chat(laptop, f"Shared {n}", 3).id for n in range(2)]
     laptop.backup_now()(world.account_id)
     desktop.restore_backup()(world.account_id)
 
@@ -125,10 +133,7 @@ def test_any_interleaving_converges_and_loses_nothing_that_survives(
 def test_an_edit_made_without_knowing_of_a_deletion_does_not_bring_the_chat_back(
     machine: Machine, backup_url: str
 ) -> None:
-    laptop, desktop = machine("laptop"), machine("desktop")
-    account_id = laptop.accounts().register("ada@example.org", "correct horse battery")
-    world = World({"laptop": laptop, "desktop": desktop}, account_id.account_id)
-    world.chat_ids.append(add_chat(laptop, "Shared", 3).id)
+    world = World.start(machine, shared_chats=1)
     for action, name in [
         ("backup", "laptop"), ("restore", "desktop"),
         ("delete", "laptop"), ("backup", "laptop"),
@@ -144,10 +149,7 @@ def test_an_edit_made_without_knowing_of_a_deletion_does_not_bring_the_chat_back
 def test_undo_after_another_machines_deletion_brings_it_back_everywhere(
     machine: Machine,
 ) -> None:
-    laptop, desktop = machine("laptop"), machine("desktop")
-    account_id = laptop.accounts().register("ada@example.org", "correct horse battery")
-    world = World({"laptop": laptop, "desktop": desktop}, account_id.account_id)
-    world.chat_ids.append(add_chat(laptop, "Shared", 3).id)
+    world = World.start(machine, shared_chats=1)
     for action, name in [
         ("backup", "laptop"), ("restore", "desktop"),
         ("message", "desktop"),  # not backed up before the deletion arrives
@@ -158,5 +160,6 @@ def test_undo_after_another_machines_deletion_brings_it_back_everywhere(
         world.apply(action, name, 0)
 
     assert world.local_state("laptop", 0) == world.local_state("desktop", 0) == "live"
-    assert backed_up_rows(laptop) == backed_up_rows(desktop)
-    assert len(backed_up_rows(laptop)["messages"]) == 4
+    on_laptop, on_desktop = (backed_up_rows(world.primers[name]) for name in MACHINES)
+    assert on_laptop == on_desktop
+    assert len(on_laptop["messages"]) == 4
