@@ -8,12 +8,14 @@ import getpass
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from domain.errors import AccountError, PrimerError
 
 if TYPE_CHECKING:
     from app.bootstrap import Primer
+
+T = TypeVar("T")
 
 Handler = Callable[[argparse.Namespace, Path], int]
 
@@ -141,22 +143,25 @@ def _signed_in(primer: Primer) -> str:
     return linked.account_id
 
 
-def _progress(label: str) -> Callable[[int, int], None] | None:
+def _transfer(label: str, run: Callable[[Callable[[int, int], None] | None], T]) -> T:
+    """Run Backup now or Restore, with a progress line on a terminal."""
     if not sys.stderr.isatty():
-        return None
+        return run(None)
 
     def show(done: int, total: int) -> None:
         print(f"\r{label}: {done:,} / {total:,}", end="", file=sys.stderr, flush=True)
 
-    return show
+    try:
+        return run(show)
+    finally:
+        print(file=sys.stderr)
 
 
 def _backup(args: argparse.Namespace, data_dir: Path) -> int:
     primer = _primer(data_dir)
     account_id = _signed_in(primer)
-    report = primer.backup_now(args.backup_url)(account_id, _progress("Backing up"))
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    job = primer.backup_now(args.backup_url)
+    report = _transfer("Backing up", lambda progress: job(account_id, progress))
     if report.conflicts:
         print(
             f"primer: {len(report.conflicts)} messages in the backup differ from this machine's "
@@ -178,9 +183,8 @@ def _backup(args: argparse.Namespace, data_dir: Path) -> int:
 def _restore(args: argparse.Namespace, data_dir: Path) -> int:
     primer = _primer(data_dir)
     account_id = _signed_in(primer)
-    report = primer.restore_backup(args.backup_url)(account_id, _progress("Restoring"))
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    job = primer.restore_backup(args.backup_url)
+    report = _transfer("Restoring", lambda progress: job(account_id, progress))
     print(f"Restored {report.summary()}.")
     return 0
 
