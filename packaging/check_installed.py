@@ -47,6 +47,10 @@ def run(*args: str, env: dict[str, str], cwd: Path, check: bool = True) -> str:
     return result.stdout + result.stderr
 
 
+def _modification_times(folder: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if not p.is_symlink()}
+
+
 def step(text: str) -> None:
     print(f"-- {text}", flush=True)
 
@@ -92,7 +96,7 @@ def main() -> None:
         "OPENAI_API_KEY": "sk-test-installed-0123456789",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
-    before = {p: p.stat().st_mtime_ns for p in INSTALLED.rglob("*") if not p.is_symlink()}
+    before = _modification_times(INSTALLED)
     time.sleep(0.01)  # any later write has a later time
 
     step("primer --version")
@@ -123,7 +127,7 @@ def main() -> None:
         raise SystemExit(f"primer db test printed {refused!r}")
 
     step("nothing was written into the installed program's folder")
-    after = {p: p.stat().st_mtime_ns for p in INSTALLED.rglob("*") if not p.is_symlink()}
+    after = _modification_times(INSTALLED)
     changed = sorted(str(p) for p in after if before.get(p) != after[p])
     if changed:
         raise SystemExit("written at run time into the program's folder:\n" + "\n".join(changed))
