@@ -53,7 +53,6 @@ def _raw_copy_seconds(primer: Primer, url: str, account_id: str) -> float:
     local.close()
     with psycopg.connect(url) as db:
         db.execute("CREATE TABLE raw_copy (LIKE messages INCLUDING ALL)")
-        db.execute("ALTER TABLE raw_copy ALTER COLUMN content_hash DROP NOT NULL")
         db.commit()
         began = time.perf_counter()
         with db.cursor().copy(f"COPY raw_copy (user_id, {columns}) FROM STDIN") as copy:

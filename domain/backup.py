@@ -6,8 +6,6 @@ them, and building an object per row would cost more than sending it.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,14 +48,6 @@ DeletionRecord = tuple[str, str]
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def fingerprint(message: MessageRecord) -> bytes:
-    """SHA-256 of everything a message says; the same id with another print is a conflict.
-
-    The tuple's repr is unambiguous for str, int, float and None, and one C call per row.
-    """
-    return hashlib.sha256(repr(message).encode()).digest()
-
-
 def with_retries(step: Callable[[], T]) -> T:
     """Run one idempotent step, again if the connection was cut (never on a refusal)."""
     for attempt in range(RETRIES):
@@ -77,11 +67,6 @@ class ChangeBatch:
     chats: list[ChatRecord] = field(default_factory=list)
     messages: list[MessageRecord] = field(default_factory=list)
     deletions: list[DeletionRecord] = field(default_factory=list)
-    hashes: list[bytes] = field(default_factory=list)
-    """`fingerprint` of each message, in order."""
-
-    def fingerprinted(self) -> ChangeBatch:
-        return dataclasses.replace(self, hashes=[fingerprint(m) for m in self.messages])
 
 
 @dataclass(frozen=True, slots=True)

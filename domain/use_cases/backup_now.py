@@ -52,10 +52,9 @@ class BackupNow(AccountTransfer[BackupReport]):
             progress(0, total)
 
         def read(after: int) -> ChangeBatch | None:
-            batch = self._source.next_batch(account_id, after, self._batch_size)
-            return batch.fingerprinted() if batch else None
+            return self._source.next_batch(account_id, after, self._batch_size)
 
-        # The next batch is read and hashed while the server takes this one.
+        # The next batch is read while the server takes this one.
         with ThreadPoolExecutor(1, thread_name_prefix="primer-backup-read") as reader:
             upcoming = reader.submit(read, seq)
             while True:

@@ -197,32 +197,36 @@ def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch
     if cursor.fetchone()[0] == 0:
         try:
             with cursor.connection.transaction():  # a savepoint: a failure undoes only this
-                _copy(cursor, f"messages (user_id, {columns}, content_hash)", account_id, batch)
+                _copy(cursor, f"messages (user_id, {columns})", account_id, batch)
             return []
         except psycopg.errors.UniqueViolation:
             pass
     cursor.execute(
         "CREATE TEMPORARY TABLE incoming (LIKE messages INCLUDING DEFAULTS) ON COMMIT DROP"
     )
-    _copy(cursor, f"incoming (user_id, {columns}, content_hash)", account_id, batch)
+    _copy(cursor, f"incoming (user_id, {columns})", account_id, batch)
     # Messages of a chat another machine deleted are not brought back.
     cursor.execute(
-        f"INSERT INTO messages (user_id, {columns}, content_hash)"
-        f" SELECT user_id, {columns}, content_hash FROM incoming i WHERE EXISTS"
+        f"INSERT INTO messages (user_id, {columns})"
+        f" SELECT user_id, {columns} FROM incoming i WHERE EXISTS"
         " (SELECT 1 FROM chats c WHERE c.user_id = i.user_id AND c.id = i.chat_id)"
         " ON CONFLICT (user_id, id) DO NOTHING"
     )
     if cursor.rowcount == len(batch.messages):
         return []
+    # A re-send is identical in every column; anything else is the same id with other content.
     cursor.execute(
         "SELECT i.id::text FROM incoming i JOIN messages m ON m.user_id = i.user_id"
-        " AND m.id = i.id WHERE m.content_hash <> i.content_hash"
+        f" AND m.id = i.id WHERE ({_prefixed('m')}) IS DISTINCT FROM ({_prefixed('i')})"
     )
     return [row[0] for row in cursor.fetchall()]
 
 
+def _prefixed(table: str) -> str:
+    return ", ".join(f"{table}.{column}" for column in MESSAGE_COLUMNS)
+
+
 def _copy(cursor: psycopg.Cursor, table: str, account_id: str, batch: ChangeBatch) -> None:
     with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-        # The hashes come with the batch (`ChangeBatch.fingerprinted`), made off this thread.
-        for message, content_hash in zip(batch.messages, batch.hashes, strict=True):
-            copy.write_row((account_id, *message, content_hash))
+        for message in batch.messages:
+            copy.write_row((account_id, *message))

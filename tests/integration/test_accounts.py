@@ -131,7 +131,11 @@ def test_signing_out_keeps_chats_and_forgets_the_account(machine) -> None:
 
 def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> None:
     database = BackupDatabase(*split_password(backup_url))
-    assert upgrade(database) == ["0001_accounts_and_backup.sql", "0002_undelete_time.sql"]
+    assert upgrade(database) == [
+        "0001_accounts_and_backup.sql",
+        "0002_undelete_time.sql",
+        "0003_compare_rows_not_hashes.sql",
+    ]
     assert upgrade(database) == []
     with psycopg.connect(backup_url) as db:
         rows = db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")

@@ -37,7 +37,8 @@ def sign_in(primer: Primer, email: str = "ada@example.org") -> str:
 def remote_messages(url: str, account_id: str) -> list[tuple]:
     with psycopg.connect(url) as db:
         return db.execute(
-            "SELECT id::text, content, content_hash FROM messages WHERE user_id = %s ORDER BY id",
+            "SELECT id::text, content, messages.* FROM messages WHERE user_id = %s"
+            " ORDER BY messages.id",
             (account_id,),
         ).fetchall()
 
@@ -259,22 +260,25 @@ def test_restore_never_overwrites_newer_local_data(machine: Machine) -> None:
     assert desktop.get_chat(chat.id).title == "Renamed on the desktop"
 
 
+@pytest.mark.parametrize(
+    "change", [{"content": "changed locally"}, {"metadata": {"note": "changed"}}, {"error": "x"}]
+)
 def test_same_id_with_different_content_is_reported_not_overwritten(
-    machine: Machine, backup_url: str
+    machine: Machine, backup_url: str, change: dict
 ) -> None:
     laptop = machine("laptop")
     account = sign_up(laptop)
     chat = add_chat(laptop, "Edited behind our back", 3)
     laptop.backup_now()(account)
+    before = remote_messages(backup_url, account)
     first = laptop.load_conversation(chat.id, None).newest[0]
     with laptop.uow_factory() as uow:
-        uow.messages.update(dataclasses.replace(first, content="changed locally"))
+        uow.messages.update(dataclasses.replace(first, **change))
         uow.commit()
 
     report = laptop.backup_now()(account)
     assert report.conflicts == [first.id]
-    remote = dict((r[0], r[1]) for r in remote_messages(backup_url, account))
-    assert remote[first.id] == first.content
+    assert remote_messages(backup_url, account) == before
 
 
 def test_one_account_cannot_see_or_touch_anothers_chats(
