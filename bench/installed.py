@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.run import median_first_paints
+from bench.run import describe_ratio, first_paint_samples
 
 
 def main() -> None:
@@ -21,15 +21,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        installed, source = median_first_paints(
+        samples = first_paint_samples(
             [args.program, "--data-dir", str(Path(scratch, "installed"))],
             [sys.executable, "-m", "app", "--data-dir", str(Path(scratch, "source"))],
             args.runs,
         )
     print(
-        f"cold start to first paint: installed {installed * 1000:.0f} ms, "
-        f"from source {source * 1000:.0f} ms (medians of {args.runs}); "
-        f"ratio {installed / source:.2f}"
+        "cold start to first paint: "
+        + describe_ratio(("from source", "installed"), (samples[1], samples[0]))
     )
 
 

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QProgressBar, QPushButton, QToolBar
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QPushButton, QToolBar
 
 from app.gui.dispatch import run_in_thread
-from domain.accounts import LinkedAccount
 from domain.errors import PrimerError
-from domain.ports import CancelToken
 
 if TYPE_CHECKING:
     from app.bootstrap import Primer
     from app.gui.main_window import MainWindow
+    from domain.accounts import LinkedAccount
+    from domain.ports import CancelToken
     from domain.use_cases.backup_now import BackupReport
     from domain.use_cases.restore_backup import RestoreReport
 
@@ -170,6 +170,8 @@ class BackupController(QObject):
     def sign_out(self) -> None:
         if self.account is None:
             return
+        from PySide6.QtWidgets import QMessageBox  # not for the first paint
+
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Sign out",
@@ -211,6 +213,8 @@ class BackupController(QObject):
     def restore(self) -> None:
         if self.cancel is not None or self.account is None:
             return
+        from PySide6.QtWidgets import QMessageBox  # not for the first paint
+
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Restore from backup",
@@ -243,6 +247,8 @@ class BackupController(QObject):
             self.state_label.setText("Stopping after this batch…")
 
     def _start(self, label: str) -> CancelToken:
+        from domain.ports import CancelToken
+
         self.cancel = CancelToken()
         self.cancel_button.setEnabled(True)
         self._update()

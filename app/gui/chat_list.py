@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from app.gui.icons import resource_icon
-from domain.entities import ChatSummary
+if TYPE_CHECKING:
+    from domain.entities import ChatSummary
 
 CHAT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
+NO_CHATS_TEXT = (
+    "No chats yet.\n\nType a message on the right and press Enter to start one, or press Ctrl+N."
+)
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -34,6 +37,8 @@ class ChatListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return chat.title
         if role == Qt.ItemDataRole.DecorationRole and chat.pinned:
+            from app.gui.icons import resource_icon  # QIcon is not needed for the first paint
+
             return resource_icon("pin.svg")
         if role == Qt.ItemDataRole.EditRole:
             return chat.title
@@ -94,10 +99,8 @@ class ChatListView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSpacing(2)
-        self.empty_text = (
-            "No chats yet.\n\nType a message on the right and press Enter to start one, "
-            "or press Ctrl+N."
-        )
+        # Blank until the first list arrives: "No chats yet" would be wrong while loading.
+        self.empty_text = ""
 
     def keyPressEvent(self, event: Any) -> None:
         if (
@@ -110,7 +113,7 @@ class ChatListView(QListView):
 
     def paintEvent(self, event: Any) -> None:
         model = self.model()
-        if model is not None and model.rowCount() == 0:
+        if model is not None and model.rowCount() == 0 and self.empty_text:
             painter = QPainter(self.viewport())
             painter.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
             area = self.viewport().rect().adjusted(16, 16, -16, -16)

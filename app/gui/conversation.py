@@ -8,10 +8,9 @@ older pages arrive as the user scrolls up (DESIGN.md §8).
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -29,11 +28,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QWidget,
 )
 
-from domain.entities import Message, MessageStatus, Role
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from domain.entities import Message
 
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 MARGIN = 8
@@ -161,6 +162,10 @@ class MessageDelegate(QStyledItemDelegate):
     def _html(
         self, message: Message, *, last: bool, streaming: bool
     ) -> tuple[str, tuple[str, ...]]:
+        import html
+
+        from domain.entities import MessageStatus, Role  # loaded by then: not at start-up
+
         colors = _colors(self.dark)
         muted = colors["muted"]
         if message.role is Role.USER:
@@ -216,6 +221,8 @@ class MessageDelegate(QStyledItemDelegate):
         return head + body + extra + footer, rendered.code_blocks if rendered else ()
 
     def document(self, index: ModelIndex, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
+        from domain.entities import MessageStatus  # loaded by then: not at start-up
+
         message: Message = index.data(MESSAGE_ROLE)
         last = index.row() == index.model().rowCount() - 1
         streaming = message.status is MessageStatus.STREAMING
@@ -247,6 +254,8 @@ class MessageDelegate(QStyledItemDelegate):
         return QSize(width, int(document.size().height()) + 2 * (PADDING + MARGIN))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        from domain.entities import Role  # loaded by then: not at start-up
+
         message: Message = index.data(MESSAGE_ROLE)
         document, _ = self.document(index, self._view.viewport().width())
         bubble = self._bubble(option.rect, document)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import sys
 import traceback
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from app.version import __version__
 
@@ -31,6 +31,8 @@ def install() -> None:
         sys.__stderr__.write(text) if sys.__stderr__ else None
         if QApplication.instance() is None or issubclass(kind, KeyboardInterrupt):
             return
+        from PySide6.QtWidgets import QMessageBox  # dialogs' classes: not for the first paint
+
         box = QMessageBox(
             QMessageBox.Icon.Critical,
             "Primer hit a bug",

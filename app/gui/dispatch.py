@@ -10,12 +10,14 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from domain.errors import PrimerError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class Lane:
     """One thread for all database work, so writes never race and the GUI never waits."""
 
     def __init__(self, dispatcher: Dispatcher, on_error: OnError) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="primer-db")
+        self._executor: ThreadPoolExecutor | None = None  # started by the first job
         self._dispatcher = dispatcher
         self._on_error = on_error
         self.pending = 0
@@ -65,6 +67,10 @@ class Lane:
         if self._closed:
             log.info("database lane closed; a late job was dropped")
             return
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor  # after the first paint
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="primer-db")
         self.pending += 1
         future = self._executor.submit(job)
         future.add_done_callback(
@@ -86,7 +92,8 @@ class Lane:
 
     def shutdown(self) -> None:
         self._closed = True
-        self._executor.shutdown(wait=True, cancel_futures=False)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=False)
 
 
 def run_in_thread(

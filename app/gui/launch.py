@@ -8,12 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from app.gui import crash
-from app.gui.icons import resource_icon
 from app.gui.main_window import MainWindow
-from app.gui.theme import apply_theme
+from app.gui.theme import STYLE_ARGUMENTS, apply_theme
 from app.logs import log_to_file
 from app.settings import SettingsStore
 from app.version import APP_ID, __version__
@@ -22,10 +21,10 @@ from domain.errors import PrimerError
 FIRST_PAINT_VARIABLE = "PRIMER_EXIT_AFTER_FIRST_PAINT"
 
 
-def apply_app_theme(theme: str) -> bool:
+def apply_app_theme(theme: str, *, starting: bool = False) -> bool:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    return apply_theme(app, theme)
+    return apply_theme(app, theme, starting=starting)
 
 
 class _AfterFirstPaint(QObject):
@@ -56,6 +55,8 @@ def open_store_in_background(window: MainWindow) -> None:
         return primer
 
     def failed(error: PrimerError) -> None:
+        from PySide6.QtWidgets import QMessageBox  # dialogs' classes: not for the first paint
+
         box = QMessageBox(
             QMessageBox.Icon.Critical, "Primer cannot open your chats", error.message, parent=window
         )
@@ -68,7 +69,7 @@ def open_store_in_background(window: MainWindow) -> None:
 
 def create_window(data_dir: Path) -> MainWindow:
     settings = SettingsStore(data_dir).load()
-    dark = apply_app_theme(settings.theme)
+    dark = apply_app_theme(settings.theme, starting=True)
     window = MainWindow(data_dir, dark=dark)
     app = QApplication.instance()
     assert app is not None
@@ -84,7 +85,7 @@ def create_window(data_dir: Path) -> MainWindow:
 
 def start_window(data_dir: Path, *, report_first_paint: bool = False) -> MainWindow:
     """Create the application and show the window; the store opens after the first paint."""
-    app = QApplication(sys.argv[:1])
+    app = QApplication([*sys.argv[:1], *STYLE_ARGUMENTS])
     app.setApplicationName("Primer")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
@@ -93,6 +94,8 @@ def start_window(data_dir: Path, *, report_first_paint: bool = False) -> MainWin
 
     def after_first_paint() -> None:
         # Whatever the first paint does not need waits until it has happened.
+        from app.gui.icons import resource_icon
+
         app.setWindowIcon(resource_icon("primer.svg"))
         log_to_file(data_dir, "primer.log")
         open_store_in_background(window)

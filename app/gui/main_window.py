@@ -1,5 +1,10 @@
 """Primer's window. Every database call goes through the lane, every network call through a
-worker thread; this class only reacts to their results on the GUI thread."""
+worker thread; this class only reacts to their results on the GUI thread.
+
+The use cases, the entities and the dialogs' Qt classes are imported where they are used,
+not here: none is needed before the store is open, and the first paint should not wait for
+them (bench.run).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QPoint, QSettings, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QToolButton,
@@ -28,21 +29,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.backup_controller import BackupController
-from app.gui.chat_list import CHAT_ID_ROLE, ChatListModel, ChatListView
+from app.gui.chat_list import CHAT_ID_ROLE, NO_CHATS_TEXT, ChatListModel, ChatListView
 from app.gui.composer import Composer
 from app.gui.conversation import ConversationView, MessageDelegate, MessageListModel
 from app.gui.dispatch import Dispatcher, Lane, run_in_thread
 from app.gui.message_bar import MessageBar
 from app.version import __version__
-from domain.entities import ChatSummary, Message, MessageStatus
 from domain.errors import PrimerError
-from domain.ports import CancelToken
-from domain.use_cases.load_conversation import PAGE_SIZE, Conversation
-from domain.use_cases.send_message import NewChatSettings, PendingReply
-from domain.use_cases.stream_reply import ReplyOutcome
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
     from app.bootstrap import Primer
+    from domain.entities import ChatSummary, Message
+    from domain.ports import CancelToken
+    from domain.use_cases.load_conversation import Conversation
+    from domain.use_cases.send_message import PendingReply
+    from domain.use_cases.stream_reply import ReplyOutcome
 
 REPAINT_INTERVAL_MS = 40
 
@@ -50,7 +53,7 @@ REPAINT_INTERVAL_MS = 40
 @dataclass
 class ActiveReply:
     pending: PendingReply
-    cancel: CancelToken = field(default_factory=CancelToken)
+    cancel: CancelToken
     parts: list[str] = field(default_factory=list)
 
 
@@ -267,6 +270,7 @@ class MainWindow(QMainWindow):
             return
         selection = self.chat_list.selectionModel()
         selection.blockSignals(True)
+        self.chat_list.empty_text = NO_CHATS_TEXT
         self.chat_model.show(chats)
         row = self.chat_model.row_of(select) if select else -1
         if row >= 0:
@@ -316,6 +320,8 @@ class MainWindow(QMainWindow):
         if self._loading_older or not self.message_model.has_older() or self.primer is None:
             return
         self._loading_older = True
+        from domain.use_cases.load_conversation import PAGE_SIZE
+
         ids = self.message_model.older_page(PAGE_SIZE)
         chat_id = self.message_model.chat_id
 
@@ -512,6 +518,8 @@ class MainWindow(QMainWindow):
         self.draft_system_prompt = text
 
     def _system_prompt_dialog(self, current: str, save: Callable[[str], None]) -> None:
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit
+
         dialog = QDialog(self)
         dialog.setWindowTitle("System prompt")
         layout = QVBoxLayout(dialog)
@@ -545,6 +553,8 @@ class MainWindow(QMainWindow):
         primer = self.primer
         editing = self.editing_message_id
         chat_id = self.current_chat_id
+        from domain.use_cases.send_message import NewChatSettings
+
         settings = NewChatSettings(
             self.provider_box.currentData() or primer.settings.default_provider,
             self.model_box.currentText().strip()
@@ -585,7 +595,9 @@ class MainWindow(QMainWindow):
         """Show the stored user message and empty reply, then stream into it."""
         assert self.primer is not None
         primer = self.primer
-        active = ActiveReply(pending)
+        from domain.ports import CancelToken
+
+        active = ActiveReply(pending, CancelToken())
         self.active = active
         self._set_streaming(True)
         if pending.chat.id != self.current_chat_id:
@@ -633,6 +645,9 @@ class MainWindow(QMainWindow):
         if self.active is None:
             return
         self.active.cancel.cancel()
+        from domain.entities import MessageStatus
+        from domain.use_cases.stream_reply import ReplyOutcome
+
         partial = "".join(self.active.parts)
         self._finish(ReplyOutcome(partial, MessageStatus.INTERRUPTED, metadata={"stopped": True}))
 
@@ -688,8 +703,12 @@ class MainWindow(QMainWindow):
             self.edit_banner.show()
         elif name == "regenerate":
             self._regenerate(message.id)
-        elif name == "open-link" and QUrl(argument).scheme() in ("http", "https", "mailto"):
-            QDesktopServices.openUrl(QUrl(argument))
+        elif name == "open-link":
+            from PySide6.QtCore import QUrl
+            from PySide6.QtGui import QDesktopServices
+
+            if QUrl(argument).scheme() in ("http", "https", "mailto"):
+                QDesktopServices.openUrl(QUrl(argument))
 
     def _message_menu(self, pos: QPoint) -> None:
         index = self.conversation.indexAt(pos)
@@ -742,6 +761,8 @@ class MainWindow(QMainWindow):
         self.conversation.viewport().update()
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About Primer",

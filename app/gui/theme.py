@@ -6,6 +6,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+# The palettes are made for Fusion on every OS. It is given to QApplication as `-style`:
+# setStyle from Python would cost the first paint ~10 ms, while PySide builds its QStyle
+# wrapper on first use (bench.run). For the same reason a light start keeps the palette
+# Qt starts with, unless the desktop is dark or Primer's dark palette is in place.
+STYLE_ARGUMENTS = ["-style", "fusion"]
+_dark_palette_applied = False
+
 
 def os_prefers_dark() -> bool:
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
@@ -48,9 +55,13 @@ def _dark_palette() -> QPalette:
     return palette
 
 
-def apply_theme(app: QApplication, theme: str) -> bool:
+def apply_theme(app: QApplication, theme: str, *, starting: bool = False) -> bool:
     """Set the palette for `theme`; return whether it is dark."""
-    app.setStyle("Fusion")
+    global _dark_palette_applied
     dark = is_dark(theme)
-    app.setPalette(_dark_palette() if dark else app.style().standardPalette())
+    if dark:
+        app.setPalette(_dark_palette())
+    elif not starting or _dark_palette_applied or os_prefers_dark():
+        app.setPalette(app.style().standardPalette())
+    _dark_palette_applied = dark
     return dark

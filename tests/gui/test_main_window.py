@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.gui.launch import create_window
 from app.gui.main_window import MainWindow
 from app.version import __version__
 from domain.entities import Message, MessageStatus
@@ -59,11 +60,23 @@ def click_link(qtbot: QtBot, window: MainWindow, row: int, label: str) -> None:
     )
 
 
+def test_while_the_store_opens_the_window_claims_nothing(
+    qtbot: QtBot, configured_data_dir: Path
+) -> None:
+    window = create_window(configured_data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.statusBar().currentMessage() == "Opening your chats…"
+    assert window.chat_list.empty_text == window.conversation.empty_text == ""
+    assert not window.composer.isEnabled()
+
+
 def test_first_chat_streams_and_survives_a_restart(
     qtbot: QtBot, configured_data_dir: Path, fake_server: FakeProviderServer
 ) -> None:
     window = open_window(qtbot, configured_data_dir)
     assert window.chat_model.rowCount() == 0
+    assert "No chats yet" in window.chat_list.empty_text
     assert "Type below" in window.conversation.empty_text
     screenshot(window, "01-empty")
     fake_server.queue(Reply(body=openai_sse(["**Rome** ", "in ", "spring."]), delay=0.05))

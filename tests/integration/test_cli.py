@@ -185,6 +185,30 @@ def test_cli_never_imports_qt(cli_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("form", ["--data-dir DIR", "--data-dir=DIR", "PRIMER_DATA_DIR"])
+def test_the_window_opens_on_the_folder_given(cli_dir: Path, form: str) -> None:
+    env = {"QT_QPA_PLATFORM": "offscreen", "PRIMER_EXIT_AFTER_FIRST_PAINT": "1"}
+    if form == "PRIMER_DATA_DIR":
+        args: list[str] = []
+        env["PRIMER_DATA_DIR"] = str(cli_dir)
+    else:
+        args = form.replace("DIR", str(cli_dir)).split(" ")
+    result = primer(*args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["first-paint"]
+    assert (cli_dir / "window.ini").exists()  # the window's state went to that folder
+
+
+def test_only_the_window_skips_the_command_parser() -> None:
+    from app.cli import _opens_the_window
+
+    assert _opens_the_window([]) == (True, None)
+    assert _opens_the_window(["--data-dir", "D"]) == (True, "D")
+    assert _opens_the_window(["--data-dir=D"]) == (True, "D")
+    for arguments in (["chats"], ["--data-dir", "D", "chats"], ["--data-dir", "--help"]):
+        assert _opens_the_window(arguments) == (False, None)
+
+
 def test_version_and_help() -> None:
     from app.version import __version__
 
