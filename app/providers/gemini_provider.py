@@ -31,10 +31,18 @@ def _name(value: object) -> str:
 
 
 class GeminiChatProvider:
-    def __init__(self, *, label: str, api_key: str | None, base_url: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        label: str,
+        api_key: str | None,
+        base_url: str = "",
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
         self.label = label
         self._api_key = api_key
         self._base_url = base_url
+        self._read_timeout = read_timeout
         self._client_instance: Any = None
 
     def _client(self) -> Any:
@@ -48,7 +56,7 @@ class GeminiChatProvider:
                     "or set GEMINI_API_KEY."
                 )
             options = types.HttpOptions(
-                base_url=self._base_url or None, timeout=int(READ_TIMEOUT * 1000)
+                base_url=self._base_url or None, timeout=int(self._read_timeout * 1000)
             )
             self._client_instance = genai.Client(api_key=self._api_key, http_options=options)
         return self._client_instance

@@ -16,10 +16,18 @@ LENGTH_NOTICE = "The reply stopped at the model's length limit."
 
 
 class OpenAIChatProvider:
-    def __init__(self, *, label: str, api_key: str | None, base_url: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        label: str,
+        api_key: str | None,
+        base_url: str = "",
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
         self.label = label
         self._api_key = api_key
         self._base_url = base_url
+        self._read_timeout = read_timeout
         self._client_instance: Any = None
 
     def _client(self) -> Any:
@@ -31,7 +39,7 @@ class OpenAIChatProvider:
                 api_key=self._api_key or "not-needed",
                 base_url=self._base_url or None,
                 max_retries=0,
-                timeout=openai.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+                timeout=openai.Timeout(self._read_timeout, connect=CONNECT_TIMEOUT),
             )
         return self._client_instance
 

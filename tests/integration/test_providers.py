@@ -16,6 +16,7 @@ from domain.errors import (
     AuthenticationFailed,
     NetworkFailure,
     ProviderError,
+    ProviderTimeout,
     ProviderUnavailable,
     RateLimited,
     RequestRejected,
@@ -98,6 +99,34 @@ def test_openai_network_down_is_a_network_failure() -> None:
     provider = OpenAIChatProvider(label="Ollama", api_key=None, base_url=closed_port_url())
     with pytest.raises(NetworkFailure, match="Could not reach Ollama"):
         list(provider.stream(REQUEST, CancelToken()))
+
+
+def test_openai_that_does_not_answer_in_time_is_a_timeout(fake_server: FakeProviderServer) -> None:
+    fake_server.queue(Reply(body=openai_sse(["Late"]), wait=3))
+    provider = OpenAIChatProvider(
+        label="OpenAI", api_key="sk-test", base_url=fake_server.openai_url, read_timeout=0.5
+    )
+    began = time.monotonic()
+    with pytest.raises(ProviderTimeout, match="OpenAI did not answer in time"):
+        list(provider.stream(REQUEST, CancelToken()))
+    assert time.monotonic() - began < 2.5
+
+
+def test_openai_stream_that_stalls_is_a_timeout_after_what_arrived(
+    fake_server: FakeProviderServer,
+) -> None:
+    role, first, *rest = openai_sse(["Part one", " never"])
+    fake_server.queue(Reply(body=[role + first, *rest], stall=3))
+    provider = OpenAIChatProvider(
+        label="OpenAI", api_key="sk-test", base_url=fake_server.openai_url, read_timeout=0.5
+    )
+    received: list[str] = []
+    began = time.monotonic()
+    with pytest.raises(ProviderTimeout, match="did not answer in time"):
+        for event in provider.stream(REQUEST, CancelToken()):
+            received.append(event.text)  # the reply keeps these, marked failed, with Retry
+    assert received == ["Part one"]
+    assert time.monotonic() - began < 2.5
 
 
 def test_openai_slow_stream_arrives_piece_by_piece_and_stop_ends_it(
@@ -275,6 +304,17 @@ def test_gemini_http_errors(fake_server: FakeProviderServer, status: int, error:
     fake_server.queue(error_json(status, "no"))
     with pytest.raises(error):
         list(_gemini(fake_server).stream(REQUEST, CancelToken()))
+
+
+def test_gemini_that_does_not_answer_in_time_is_a_timeout(fake_server: FakeProviderServer) -> None:
+    fake_server.queue(Reply(body=gemini_sse(["Late"]), wait=3))
+    provider = GeminiChatProvider(
+        label="Gemini", api_key="gm-test", base_url=fake_server.url, read_timeout=0.5
+    )
+    began = time.monotonic()
+    with pytest.raises(ProviderTimeout, match="Gemini did not answer in time"):
+        list(provider.stream(REQUEST, CancelToken()))
+    assert time.monotonic() - began < 2.5
 
 
 def test_gemini_cut_stream_is_not_complete(fake_server: FakeProviderServer) -> None:

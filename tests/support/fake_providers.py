@@ -25,6 +25,8 @@ class Reply:
     body: bytes | list[bytes] = b""
     content_type: str = "text/event-stream"
     delay: float = 0.0  # seconds between stream pieces
+    wait: float = 0.0  # seconds before answering at all
+    stall: float = 0.0  # seconds of silence after the first piece
     cut: bool = False  # drop the connection after the pieces, mid-stream
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -181,6 +183,7 @@ class FakeProviderServer:
 
             def _send(self, reply: Reply) -> None:
                 pieces = reply.body if isinstance(reply.body, list) else [reply.body]
+                time.sleep(reply.wait)
                 self.send_response(reply.status)
                 self.send_header("content-type", reply.content_type)
                 for name, value in reply.headers.items():
@@ -189,9 +192,11 @@ class FakeProviderServer:
                     self.send_header("content-length", str(len(reply.body)))
                 self.end_headers()
                 try:
-                    for piece in pieces:
+                    for number, piece in enumerate(pieces):
                         if reply.delay:
                             time.sleep(reply.delay)
+                        if number == 1:
+                            time.sleep(reply.stall)
                         self.wfile.write(piece)
                         self.wfile.flush()
                     if reply.cut:
