@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,11 +34,19 @@ class MemoryKeyring(KeyringBackend):
     def __init__(self) -> None:
         super().__init__()
         self.passwords: dict[tuple[str, str], str] = {}
+        self.calls_on_main_thread: list[str] = []
+        """In the GUI tests the main thread is the GUI thread, which must never wait on it."""
+
+    def _note(self, call: str) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.calls_on_main_thread.append(call)
 
     def get_password(self, service: str, username: str) -> str | None:
+        self._note(f"get {username}")
         return self.passwords.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:
+        self._note(f"set {username}")
         self.passwords[(service, username)] = password
 
     def delete_password(self, service: str, username: str) -> None:

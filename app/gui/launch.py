@@ -52,7 +52,7 @@ def open_store_in_background(window: MainWindow) -> None:
     def open_everything():
         primer = build(window.data_dir)
         primer.recover_interrupted()
-        return primer
+        return primer, primer.providers.key_sources()
 
     def failed(error: PrimerError) -> None:
         from PySide6.QtWidgets import QMessageBox  # dialogs' classes: not for the first paint
@@ -64,7 +64,7 @@ def open_store_in_background(window: MainWindow) -> None:
         window.fatal_dialog = box  # type: ignore[attr-defined]
         box.open()
 
-    window.lane.run(open_everything, window.attach, failed)
+    window.lane.run(open_everything, lambda opened: window.attach(*opened), failed)
 
 
 def create_window(data_dir: Path) -> MainWindow:

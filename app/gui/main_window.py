@@ -73,6 +73,9 @@ class MainWindow(QMainWindow):
         self._open_request = 0
         self._loading_older = False
         self._model_cache: dict[str, list[str]] = {}
+        # Where each provider's key comes from, read off the GUI thread (the keyring may
+        # block, for instance while it asks to be unlocked).
+        self.key_sources: dict[str, str] = {}
         self.dispatcher = Dispatcher(self)
         self.lane = Lane(self.dispatcher, self.show_error)
         self.state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
@@ -223,9 +226,10 @@ class MainWindow(QMainWindow):
             widget.setEnabled(enabled)
 
     # ---------------------------------------------------------------- start-up
-    def attach(self, primer: Primer) -> None:
+    def attach(self, primer: Primer, key_sources: dict[str, str]) -> None:
         """Called once the store is open (on the lane, after the first paint)."""
         self.primer = primer
+        self.key_sources = key_sources
         self._set_enabled(True)
         self.statusBar().clearMessage()
         problem = primer.settings_store.problem
@@ -243,12 +247,9 @@ class MainWindow(QMainWindow):
         if self.primer is None:
             return
         name = self.provider_box.currentData() or self.primer.settings.default_provider
-        try:
-            details = self.primer.providers.details(name)
-            ready = bool(details.api_key) or details.config.kind == "openai_compatible"
-        except PrimerError:
-            ready = False
-        if ready:
+        config = self.primer.settings.provider(name)
+        has_key = self.key_sources.get(name, "none") != "none"
+        if config is not None and (has_key or config.kind == "openai_compatible"):
             self.conversation.empty_text = "Ask anything. Type below and press Enter."
         else:
             self.conversation.empty_text = (
@@ -739,14 +740,29 @@ class MainWindow(QMainWindow):
         from app.gui.settings_dialog import SettingsDialog
 
         account = self.backup.account
-        dialog = SettingsDialog(self.primer, self, account_email=account.email if account else "")
+        dialog = SettingsDialog(
+            self.primer,
+            self,
+            key_sources=self.key_sources,
+            account_email=account.email if account else "",
+        )
         self.settings_dialog = dialog
         dialog.saved.connect(self.settings_changed)
         dialog.keys_for_account.connect(self.backup.save_keys)
         dialog.open()
 
-    def settings_changed(self) -> None:
+    def settings_changed(self, key_sources: dict[str, str] | None = None) -> None:
+        """Settings or keys changed; without `key_sources`, they are read again off this thread."""
         assert self.primer is not None
+        if key_sources is None:
+            run_in_thread(
+                self.dispatcher,
+                self.primer.providers.key_sources,
+                self._key_sources_read,
+                self.show_error,
+            )
+        else:
+            self.key_sources = key_sources
         self._model_cache.clear()
         from app.gui.launch import apply_app_theme
 
@@ -759,6 +775,10 @@ class MainWindow(QMainWindow):
             self.new_chat(focus=False)
         self._update_empty_text()
         self.conversation.viewport().update()
+
+    def _key_sources_read(self, key_sources: dict[str, str]) -> None:
+        self.key_sources = key_sources
+        self._update_empty_text()
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox

@@ -1,4 +1,8 @@
-"""Providers, keys, base URLs, default model and theme."""
+"""Providers, keys, base URLs, default model and theme.
+
+Saving writes to the keyring, which can block (it may ask to be unlocked), so it runs on a
+worker thread; where each key comes from is read before the dialog opens, also off it.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.backup_database import remember_backup_url
 from app.bootstrap import Primer
+from app.gui.dispatch import Dispatcher, run_in_thread
 from app.secrets import INSECURE_FILE_NAME, NO_KEYRING_MESSAGE, NoSecretStore
 from app.settings import BUILT_IN, ProviderConfig, Settings
 from domain.errors import PrimerError
@@ -35,17 +40,25 @@ THEMES = [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]
 
 
 class SettingsDialog(QDialog):
-    saved = Signal()
+    saved = Signal(dict)
+    """Settings are saved; carries where each provider's key now comes from."""
     keys_for_account = Signal(dict)
     """Keys typed here, to seal into the signed-in account (off the GUI thread)."""
 
     def __init__(
-        self, primer: Primer, parent: QWidget | None = None, *, account_email: str = ""
+        self,
+        primer: Primer,
+        parent: QWidget | None = None,
+        *,
+        key_sources: dict[str, str],
+        account_email: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.primer = primer
         self.account_email = account_email
+        self.key_sources = key_sources
+        self._dispatcher = Dispatcher(self)  # a result after the dialog closed goes with it
         settings = primer.settings
         layout = QVBoxLayout(self)
 
@@ -141,12 +154,12 @@ class SettingsDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
+        self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
         self.resize(720, 640)
 
     def _backup_group(self, settings: Settings) -> QGroupBox:
@@ -192,10 +205,7 @@ class SettingsDialog(QDialog):
         return group
 
     def _key_placeholder(self, name: str) -> str:
-        try:
-            source = self.primer.providers.details(name).key_source
-        except PrimerError:
-            source = "none"
+        source = self.key_sources.get(name, "none")
         return {
             "keyring": "Stored — type a new key to replace it",
             "environment": "Using the key from your environment — type one to store it",
@@ -252,24 +262,43 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         try:
             settings = self._collect()
-            url = self.backup_url.text().strip()
-            if url != settings.backup_url:
-                settings = remember_backup_url(settings, self.primer.secrets, url) if url else (
-                    replace(settings, backup_url="")
-                )
-            self.primer.apply_settings(settings)
-            typed = {n: f.text().strip() for n, f in self.key_fields.items() if f.text().strip()}
-            for name, key in typed.items():
-                self.primer.secrets.set(name, key)
         except PrimerError as error:
-            self.error.setText(error.message)
-            self.error.show()
+            self._show_error(error)
             return
-        except OSError as error:
-            self.error.setText(f"Settings could not be saved: {error.strerror}.")
-            self.error.show()
-            return
-        self.saved.emit()
-        if typed and self.account_email and self.save_to_account.isChecked():
-            self.keys_for_account.emit(typed)
-        self.accept()
+        url = self.backup_url.text().strip()
+        typed = {n: f.text().strip() for n, f in self.key_fields.items() if f.text().strip()}
+        primer = self.primer
+
+        def store() -> dict[str, str]:
+            chosen = settings
+            if url != chosen.backup_url:
+                chosen = (
+                    remember_backup_url(chosen, primer.secrets, url)
+                    if url
+                    else replace(chosen, backup_url="")
+                )
+            try:
+                primer.apply_settings(chosen)
+            except OSError as error:
+                raise PrimerError(f"Settings could not be saved: {error.strerror}.") from None
+            for name, key in typed.items():
+                primer.secrets.set(name, key)
+            return primer.providers.key_sources()
+
+        def stored(key_sources: dict[str, str]) -> None:
+            self.saved.emit(key_sources)
+            if typed and self.account_email and self.save_to_account.isChecked():
+                self.keys_for_account.emit(typed)
+            self.accept()
+
+        def failed(error: PrimerError) -> None:
+            self.buttons.setEnabled(True)
+            self._show_error(error)
+
+        self.error.hide()
+        self.buttons.setEnabled(False)
+        run_in_thread(self._dispatcher, store, stored, failed)
+
+    def _show_error(self, error: PrimerError) -> None:
+        self.error.setText(error.message)
+        self.error.show()

@@ -79,6 +79,10 @@ class ProviderRegistry:
         base_url = config.base_url or os.environ.get(ENV_BASE_URLS.get(config.kind, ""), "")
         return ResolvedProvider(config, key, base_url, source)
 
+    def key_sources(self) -> dict[str, str]:
+        """Where each provider's key comes from. Reads the keyring: not on the GUI thread."""
+        return {name: self.details(name).key_source for name in self.names()}
+
     def resolve(self, provider: str) -> ChatProvider:
         details = self.details(provider)
         label = LABELS.get(provider, provider)

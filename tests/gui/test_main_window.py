@@ -270,10 +270,12 @@ def test_models_pass_the_qt_model_tester(qtbot: QtBot, qtmodeltester, window: Ma
 def test_settings_dialog_stores_key_in_keyring_and_adds_a_local_server(
     qtbot: QtBot, window: MainWindow, memory_keyring
 ) -> None:
+    memory_keyring.calls_on_main_thread.clear()
     window.open_settings()
     dialog = window.settings_dialog
     qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
     screenshot(dialog, "07-settings")  # type: ignore[arg-type]
+    assert dialog.key_fields["openai"].placeholderText().startswith("Stored")
     dialog.key_fields["openai"].setText("sk-typed-in-settings")
     dialog._add_server_row(
         __import__("app.settings", fromlist=["x"]).ProviderConfig(
@@ -281,8 +283,12 @@ def test_settings_dialog_stores_key_in_keyring_and_adds_a_local_server(
         )
     )
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
-    dialog.save()
+    with qtbot.waitSignal(dialog.saved, timeout=TIMEOUT):
+        dialog.save()
+        assert not dialog.buttons.isEnabled()  # saving: the keyring is written off this thread
     assert memory_keyring.passwords[("Primer", "openai")] == "sk-typed-in-settings"
+    assert memory_keyring.calls_on_main_thread == []
+    assert window.key_sources["openai"] == "keyring"
     primer = window.primer
     assert primer is not None
     assert primer.settings.provider("ollama").context_window == 32000  # type: ignore[union-attr]
