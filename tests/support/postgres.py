@@ -16,6 +16,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlsplit
 
 import psycopg
@@ -61,11 +62,10 @@ class PostgresForTests:
 
     def dump(self, database: str) -> bytes:
         """pg_dump of one database, as bytes: what someone who steals the backup gets."""
-        import pgserver
         from psycopg.conninfo import make_conninfo
 
         command = [
-            str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"),
+            str(Path(_pgserver().__file__).parent / "pginstall" / "bin" / "pg_dump"),
             "--dbname",
             make_conninfo(self.admin_url, dbname=database),
         ]
@@ -88,13 +88,20 @@ def start() -> PostgresForTests:
     return _start_embedded()
 
 
-def _start_embedded() -> PostgresForTests:
-    base = Path(tempfile.mkdtemp(prefix="primer-pg-"))
-    pgdata = base / "pgdata"
+def _pgserver() -> ModuleType:
     with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR on a CI machine
         warnings.simplefilter("ignore")
         import pgserver
 
+        return pgserver
+
+
+def _start_embedded() -> PostgresForTests:
+    base = Path(tempfile.mkdtemp(prefix="primer-pg-"))
+    pgdata = base / "pgdata"
+    pgserver = _pgserver()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         server = pgserver.get_server(pgdata, cleanup_mode="delete")
     user = server.system_user
     socket_dir = Path(tempfile.mkdtemp(prefix="primer-pgsock-"))
