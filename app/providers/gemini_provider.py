@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.providers import failures
-from app.providers.openai_provider import LENGTH_NOTICE, READ_TIMEOUT
+from app.providers.sdk_provider import LENGTH_NOTICE, SdkProvider
 from domain.entities import Role, Usage
 from domain.errors import ProviderError, RequestRejected
 from domain.ports import CancelToken, CompletionRequest, StreamEnd, StreamEvent, TextDelta
@@ -30,21 +30,7 @@ def _name(value: object) -> str:
     return str(getattr(value, "name", value) or "")
 
 
-class GeminiChatProvider:
-    def __init__(
-        self,
-        *,
-        label: str,
-        api_key: str | None,
-        base_url: str = "",
-        read_timeout: float = READ_TIMEOUT,
-    ) -> None:
-        self.label = label
-        self._api_key = api_key
-        self._base_url = base_url
-        self._read_timeout = read_timeout
-        self._client_instance: Any = None
-
+class GeminiChatProvider(SdkProvider):
     def _client(self) -> Any:
         if self._client_instance is None:
             from google import genai

@@ -6,30 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.providers import failures
+from app.providers.sdk_provider import CONNECT_TIMEOUT, LENGTH_NOTICE, SdkProvider
 from domain.entities import Role, Usage
 from domain.errors import ProviderError
 from domain.ports import CancelToken, CompletionRequest, StreamEnd, StreamEvent, TextDelta
 
-CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 120.0
-LENGTH_NOTICE = "The reply stopped at the model's length limit."
 
-
-class OpenAIChatProvider:
-    def __init__(
-        self,
-        *,
-        label: str,
-        api_key: str | None,
-        base_url: str = "",
-        read_timeout: float = READ_TIMEOUT,
-    ) -> None:
-        self.label = label
-        self._api_key = api_key
-        self._base_url = base_url
-        self._read_timeout = read_timeout
-        self._client_instance: Any = None
-
+class OpenAIChatProvider(SdkProvider):
     def _client(self) -> Any:
         if self._client_instance is None:
             import openai

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from app.providers.gemini_provider import GeminiChatProvider
-from app.providers.openai_provider import LENGTH_NOTICE, OpenAIChatProvider
+from app.providers.openai_provider import OpenAIChatProvider
+from app.providers.sdk_provider import LENGTH_NOTICE
 from domain.entities import Role
 from domain.errors import (
     AuthenticationFailed,
@@ -101,13 +102,22 @@ def test_openai_network_down_is_a_network_failure() -> None:
         list(provider.stream(REQUEST, CancelToken()))
 
 
-def test_openai_that_does_not_answer_in_time_is_a_timeout(fake_server: FakeProviderServer) -> None:
-    fake_server.queue(Reply(body=openai_sse(["Late"]), wait=3))
-    provider = OpenAIChatProvider(
-        label="OpenAI", api_key="sk-test", base_url=fake_server.openai_url, read_timeout=0.5
-    )
+@pytest.mark.parametrize("kind", ["openai", "gemini"])
+def test_a_provider_that_does_not_answer_in_time_is_a_timeout(
+    fake_server: FakeProviderServer, kind: str
+) -> None:
+    if kind == "openai":
+        fake_server.queue(Reply(body=openai_sse(["Late"]), wait=3))
+        provider: OpenAIChatProvider | GeminiChatProvider = OpenAIChatProvider(
+            label="OpenAI", api_key="sk-test", base_url=fake_server.openai_url, read_timeout=0.5
+        )
+    else:
+        fake_server.queue(Reply(body=gemini_sse(["Late"]), wait=3))
+        provider = GeminiChatProvider(
+            label="Gemini", api_key="gm-test", base_url=fake_server.url, read_timeout=0.5
+        )
     began = time.monotonic()
-    with pytest.raises(ProviderTimeout, match="OpenAI did not answer in time"):
+    with pytest.raises(ProviderTimeout, match=f"{provider.label} did not answer in time"):
         list(provider.stream(REQUEST, CancelToken()))
     assert time.monotonic() - began < 2.5
 
@@ -304,17 +314,6 @@ def test_gemini_http_errors(fake_server: FakeProviderServer, status: int, error:
     fake_server.queue(error_json(status, "no"))
     with pytest.raises(error):
         list(_gemini(fake_server).stream(REQUEST, CancelToken()))
-
-
-def test_gemini_that_does_not_answer_in_time_is_a_timeout(fake_server: FakeProviderServer) -> None:
-    fake_server.queue(Reply(body=gemini_sse(["Late"]), wait=3))
-    provider = GeminiChatProvider(
-        label="Gemini", api_key="gm-test", base_url=fake_server.url, read_timeout=0.5
-    )
-    began = time.monotonic()
-    with pytest.raises(ProviderTimeout, match="Gemini did not answer in time"):
-        list(provider.stream(REQUEST, CancelToken()))
-    assert time.monotonic() - began < 2.5
 
 
 def test_gemini_cut_stream_is_not_complete(fake_server: FakeProviderServer) -> None:

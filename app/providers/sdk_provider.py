@@ -1,0 +1,28 @@
+"""What the OpenAI and Gemini providers share: how they are set up, and their limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 120.0
+LENGTH_NOTICE = "The reply stopped at the model's length limit."
+
+
+class SdkProvider:
+    """A label for messages, the key, the URL, the read timeout, and the SDK's client,
+    made on first use (importing an SDK costs more than the rest of a provider)."""
+
+    def __init__(
+        self,
+        *,
+        label: str,
+        api_key: str | None,
+        base_url: str = "",
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
+        self.label = label
+        self._api_key = api_key
+        self._base_url = base_url
+        self._read_timeout = read_timeout
+        self._client_instance: Any = None
