@@ -296,6 +296,8 @@ def test_settings_dialog_stores_key_in_keyring_and_adds_a_local_server(
     assert "sk-typed" not in primer.settings_store.path.read_text()
     assert window.provider_box.findData("ollama") >= 0
     assert window.delegate.dark
+    # The widgets take the new palette when the event loop next runs.
+    qtbot.waitUntil(lambda: window.conversation.palette().base().color().lightness() < 64)
     screenshot(window, "08-dark")
     app = QApplication.instance()
     assert app is not None
