@@ -50,26 +50,27 @@ FIRST_PAINT_ENV = {
 
 
 def first_paint_samples(
-    first: list[str], second: list[str], runs: int
+    base: list[str], measured: list[str], runs: int
 ) -> tuple[list[float], list[float]]:
     """Seconds to first paint of two commands, warmed once, then run alternately so drift
     on the machine hits both alike."""
-    first_paint_seconds(first, FIRST_PAINT_ENV)  # warm the file and bytecode caches
-    first_paint_seconds(second, FIRST_PAINT_ENV)
+    first_paint_seconds(base, FIRST_PAINT_ENV)  # warm the file and bytecode caches
+    first_paint_seconds(measured, FIRST_PAINT_ENV)
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        times[0].append(first_paint_seconds(first, FIRST_PAINT_ENV))
-        times[1].append(first_paint_seconds(second, FIRST_PAINT_ENV))
+        times[0].append(first_paint_seconds(base, FIRST_PAINT_ENV))
+        times[1].append(first_paint_seconds(measured, FIRST_PAINT_ENV))
     return times
 
 
-def describe_ratio(names: tuple[str, str], samples: tuple[list[float], list[float]]) -> str:
-    """Medians (the figure) and the fastest runs (less disturbed by the machine's noise)."""
-    (a, b), runs = names, len(samples[0])
-    medians = [statistics.median(s) * 1000 for s in samples]
-    fastest = [min(s) * 1000 for s in samples]
+def describe_ratio(base: str, measured: str, samples: tuple[list[float], list[float]]) -> str:
+    """`measured` over `base`, from `first_paint_samples`: medians (the figure) and the
+    fastest runs (less disturbed by the machine's noise)."""
+    (base_ms, measured_ms), runs = [[t * 1000 for t in s] for s in samples], len(samples[0])
+    medians = statistics.median(base_ms), statistics.median(measured_ms)
+    fastest = min(base_ms), min(measured_ms)
     return (
-        f"{b} {medians[1]:.0f} ms, {a} {medians[0]:.0f} ms (medians of {runs}): "
+        f"{measured} {medians[1]:.0f} ms, {base} {medians[0]:.0f} ms (medians of {runs}): "
         f"ratio {medians[1] / medians[0]:.2f}; fastest runs {fastest[1]:.0f} ms and "
         f"{fastest[0]:.0f} ms: ratio {fastest[1] / fastest[0]:.2f}"
     )
@@ -129,7 +130,7 @@ def main() -> None:
     figures = json.loads(measured.stdout.strip().splitlines()[-1])
     print(
         "cold start to first paint (target ratio <= 1.5): "
-        + describe_ratio(("bare PySide6", "Primer"), samples)
+        + describe_ratio("bare PySide6", "Primer", samples)
     )
     print(
         f"chat list of {figures['chat_list_rows']} chats shown "
