@@ -18,6 +18,7 @@ from domain.use_cases.load_conversation import LoadConversation
 from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
 from domain.use_cases.send_message import SendMessage
 from domain.use_cases.stream_reply import StreamReply
+from domain.use_cases.switch_branch import SwitchBranch
 from domain.use_cases.update_chat import UpdateChat
 
 if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
@@ -45,6 +46,7 @@ class Primer:
     list_chats: ListChats
     get_chat: GetChat
     load_conversation: LoadConversation
+    switch_branch: SwitchBranch
     update_chat: UpdateChat
     delete_chat: DeleteChat
     send_message: SendMessage
@@ -119,6 +121,7 @@ def build(
     if secrets is None:
         secrets = choose_secret_store(data_dir, insecure_file=settings.insecure_key_file)
     providers = ProviderRegistry(settings, secrets, provider_overrides)
+    load_conversation = LoadConversation(uow_factory)
     return Primer(
         data_dir=data_dir,
         settings_store=settings_store,
@@ -129,7 +132,8 @@ def build(
         uow_factory=uow_factory,
         list_chats=ListChats(uow_factory),
         get_chat=GetChat(uow_factory),
-        load_conversation=LoadConversation(uow_factory),
+        load_conversation=load_conversation,
+        switch_branch=SwitchBranch(uow_factory, load_conversation),
         update_chat=UpdateChat(uow_factory),
         delete_chat=DeleteChat(uow_factory),
         send_message=SendMessage(uow_factory, providers.context_window),

@@ -33,9 +33,19 @@ class MessageRepository(Protocol):
     def mark_streaming_interrupted(self) -> int: ...
 
 
+class BranchChoices(Protocol):
+    """Which version of a conversation each chat shows on this device."""
+
+    def chosen(self, chat_id: str) -> str | None: ...
+    def choose(self, chat_id: str, message_id: str | None) -> None:
+        """Show the branch through `message_id`; None goes back to the newest message."""
+        ...
+
+
 class UnitOfWork(Protocol):
     chats: ChatRepository
     messages: MessageRepository
+    branches: BranchChoices
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from domain.entities import Message
 
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+VERSION_ROLE = Qt.ItemDataRole.UserRole + 2
 MARGIN = 8
 PADDING = 12
 MAX_TEXT_WIDTH = 860
@@ -50,6 +51,7 @@ class MessageListModel(QAbstractListModel):
         self.chat_id: str | None = None
         self._messages: list[Message] = []
         self._older_ids: list[str] = []
+        self._versions: Mapping[str, tuple[int, int]] = {}
 
     # -- Qt model API
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -63,6 +65,8 @@ class MessageListModel(QAbstractListModel):
             return message.content if role == Qt.ItemDataRole.DisplayRole else None
         if role == MESSAGE_ROLE:
             return message
+        if role == VERSION_ROLE:
+            return self._versions.get(message.id)
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -70,13 +74,23 @@ class MessageListModel(QAbstractListModel):
 
     # -- Primer API
     def show(
-        self, chat_id: str | None, messages: Sequence[Message], older_ids: Sequence[str]
+        self,
+        chat_id: str | None,
+        messages: Sequence[Message],
+        older_ids: Sequence[str],
+        versions: Mapping[str, tuple[int, int]] | None = None,
     ) -> None:
+        """`versions`: (place, count) of each message that has other versions."""
         self.beginResetModel()
         self.chat_id = chat_id
         self._messages = list(messages)
         self._older_ids = list(older_ids)
+        self._versions = versions or {}
         self.endResetModel()
+
+    def depth(self, row: int) -> int:
+        """How far down the branch this row is, counting pages not loaded yet."""
+        return len(self._older_ids) + row
 
     def message(self, row: int) -> Message:
         return self._messages[row]
@@ -160,7 +174,12 @@ class MessageDelegate(QStyledItemDelegate):
         return max(120, min(MAX_TEXT_WIDTH, option_width - 2 * (MARGIN + PADDING)))
 
     def _html(
-        self, message: Message, *, last: bool, streaming: bool
+        self,
+        message: Message,
+        *,
+        last: bool,
+        streaming: bool,
+        version: tuple[int, int] | None,
     ) -> tuple[str, tuple[str, ...]]:
         import html
 
@@ -200,6 +219,18 @@ class MessageDelegate(QStyledItemDelegate):
         if notice:
             extra += f'<p style="color:{muted};"><i>{html.escape(str(notice))}</i></p>'
         links = []
+        if version is not None:
+            place, count = version
+            # big unadorned arrows; the spaces around them widen what a click can hit
+            arrow = 'style="text-decoration:none; font-size:large; font-weight:bold;"'
+            back, forward = "&nbsp;‹&nbsp;", "&nbsp;›&nbsp;"
+            older = f'<a href="action:older-version" {arrow}>{back}</a>'
+            newer = f'<a href="action:newer-version" {arrow}>{forward}</a>'
+            if place == 1:
+                older = f"<span {arrow}>{back}</span>"
+            if place == count:
+                newer = f"<span {arrow}>{forward}</span>"
+            links.append(f'<span style="color:{muted};">{older}{place} / {count}{newer}</span>')
         if not streaming:
             if message.content:
                 links.append('<a href="action:copy">Copy</a>')
@@ -224,14 +255,16 @@ class MessageDelegate(QStyledItemDelegate):
         from domain.entities import MessageStatus  # loaded by then: not at start-up
 
         message: Message = index.data(MESSAGE_ROLE)
+        version: tuple[int, int] | None = index.data(VERSION_ROLE)
         last = index.row() == index.model().rowCount() - 1
         streaming = message.status is MessageStatus.STREAMING
-        key = (message.id, message.content, message.status, message.error, last, width, self.dark)
+        key = (message.id, message.content, message.status, message.error)
+        key += (version, last, width, self.dark)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        markup, blocks = self._html(message, last=last, streaming=streaming)
+        markup, blocks = self._html(message, last=last, streaming=streaming, version=version)
         document = QTextDocument()
         document.setDocumentMargin(0)
         document.setDefaultFont(self._view.font())

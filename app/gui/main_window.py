@@ -31,7 +31,12 @@ from PySide6.QtWidgets import (
 from app.gui.backup_controller import BackupController
 from app.gui.chat_list import CHAT_ID_ROLE, NO_CHATS_TEXT, ChatListModel, ChatListView
 from app.gui.composer import Composer
-from app.gui.conversation import ConversationView, MessageDelegate, MessageListModel
+from app.gui.conversation import (
+    VERSION_ROLE,
+    ConversationView,
+    MessageDelegate,
+    MessageListModel,
+)
 from app.gui.dispatch import Dispatcher, Lane, run_in_thread
 from app.gui.message_bar import MessageBar
 from app.version import __version__
@@ -304,7 +309,11 @@ class MainWindow(QMainWindow):
         self.new_chat(focus=False)
         self.refresh_chats()
 
-    def _show_conversation(self, conversation: Conversation, request: int) -> None:
+    def _show_conversation(
+        self, conversation: Conversation, request: int, *, keep: tuple[int, int] | None = None
+    ) -> None:
+        """Show the newest messages; with `keep` (depth, y), put the message that is now at
+        that depth of the branch where the switched one was, instead of at the end."""
         if request != self._open_request:
             return
         chat = conversation.chat
@@ -312,10 +321,39 @@ class MainWindow(QMainWindow):
         self.title_label.setText(chat.title)
         self._select_provider(chat.provider, chat.model)
         self.conversation.follow = True
-        self.message_model.show(chat.id, conversation.newest, conversation.older_ids)
-        self.conversation.scroll_to_end()
+        self.message_model.show(
+            chat.id, conversation.newest, conversation.older_ids, conversation.branches
+        )
+        if keep is None:
+            self.conversation.scroll_to_end()
+        else:
+            depth, top = keep
+            self.conversation.doItemsLayout()
+            index = self.message_model.index(depth - len(conversation.older_ids))
+            bar = self.conversation.verticalScrollBar()
+            bar.setValue(bar.value() + self.conversation.visualRect(index).top() - top)
         self._update_empty_text()
         self.conversation_shown.emit()
+
+    def switch_version(self, message_id: str, step: int) -> None:
+        """Show the older (-1) or newer (+1) version of a message, where it was on screen."""
+        row = self.message_model.row_of(message_id)
+        if self.primer is None or row < 0:
+            return
+        if self.active is not None:
+            self.statusBar().showMessage("Wait for the reply to finish, or press Esc.", 4000)
+            return
+        self._cancel_edit()
+        primer = self.primer
+        index = self.message_model.index(row)
+        keep = (self.message_model.depth(row), self.conversation.visualRect(index).top())
+        self._open_request += 1
+        request = self._open_request
+        self.lane.run(
+            lambda: primer.switch_branch(message_id, step),
+            lambda conversation: self._show_conversation(conversation, request, keep=keep),
+            self.show_error,
+        )
 
     def _load_older(self) -> None:
         if self._loading_older or not self.message_model.has_older() or self.primer is None:
@@ -704,6 +742,8 @@ class MainWindow(QMainWindow):
             self.edit_banner.show()
         elif name == "regenerate":
             self._regenerate(message.id)
+        elif name in ("older-version", "newer-version"):
+            self.switch_version(message.id, -1 if name == "older-version" else 1)
         elif name == "open-link":
             from PySide6.QtCore import QUrl
             from PySide6.QtGui import QDesktopServices
@@ -722,6 +762,14 @@ class MainWindow(QMainWindow):
             menu.addAction("Edit…", lambda: self._message_action("edit", message.id, ""))
         elif index.row() == self.message_model.rowCount() - 1 and self.active is None:
             menu.addAction("Regenerate", lambda: self._message_action("regenerate", message.id, ""))
+        version = index.data(VERSION_ROLE)
+        if version is not None and self.active is None:
+            place, count = version
+            menu.addSeparator()
+            older = menu.addAction("Older version", lambda: self.switch_version(message.id, -1))
+            older.setEnabled(place > 1)
+            newer = menu.addAction("Newer version", lambda: self.switch_version(message.id, 1))
+            newer.setEnabled(place < count)
         menu.popup(self.conversation.viewport().mapToGlobal(pos))
 
     def _cancel_edit(self) -> None:

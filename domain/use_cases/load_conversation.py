@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from domain.branches import active_path
+from domain.branches import Lineage, active_path, branch_positions, visible_leaf
 from domain.entities import Chat, Message
-from domain.ports import UnitOfWorkFactory
+from domain.ports import UnitOfWork, UnitOfWorkFactory
 
 PAGE_SIZE = 50  # more than a screenful; older pages load on scroll
 
@@ -17,6 +17,8 @@ class Conversation:
     chat: Chat
     path: tuple[str, ...]
     newest: tuple[Message, ...]
+    branches: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Messages on the path that have other versions: (1-based place, how many)."""
 
     @property
     def older_ids(self) -> tuple[str, ...]:
@@ -31,10 +33,10 @@ class LoadConversation:
         """The newest `page_size` messages of the visible branch (all of it for None)."""
         with self._uow_factory() as uow:
             chat = uow.chats.get(chat_id)
-            path = active_path(uow.messages.lineage(chat_id))
+            lineage, path = visible_path(uow, chat_id)
             wanted = path if page_size is None else path[len(path) - min(page_size, len(path)) :]
             page = uow.messages.get_many(wanted) if wanted else []
-        return Conversation(chat=chat, path=tuple(path), newest=tuple(page))
+        return Conversation(chat, tuple(path), tuple(page), branch_positions(lineage, path))
 
     def every_message(self, chat_id: str) -> list[Message]:
         """Every branch, oldest first: what an export needs."""
@@ -45,3 +47,9 @@ class LoadConversation:
         """An older page, fetched when the user scrolls up."""
         with self._uow_factory() as uow:
             return uow.messages.get_many(message_ids)
+
+
+def visible_path(uow: UnitOfWork, chat_id: str) -> tuple[Lineage, list[str]]:
+    """The chat's whole tree, and the ids of the branch it shows, oldest first."""
+    lineage = uow.messages.lineage(chat_id)
+    return lineage, active_path(lineage, visible_leaf(lineage, uow.branches.chosen(chat_id)))

@@ -18,6 +18,7 @@ from domain.entities import Chat, Message, MessageStatus, Role
 from domain.errors import PrimerError
 from domain.ids import new_id
 from domain.ports import CompletionRequest, Turn, UnitOfWork, UnitOfWorkFactory
+from domain.use_cases.load_conversation import visible_path
 
 ContextWindow = Callable[[str, str], int]
 """(provider, model) -> tokens the model accepts."""
@@ -53,7 +54,7 @@ class SendMessage:
     def send(
         self, chat_id: str | None, text: str, *, new_chat: NewChatSettings | None = None
     ) -> PendingReply:
-        """Append a user message after the chat's newest message; create the chat if needed."""
+        """Append a user message to the branch the chat shows; create the chat if needed."""
         if not text.strip():
             raise PrimerError("Type a message first.")
         with self._uow_factory() as uow:
@@ -64,8 +65,8 @@ class SendMessage:
                 parent_id = None
             else:
                 chat = uow.chats.get(chat_id)
-                lineage = uow.messages.lineage(chat.id)
-                parent_id = lineage[-1][0] if lineage else None
+                _, path = visible_path(uow, chat.id)
+                parent_id = path[-1] if path else None
             return self._append_user_turn(uow, chat, parent_id, text)
 
     def edit(self, message_id: str, text: str) -> PendingReply:
@@ -134,6 +135,7 @@ class SendMessage:
             model=chat.model,
         )
         uow.messages.add(reply)
+        uow.branches.choose(chat.id, None)  # the reply is the newest message: it shows
         chat = dataclasses.replace(chat, updated_at=now)
         uow.chats.update(chat)
         history_ids = active_path(uow.messages.lineage(chat.id), leaf=parent_id)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from domain.errors import StoreError
+from repositories.sqlite.branch_choices import SqliteBranchChoices
 from repositories.sqlite.chat_repository import SqliteChatRepository
 from repositories.sqlite.message_repository import SqliteMessageRepository
 
@@ -22,6 +23,7 @@ class SqliteUnitOfWork:
         self._session = Session(self._engine, expire_on_commit=False)
         self.chats = SqliteChatRepository(self._session)
         self.messages = SqliteMessageRepository(self._session)
+        self.branches = SqliteBranchChoices(self._session)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.gui.conversation import VERSION_ROLE
 from app.gui.launch import create_window
 from app.gui.main_window import MainWindow
 from app.version import __version__
@@ -231,6 +233,46 @@ def test_edit_makes_a_branch_and_keeps_the_original(
         "What is 2+2?",
         "What is 3+3?",
     ]
+
+
+def test_arrows_switch_between_versions_and_the_choice_survives_a_restart(
+    qtbot: QtBot, configured_data_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    window = open_window(qtbot, configured_data_dir)
+    fake_server.queue(Reply(body=openai_sse(["Four."])))
+    send(qtbot, window, "What is 2+2?")
+    click_link(qtbot, window, 0, "action:edit")
+    fake_server.queue(Reply(body=openai_sse(["Six."])))
+    window.composer.setPlainText("What is 3+3?")
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+        qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+
+    def shown() -> list[str]:
+        return [m.content for m in window.message_model.messages()]
+
+    qtbot.waitUntil(lambda: shown() == ["What is 3+3?", "Six."], timeout=TIMEOUT)
+    with pytest.raises(AssertionError, match="no link"):
+        link_point(window, 0, "action:newer-version")  # the newest has nothing newer
+    with qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
+        click_link(qtbot, window, 0, "action:older-version")
+    assert shown() == ["What is 2+2?", "Four."]
+    version = window.message_model.index(0).data(VERSION_ROLE)
+    assert version == (1, 2)
+    screenshot(window, "05-older-version")
+    window.close()
+
+    window = open_window(qtbot, configured_data_dir)
+    qtbot.waitUntil(lambda: shown() == ["What is 2+2?", "Four."], timeout=TIMEOUT)
+    fake_server.queue(Reply(body=openai_sse(["Eight."])))
+    send(qtbot, window, "And 4+4?")  # continues the version on screen
+    qtbot.waitUntil(lambda: len(shown()) == 4, timeout=TIMEOUT)
+    assert shown() == ["What is 2+2?", "Four.", "And 4+4?", "Eight."]
+    sent = [m["content"] for m in fake_server.received[-1].body["messages"]]
+    assert "What is 3+3?" not in sent and sent[-1] == "And 4+4?"
+    with qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
+        click_link(qtbot, window, 0, "action:newer-version")
+    assert shown() == ["What is 3+3?", "Six."]
+    window.close()
 
 
 def test_regenerate_replaces_the_shown_reply(

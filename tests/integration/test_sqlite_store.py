@@ -156,3 +156,30 @@ def test_unwritable_data_folder_gives_a_clear_message(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create its data folder"):
         open_store(blocker / "inside")
+
+
+def test_the_chosen_branch_is_kept_on_this_device_and_not_backed_up(data_dir: Path) -> None:
+    from domain.use_cases.load_conversation import LoadConversation
+    from domain.use_cases.switch_branch import SwitchBranch
+
+    engine = open_store(data_dir)
+    uow = unit_of_work_factory(engine)
+    send = SendMessage(uow, lambda p, m: 8192)
+    first = send.send(None, "2+2?", new_chat=NewChatSettings("openai", "m"))
+    edited = send.edit(first.user_message.id, "3+3?")
+    with sqlite3.connect(data_dir / DATABASE_NAME) as db:
+        changes_before = db.execute("SELECT count(*) FROM changes").fetchone()[0]
+    db.close()
+    SwitchBranch(uow, LoadConversation(uow))(edited.user_message.id, -1)
+    engine.dispose()
+
+    reopened = open_store(data_dir)
+    shown = LoadConversation(unit_of_work_factory(reopened))(first.chat.id)
+    assert shown.path == (first.user_message.id, first.reply.id)
+    with sqlite3.connect(data_dir / DATABASE_NAME) as db:
+        assert db.execute("SELECT count(*) FROM changes").fetchone()[0] == changes_before
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("DELETE FROM chats WHERE id = ?", (first.chat.id,))
+        assert db.execute("SELECT count(*) FROM branch_choices").fetchone()[0] == 0
+    db.close()
+    reopened.dispose()

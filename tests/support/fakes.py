@@ -16,6 +16,7 @@ class _Tables:
     def __init__(self) -> None:
         self.chats: dict[str, Chat] = {}
         self.messages: dict[str, Message] = {}
+        self.branches: dict[str, str] = {}
 
 
 class FakeChatRepository:
@@ -95,6 +96,20 @@ class FakeMessageRepository:
         return len(stale)
 
 
+class FakeBranchChoices:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def chosen(self, chat_id: str) -> str | None:
+        return self._t.branches.get(chat_id)
+
+    def choose(self, chat_id: str, message_id: str | None) -> None:
+        if message_id is None:
+            self._t.branches.pop(chat_id, None)
+        else:
+            self._t.branches[chat_id] = message_id
+
+
 class FakeUnitOfWork:
     """Commits copy the working tables over the committed ones; exit without commit discards."""
 
@@ -106,6 +121,7 @@ class FakeUnitOfWork:
         self._work = copy.deepcopy(self._committed)
         self.chats = FakeChatRepository(self._work)
         self.messages = FakeMessageRepository(self._work)
+        self.branches = FakeBranchChoices(self._work)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -114,6 +130,7 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         self._committed.chats = dict(self._work.chats)
         self._committed.messages = dict(self._work.messages)
+        self._committed.branches = dict(self._work.branches)
         self.commits += 1
 
 

@@ -7,7 +7,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.branches import active_path
+from domain.branches import active_path, branch_positions, siblings, visible_leaf
 from domain.chats import TITLE_LENGTH, title_from_text
 from domain.context import context_window_for, estimate_tokens, trim_history
 from domain.entities import Role
@@ -36,6 +36,36 @@ def test_active_path_follows_the_newest_leaf_through_branches() -> None:
     assert active_path(lineage) == ["u1", "a1", "u2b", "a2b"]
     assert active_path(lineage, leaf="a2") == ["u1", "a1", "u2", "a2"]
     assert active_path([]) == []
+
+
+def test_a_chosen_branch_shows_its_newest_message() -> None:
+    lineage = [
+        ("u1", None),
+        ("a1", "u1"),
+        ("u2", "a1"),
+        ("a2", "u2"),
+        ("u2b", "a1"),
+        ("a2b", "u2b"),
+        ("a2c", "u2"),  # a reply regenerated on the first branch after the edit
+    ]
+    assert visible_leaf(lineage) == "a2c"
+    assert visible_leaf(lineage, "u2b") == "a2b"
+    assert visible_leaf(lineage, "u2") == "a2c"
+    assert visible_leaf(lineage, "a2") == "a2"
+    assert visible_leaf(lineage, "gone") == "a2c"
+    assert visible_leaf([]) is None
+    # a clock that ran backwards on another machine: the child still counts as under it
+    assert visible_leaf([("late", "early"), ("early", None), ("other", None)], "early") == "late"
+
+
+def test_branch_positions_number_each_version_on_the_path() -> None:
+    lineage = [("u1", None), ("a1", "u1"), ("a1b", "u1"), ("u2", "a1b"), ("u1b", None)]
+    assert siblings(lineage, "a1b") == ["a1", "a1b"]
+    assert siblings(lineage, "u1") == ["u1", "u1b"]
+    assert siblings(lineage, "u2") == ["u2"]
+    assert siblings(lineage, "gone") == []
+    path = active_path(lineage, "u2")
+    assert branch_positions(lineage, path) == {"u1": (1, 2), "a1b": (2, 2)}
 
 
 def test_active_path_survives_a_cycle() -> None:

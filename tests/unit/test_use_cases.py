@@ -13,6 +13,7 @@ from domain.use_cases.list_chats import ListChats
 from domain.use_cases.load_conversation import LoadConversation
 from domain.use_cases.send_message import NewChatSettings, SendMessage
 from domain.use_cases.stream_reply import CUT_OFF_NOTICE, StreamReply
+from domain.use_cases.switch_branch import SwitchBranch
 from domain.use_cases.update_chat import UpdateChat
 from tests.support.fakes import FakeStore, ScriptedProvider, SingleProviderResolver
 
@@ -137,6 +138,37 @@ def test_edit_branches_and_keeps_the_original(store: FakeStore) -> None:
     assert store.tables.messages[first.user_message.id].content == "What is 2+2?"
     with pytest.raises(PrimerError):
         send.edit(first.reply.id, "not mine")
+
+
+def test_switching_branch_shows_the_older_version_and_sends_continue_it(
+    store: FakeStore,
+) -> None:
+    send, load = _send(store), LoadConversation(store)
+    switch = SwitchBranch(store, load)
+    first = send.send(None, "What is 2+2?", new_chat=SETTINGS)
+    edited = send.edit(first.user_message.id, "What is 3+3?")
+    chat_id = first.chat.id
+    assert load(chat_id).branches == {edited.user_message.id: (2, 2)}
+
+    older = switch(edited.user_message.id, -1)
+    assert older.path == (first.user_message.id, first.reply.id)
+    assert older.branches == {first.user_message.id: (1, 2)}
+    assert load(chat_id).path == older.path  # remembered
+    with pytest.raises(PrimerError):
+        switch(first.user_message.id, -1)
+
+    # A message sent now continues the branch on screen, which then stays shown.
+    follow_up = send.send(chat_id, "And 4+4?")
+    assert follow_up.user_message.parent_id == first.reply.id
+    assert [t.content for t in follow_up.request.turns] == ["What is 2+2?", "And 4+4?"]
+    assert load(chat_id).path == (
+        first.user_message.id,
+        first.reply.id,
+        follow_up.user_message.id,
+        follow_up.reply.id,
+    )
+    newer = switch(first.user_message.id, +1)
+    assert newer.path == (edited.user_message.id, edited.reply.id)
 
 
 def test_list_pins_first_then_newest(store: FakeStore) -> None:
