@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent, QTextCursor
     from PySide6.QtWidgets import QStyleOptionViewItem
 
     from domain.entities import Message
@@ -43,6 +44,7 @@ PADDING = 12
 MAX_TEXT_WIDTH = 860
 STREAM_CURSOR = " ▍"
 ModelIndex = QModelIndex | QPersistentModelIndex
+_SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
 class MessageListModel(QAbstractListModel):
@@ -151,6 +153,17 @@ def _colors(dark: bool) -> dict[str, str]:
         "error_bg": "#fdecea",
         "link": "#1a5fb4",
     }
+
+
+def _cursor(document: QTextDocument, start: int, end: int) -> QTextCursor:
+    """A cursor over `start`..`end`, kept inside the text (it may have changed since)."""
+    from PySide6.QtGui import QTextCursor
+
+    last = document.characterCount() - 1
+    cursor = QTextCursor(document)
+    cursor.setPosition(min(start, last))
+    cursor.setPosition(min(end, last), QTextCursor.MoveMode.KeepAnchor)
+    return cursor
 
 
 class MessageDelegate(QStyledItemDelegate):
@@ -301,14 +314,47 @@ class MessageDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(bubble, 10, 10)
         painter.translate(bubble.topLeft() + QPoint(PADDING, PADDING))
         context = QAbstractTextDocumentLayout.PaintContext()
-        context.palette = option.palette  # type: ignore[attr-defined]
+        palette = option.palette  # type: ignore[attr-defined]
+        context.palette = palette
+        selected = self._view.selected_range(message.id)
+        if selected is not None:
+            from PySide6.QtGui import QTextCharFormat
+
+            highlight = QAbstractTextDocumentLayout.Selection()
+            highlight.cursor = _cursor(document, *selected)
+            highlight.format = QTextCharFormat()
+            highlight.format.setBackground(palette.highlight())
+            highlight.format.setForeground(palette.highlightedText())
+            context.selections = [highlight]
         document.documentLayout().draw(painter, context)
         painter.restore()
 
-    def anchor_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
+    def _text_origin(self, index: ModelIndex, rect: QRect) -> tuple[QTextDocument, QPoint]:
         document, _ = self.document(index, self._view.viewport().width())
-        origin = self._bubble(rect, document).topLeft() + QPoint(PADDING, PADDING)
+        return document, self._bubble(rect, document).topLeft() + QPoint(PADDING, PADDING)
+
+    def anchor_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
+        document, origin = self._text_origin(index, rect)
         return document.documentLayout().anchorAt(pos - origin) or ""
+
+    def position_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> int:
+        """The place in the message's text nearest to `pos`."""
+        document, origin = self._text_origin(index, rect)
+        hit = document.documentLayout().hitTest(pos - origin, Qt.HitTestAccuracy.FuzzyHit)
+        return max(0, hit)
+
+    def word_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> tuple[int, int]:
+        from PySide6.QtGui import QTextCursor
+
+        document, _ = self._text_origin(index, rect)
+        cursor = QTextCursor(document)
+        cursor.setPosition(self.position_at(index, rect, pos))
+        cursor.select(QTextCursor.SelectionType.WordUnderCursor)
+        return cursor.anchor(), cursor.position()
+
+    def selected_text(self, index: ModelIndex, start: int, end: int) -> str:
+        document, _ = self.document(index, self._view.viewport().width())
+        return _cursor(document, start, end).selection().toPlainText()
 
     def editorEvent(
         self, event: QEvent, model: Any, option: QStyleOptionViewItem, index: ModelIndex
@@ -319,10 +365,10 @@ class MessageDelegate(QStyledItemDelegate):
         anchor = self.anchor_at(index, option.rect, event.position().toPoint())  # type: ignore[attr-defined]
         viewport = self._view.viewport()
         if event.type() == QEvent.Type.MouseMove:
-            shape = Qt.CursorShape.PointingHandCursor if anchor else Qt.CursorShape.ArrowCursor
+            shape = Qt.CursorShape.PointingHandCursor if anchor else Qt.CursorShape.IBeamCursor
             viewport.setCursor(shape)
             return False
-        if not anchor or event.button() != Qt.MouseButton.LeftButton:
+        if not anchor or event.button() != Qt.MouseButton.LeftButton or self._view.selecting:
             return False
         self.trigger(index, anchor)
         return True
@@ -341,10 +387,21 @@ class MessageDelegate(QStyledItemDelegate):
             self.action.emit("open-link", message.id, anchor)
 
 
+class TextSelection(NamedTuple):
+    """Selected text inside one message, as positions in its document."""
+
+    message_id: str
+    anchor: int
+    position: int
+
+
 class ConversationView(QListView):
-    """Keeps to the bottom while a reply streams, unless the user has scrolled up."""
+    """Keeps to the bottom while a reply streams, unless the user has scrolled up; lets the
+    user select text in a message with the mouse and copy it."""
 
     near_top = Signal()
+    typed = Signal(str)
+    """Text typed while the conversation has focus: it belongs in the composer."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -352,7 +409,7 @@ class ConversationView(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(False)
         self.setMouseTracking(True)
@@ -360,8 +417,105 @@ class ConversationView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.empty_text = ""
         self.follow = True
+        self.selection: TextSelection | None = None
+        self.selecting = False
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._range_changed)
+
+    def setModel(self, model: Any) -> None:
+        super().setModel(model)
+        model.modelReset.connect(self.clear_selection)
+
+    # -- text selection
+    def _delegate(self) -> MessageDelegate:
+        delegate = self.itemDelegate()
+        assert isinstance(delegate, MessageDelegate)
+        return delegate
+
+    def selected_range(self, message_id: str) -> tuple[int, int] | None:
+        selection = self.selection
+        if selection is None or selection.message_id != message_id:
+            return None
+        return selection.anchor, selection.position
+
+    def selected_text(self) -> str:
+        selection = self.selection
+        model = self.model()
+        if selection is None or not isinstance(model, MessageListModel):
+            return ""
+        row = model.row_of(selection.message_id)
+        if row < 0:
+            return ""
+        index = model.index(row)
+        return self._delegate().selected_text(index, selection.anchor, selection.position)
+
+    def clear_selection(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+            self.viewport().update()
+
+    def _select(self, index: QModelIndex, anchor: int, position: int) -> None:
+        self.selection = TextSelection(index.data(MESSAGE_ROLE).id, anchor, position)
+        self.viewport().update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        point = event.position().toPoint()
+        index = self.indexAt(point)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clear_selection()  # (a right click keeps it, for the menu's Copy)
+        if event.button() == Qt.MouseButton.LeftButton and index.isValid():
+            rect = self.visualRect(index)
+            delegate = self._delegate()
+            if not delegate.anchor_at(index, rect, point):
+                place = delegate.position_at(index, rect, point)
+                self._select(index, place, place)
+                self.selecting = True
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        selection = self.selection
+        if self.selecting and selection is not None:
+            model = self.model()
+            assert isinstance(model, MessageListModel)
+            index = model.index(model.row_of(selection.message_id))
+            rect = self.visualRect(index)
+            point = event.position().toPoint()
+            if point.y() < rect.top():
+                place = 0  # dragged above the message: select to its start
+            elif point.y() > rect.bottom():
+                place = 1 << 30  # below it: to its end (kept inside the text when used)
+            else:
+                place = self._delegate().position_at(index, rect, point)
+            self._select(index, selection.anchor, place)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        dragged = self.selection is not None and self.selection.anchor != self.selection.position
+        if not dragged:
+            self.selecting = False
+            self.clear_selection()  # a plain click: links act, nothing stays selected
+        super().mouseReleaseEvent(event)
+        self.selecting = False
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        point = event.position().toPoint()
+        index = self.indexAt(point)
+        if event.button() == Qt.MouseButton.LeftButton and index.isValid():
+            self._select(index, *self._delegate().word_at(index, self.visualRect(index), point))
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        from PySide6.QtGui import QGuiApplication, QKeySequence
+
+        if event.matches(QKeySequence.StandardKey.Copy) and self.selection is not None:
+            QGuiApplication.clipboard().setText(self.selected_text())
+            return
+        text = event.text()
+        if text and text.isprintable() and not event.modifiers() & ~_SHIFT:
+            self.typed.emit(text)
+            return
+        super().keyPressEvent(event)
 
     def _scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()

@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.delegate.action.connect(self._message_action)
         self.conversation.near_top.connect(self._load_older)
         self.conversation.customContextMenuRequested.connect(self._message_menu)
+        self.conversation.typed.connect(self._type_into_composer)
         self.provider_box.activated.connect(self._provider_chosen)
         self.model_box.activated.connect(self._model_chosen)
         self.model_box.lineEdit().editingFinished.connect(self._model_chosen)
@@ -757,6 +758,9 @@ class MainWindow(QMainWindow):
             return
         message = self.message_model.message(index.row())
         menu = QMenu(self)
+        if self.conversation.selected_range(message.id) is not None:
+            selected = self.conversation.selected_text()
+            menu.addAction("Copy", lambda: QGuiApplication.clipboard().setText(selected))
         menu.addAction("Copy message", lambda: self._message_action("copy", message.id, ""))
         if message.role.value == "user":
             menu.addAction("Edit…", lambda: self._message_action("edit", message.id, ""))
@@ -771,6 +775,10 @@ class MainWindow(QMainWindow):
             newer = menu.addAction("Newer version", lambda: self.switch_version(message.id, 1))
             newer.setEnabled(place < count)
         menu.popup(self.conversation.viewport().mapToGlobal(pos))
+
+    def _type_into_composer(self, text: str) -> None:
+        self.composer.setFocus()
+        self.composer.insertPlainText(text)
 
     def _cancel_edit(self) -> None:
         if self.editing_message_id is not None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QTextCursor
+from PySide6.QtGui import QGuiApplication, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -29,12 +29,25 @@ def send(qtbot: QtBot, window: MainWindow, text: str) -> Message:
     return finished.args[0]
 
 
-def link_point(window: MainWindow, row: int, href: str) -> QPoint:
-    """Where the link to `href` is drawn in message `row`, in viewport coordinates."""
+def text_point(window: MainWindow, row: int, position: int) -> QPoint:
+    """Where text `position` of message `row` is drawn, in viewport coordinates."""
     from app.gui.conversation import MARGIN, PADDING
 
     index = window.message_model.index(row)
     rect = window.conversation.visualRect(index)
+    document, _ = window.delegate.document(index, window.conversation.viewport().width())
+    block = document.findBlock(position)
+    offset = position - block.position()
+    line = block.layout().lineForTextPosition(offset)
+    box = document.documentLayout().blockBoundingRect(block)
+    x = box.left() + line.cursorToX(offset)[0]
+    y = box.top() + line.y() + line.height() / 2
+    return rect.topLeft() + QPoint(int(x) + MARGIN + PADDING, int(y) + MARGIN + PADDING)
+
+
+def link_point(window: MainWindow, row: int, href: str) -> QPoint:
+    """Where the link to `href` is drawn in message `row`, in viewport coordinates."""
+    index = window.message_model.index(row)
     document, _ = window.delegate.document(index, window.conversation.viewport().width())
     block = document.begin()
     while block.isValid():
@@ -42,12 +55,7 @@ def link_point(window: MainWindow, row: int, href: str) -> QPoint:
         while not iterator.atEnd():
             fragment = iterator.fragment()
             if fragment.charFormat().anchorHref() == href:
-                offset = fragment.position() - block.position()
-                line = block.layout().lineForTextPosition(offset)
-                box = document.documentLayout().blockBoundingRect(block)
-                x = box.left() + line.cursorToX(offset)[0] + 3
-                y = box.top() + line.y() + line.height() / 2
-                return rect.topLeft() + QPoint(int(x) + MARGIN + PADDING, int(y) + MARGIN + PADDING)
+                return text_point(window, row, fragment.position()) + QPoint(3, 0)
             iterator += 1
         block = block.next()
     raise AssertionError(f"no link to {href!r} in row {row}")
@@ -289,6 +297,41 @@ def test_regenerate_replaces_the_shown_reply(
         ),
         timeout=TIMEOUT,
     )
+
+
+def test_text_in_a_message_can_be_selected_and_copied(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    fake_server.queue(Reply(body=openai_sse(["The quick brown fox jumps."])))
+    send(qtbot, window, "Say something")
+    view = window.conversation.viewport()
+    index = window.message_model.index(1)
+    document, _ = window.delegate.document(index, view.width())
+    start = document.toPlainText().index("quick")
+    end = start + len("quick brown")
+    QGuiApplication.clipboard().clear()
+
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=text_point(window, 1, start))
+    qtbot.mouseMove(view, pos=text_point(window, 1, end))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=text_point(window, 1, end))
+    assert window.conversation.selected_text() == "quick brown"
+    highlight = window.conversation.palette().highlight().color().rgb()
+    painted = view.grab().toImage()
+    left, right = text_point(window, 1, start), text_point(window, 1, end)
+    row_pixels = {painted.pixel(x, left.y()) for x in range(left.x(), right.x())}
+    assert highlight in row_pixels  # the selection is drawn, not only remembered
+    screenshot(window, "07-selection")
+    qtbot.keySequence(window.conversation, QKeySequence.StandardKey.Copy)
+    assert QGuiApplication.clipboard().text() == "quick brown"
+
+    qtbot.mouseDClick(view, Qt.MouseButton.LeftButton, pos=text_point(window, 1, start + 7))
+    assert window.conversation.selected_text() == "brown"
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=text_point(window, 1, start))
+    assert window.conversation.selected_text() == ""  # a plain click clears it
+
+    qtbot.keyClicks(window.conversation, "Thanks")  # typing goes to the composer
+    assert window.composer.toPlainText() == "Thanks"
+    assert window.composer.hasFocus()
 
 
 def test_code_block_copy_button(
