@@ -24,30 +24,25 @@ def test_ids_are_uuid7_and_strictly_increasing() -> None:
     assert parsed.variant == uuid.RFC_4122
 
 
+EDITED = [  # the second message was edited (u2b): two branches under a1
+    ("u1", None),
+    ("a1", "u1"),
+    ("u2", "a1"),
+    ("a2", "u2"),
+    ("u2b", "a1"),
+    ("a2b", "u2b"),
+]
+
+
 def test_active_path_follows_the_newest_leaf_through_branches() -> None:
-    lineage = [
-        ("u1", None),
-        ("a1", "u1"),
-        ("u2", "a1"),
-        ("a2", "u2"),
-        ("u2b", "a1"),
-        ("a2b", "u2b"),
-    ]
+    lineage = EDITED
     assert active_path(lineage) == ["u1", "a1", "u2b", "a2b"]
     assert active_path(lineage, leaf="a2") == ["u1", "a1", "u2", "a2"]
     assert active_path([]) == []
 
 
 def test_a_chosen_branch_shows_its_newest_message() -> None:
-    lineage = [
-        ("u1", None),
-        ("a1", "u1"),
-        ("u2", "a1"),
-        ("a2", "u2"),
-        ("u2b", "a1"),
-        ("a2b", "u2b"),
-        ("a2c", "u2"),  # a reply regenerated on the first branch after the edit
-    ]
+    lineage = [*EDITED, ("a2c", "u2")]  # a reply regenerated on the first branch since
     assert visible_leaf(lineage) == "a2c"
     assert visible_leaf(lineage, "u2b") == "a2b"
     assert visible_leaf(lineage, "u2") == "a2c"
