@@ -449,6 +449,11 @@ class ConversationView(QListView):
         index = model.index(row)
         return self._delegate().selected_text(index, selection.anchor, selection.position)
 
+    def copy_selection(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().setText(self.selected_text())
+
     def clear_selection(self) -> None:
         if self.selection is not None:
             self.selection = None
@@ -491,8 +496,8 @@ class ConversationView(QListView):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         dragged = self.selection is not None and self.selection.anchor != self.selection.position
+        self.selecting = dragged  # the end of a drag does not click the link under it
         if not dragged:
-            self.selecting = False
             self.clear_selection()  # a plain click: links act, nothing stays selected
         super().mouseReleaseEvent(event)
         self.selecting = False
@@ -506,10 +511,10 @@ class ConversationView(QListView):
         super().mouseDoubleClickEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        from PySide6.QtGui import QGuiApplication, QKeySequence
+        from PySide6.QtGui import QKeySequence
 
         if event.matches(QKeySequence.StandardKey.Copy) and self.selection is not None:
-            QGuiApplication.clipboard().setText(self.selected_text())
+            self.copy_selection()
             return
         text = event.text()
         if text and text.isprintable() and not event.modifiers() & ~_SHIFT:

@@ -759,8 +759,7 @@ class MainWindow(QMainWindow):
         message = self.message_model.message(index.row())
         menu = QMenu(self)
         if self.conversation.selected_range(message.id) is not None:
-            selected = self.conversation.selected_text()
-            menu.addAction("Copy", lambda: QGuiApplication.clipboard().setText(selected))
+            menu.addAction("Copy", self.conversation.copy_selection)
         menu.addAction("Copy message", lambda: self._message_action("copy", message.id, ""))
         if message.role.value == "user":
             menu.addAction("Edit…", lambda: self._message_action("edit", message.id, ""))
