@@ -93,6 +93,12 @@ def _opens_the_window(arguments: Sequence[str]) -> tuple[bool, str | None]:
 
 
 def _open_window(data_dir: Path) -> int:
+    import gc
+
+    # The start-up makes some 30,000 objects (PySide's types and enums, our modules)
+    # and keeps them: collecting among them would cost the first paint ~7 ms (bench.run).
+    # The window freezes them and turns collection back on once it has painted.
+    gc.disable()
     from app.gui.launch import run_window
 
     return run_window(data_dir)

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QPushButton, QToolBar
 
 from app.gui.dispatch import run_in_thread
+from app.gui.qt_namespace import set_shortcut
 from domain.errors import PrimerError
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class BackupController(QObject):
         self.sign_out_action.triggered.connect(self.sign_out)
         menu.addSeparator()
         self.backup_action = QAction("Backup now", window)
-        self.backup_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        set_shortcut(self.backup_action, "Ctrl+Shift+B")
         self.backup_action.setToolTip("Copy new and changed chats to your backup database")
         self.backup_action.triggered.connect(self.backup_now)
         menu.addAction(self.backup_action)
@@ -283,15 +284,12 @@ class BackupController(QObject):
             )
         elif not report.finished:
             bar.show_message(
-                f"Backup cancelled after {report.changes_sent:,} changes; "
-                "the rest goes next time.",
+                f"Backup cancelled after {report.changes_sent:,} changes; the rest goes next time.",
                 kind="info",
                 timeout_ms=8000,
             )
         else:
-            self.window.statusBar().showMessage(
-                f"Backed up {report.changes_sent:,} changes.", 5000
-            )
+            self.window.statusBar().showMessage(f"Backed up {report.changes_sent:,} changes.", 5000)
 
     def _restored(self, report: RestoreReport) -> None:
         self._stop()

@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     QPoint,
     QRect,
     QSize,
-    Qt,
     Signal,
 )
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QMouseEvent, QPainter, QTextDocument
@@ -31,20 +30,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.qt_namespace import DISPLAY_ROLE, USER_ROLE, Qt, set_enum_properties
+
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent, QTextCursor
     from PySide6.QtWidgets import QStyleOptionViewItem
 
     from domain.entities import Message
 
-MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
-VERSION_ROLE = Qt.ItemDataRole.UserRole + 2
+MESSAGE_ROLE = USER_ROLE + 1
+VERSION_ROLE = USER_ROLE + 2
 MARGIN = 8
 PADDING = 12
 MAX_TEXT_WIDTH = 860
 STREAM_CURSOR = " ▍"
 ModelIndex = QModelIndex | QPersistentModelIndex
-_SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
 class MessageListModel(QAbstractListModel):
@@ -59,7 +59,7 @@ class MessageListModel(QAbstractListModel):
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._messages)
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._messages):
             return None
         message = self._messages[index.row()]
@@ -407,14 +407,17 @@ class ConversationView(QListView):
         super().__init__(parent)
         self.setObjectName("conversation")
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(False)
         self.setMouseTracking(True)
         self.setFrameShape(QListView.Shape.NoFrame)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        set_enum_properties(
+            self,
+            horizontalScrollBarPolicy="ScrollBarAlwaysOff",
+            focusPolicy="ClickFocus",
+            contextMenuPolicy="CustomContextMenu",
+        )
         self.empty_text = ""
         self.follow = True
         self.selection: TextSelection | None = None
@@ -516,8 +519,8 @@ class ConversationView(QListView):
         if event.matches(QKeySequence.StandardKey.Copy) and self.selection is not None:
             self.copy_selection()
             return
-        text = event.text()
-        if text and text.isprintable() and not event.modifiers() & ~_SHIFT:
+        text, shift = event.text(), Qt.KeyboardModifier.ShiftModifier
+        if text and text.isprintable() and not event.modifiers() & ~shift:
             self.typed.emit(text)
             return
         super().keyPressEvent(event)

@@ -12,19 +12,13 @@ from PySide6.QtWidgets import QApplication
 
 from app.gui import crash
 from app.gui.main_window import MainWindow
-from app.gui.theme import STYLE_ARGUMENTS, apply_theme
+from app.gui.theme import STYLE_ARGUMENTS
 from app.logs import log_to_file
 from app.settings import SettingsStore
 from app.version import APP_ID, __version__
 from domain.errors import PrimerError
 
 FIRST_PAINT_VARIABLE = "PRIMER_EXIT_AFTER_FIRST_PAINT"
-
-
-def apply_app_theme(theme: str, *, starting: bool = False) -> bool:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    return apply_theme(app, theme, starting=starting)
 
 
 class _AfterFirstPaint(QObject):
@@ -68,18 +62,8 @@ def open_store_in_background(window: MainWindow) -> None:
 
 
 def create_window(data_dir: Path) -> MainWindow:
-    settings = SettingsStore(data_dir).load()
-    dark = apply_app_theme(settings.theme, starting=True)
-    window = MainWindow(data_dir, dark=dark)
-    app = QApplication.instance()
-    assert app is not None
-
-    def follow_os(*_args: object) -> None:
-        if window.primer is None or window.primer.settings.theme == "system":
-            window.delegate.set_dark(apply_app_theme("system"))
-            window.conversation.viewport().update()
-
-    app.styleHints().colorSchemeChanged.connect(follow_os)  # type: ignore[attr-defined]
+    window = MainWindow(data_dir, theme=SettingsStore(data_dir).load().theme)
+    QApplication.styleHints().colorSchemeChanged.connect(window.follow_os_color_scheme)
     return window
 
 
@@ -94,9 +78,14 @@ def start_window(data_dir: Path, *, report_first_paint: bool = False) -> MainWin
 
     def after_first_paint() -> None:
         # Whatever the first paint does not need waits until it has happened.
+        import gc
+
         from app.gui.icons import resource_icon
 
+        gc.freeze()  # what the start-up made lives as long as the program (app.cli)
+        gc.enable()
         app.setWindowIcon(resource_icon("primer.svg"))
+        window.follow_os_color_scheme()
         log_to_file(data_dir, "primer.log")
         open_store_in_background(window)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -39,6 +39,8 @@ from app.gui.conversation import (
 )
 from app.gui.dispatch import Dispatcher, Lane, run_in_thread
 from app.gui.message_bar import MessageBar
+from app.gui.qt_namespace import set_shortcut
+from app.gui.theme import apply_theme, os_prefers_dark
 from app.version import __version__
 from domain.errors import PrimerError
 
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from domain.use_cases.stream_reply import ReplyOutcome
 
 REPAINT_INTERVAL_MS = 40
+OS_DARK_KEY = "os_dark"
 
 
 @dataclass
@@ -67,7 +70,7 @@ class MainWindow(QMainWindow):
     conversation_shown = Signal()
     reply_finished = Signal(object)
 
-    def __init__(self, data_dir: Path, *, dark: bool = False) -> None:
+    def __init__(self, data_dir: Path, *, theme: str = "system") -> None:
         super().__init__()
         self.data_dir = data_dir
         self.primer: Primer | None = None
@@ -84,6 +87,13 @@ class MainWindow(QMainWindow):
         self.dispatcher = Dispatcher(self)
         self.lane = Lane(self.dispatcher, self.show_error)
         self.state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
+        self._theme_at_start = theme
+        os_dark = (
+            bool(self.state.value(OS_DARK_KEY, type=bool))
+            if self.state.contains(OS_DARK_KEY)
+            else None  # the first start asks the OS
+        )
+        dark = apply_theme(theme, starting=True, os_dark=os_dark)
         self.setWindowTitle("Primer")
         self.resize(1100, 720)
         self._build(dark)
@@ -190,7 +200,7 @@ class MainWindow(QMainWindow):
             item = menu.addAction(text)
             item.triggered.connect(slot)
             if shortcut:
-                item.setShortcut(QKeySequence(shortcut))
+                set_shortcut(item, shortcut)
             return item
 
         bar = self.menuBar()
@@ -248,6 +258,16 @@ class MainWindow(QMainWindow):
         self.refresh_chats(select=str(last_chat) if last_chat else None)
         self._update_empty_text()
         self.composer.setFocus()
+
+    def follow_os_color_scheme(self) -> None:
+        """Ask the OS for its colour scheme (after the first paint, and whenever it changes),
+        follow it with the "system" theme, and remember it for the next start."""
+        os_dark = os_prefers_dark()
+        self.state.setValue(OS_DARK_KEY, os_dark)
+        theme = self.primer.settings.theme if self.primer else self._theme_at_start
+        if theme == "system" and os_dark != self.delegate.dark:
+            self.delegate.set_dark(apply_theme(theme, os_dark=os_dark))
+            self.conversation.viewport().update()
 
     def _update_empty_text(self) -> None:
         if self.primer is None:
@@ -819,9 +839,7 @@ class MainWindow(QMainWindow):
         else:
             self.key_sources = key_sources
         self._model_cache.clear()
-        from app.gui.launch import apply_app_theme
-
-        self.delegate.set_dark(apply_app_theme(self.primer.settings.theme))
+        self.delegate.set_dark(apply_theme(self.primer.settings.theme))
         self._fill_providers()
         summary = self._current_summary()
         if summary:

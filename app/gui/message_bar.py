@@ -7,6 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from app.gui.qt_namespace import set_enum_properties
+
 STYLES = {
     "error": "background:#fdecea; color:#8c1d18; border:1px solid #f1b8b3;",
     "info": "background:#e8f0fe; color:#1a3e72; border:1px solid #b6ccf5;",
@@ -21,9 +23,8 @@ class MessageBar(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         self.label = QLabel()
         self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(
-            self.label.textInteractionFlags()
-            | self.label.textInteractionFlags().TextSelectableByMouse
+        set_enum_properties(
+            self.label, textInteractionFlags="TextSelectableByMouse|LinksAccessibleByMouse"
         )
         self.action_button = QPushButton()
         self.action_button.setAutoDefault(False)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+from app.gui.qt_namespace import Qt
 
 # The palettes are made for Fusion on every OS. It is given to QApplication as `-style`:
 # setStyle from Python would cost the first paint ~10 ms, while PySide builds its QStyle
@@ -15,11 +16,9 @@ _dark_palette_applied = False
 
 
 def os_prefers_dark() -> bool:
+    """The OS's colour scheme. Its answer builds PySide's `Qt` namespace (qt_namespace), so
+    the window starts with the answer it remembered, and asks after the first paint."""
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-
-
-def is_dark(theme: str) -> bool:
-    return theme == "dark" or (theme == "system" and os_prefers_dark())
 
 
 def _dark_palette() -> QPalette:
@@ -55,13 +54,20 @@ def _dark_palette() -> QPalette:
     return palette
 
 
-def apply_theme(app: QApplication, theme: str, *, starting: bool = False) -> bool:
-    """Set the palette for `theme`; return whether it is dark."""
+def apply_theme(theme: str, *, starting: bool = False, os_dark: bool | None = None) -> bool:
+    """Set the palette for `theme`; return whether it is dark. `os_dark`: the OS's colour
+    scheme, if known; otherwise the OS is asked when it matters."""
     global _dark_palette_applied
-    dark = is_dark(theme)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+
+    def os_is_dark() -> bool:
+        return os_prefers_dark() if os_dark is None else os_dark
+
+    dark = theme == "dark" or (theme == "system" and os_is_dark())
     if dark:
         app.setPalette(_dark_palette())
-    elif not starting or _dark_palette_applied or os_prefers_dark():
+    elif not starting or _dark_palette_applied or os_is_dark():
         app.setPalette(app.style().standardPalette())
     _dark_palette_applied = dark
     return dark

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QTextCursor
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.gui.conversation import VERSION_ROLE
@@ -334,6 +334,42 @@ def test_text_in_a_message_can_be_selected_and_copied(
     assert window.composer.hasFocus()
 
 
+def right_click_menu(qtbot: QtBot, view: QAbstractItemView, pos: QPoint) -> list[str]:
+    """The entries of the menu a right click at `pos` opens, which is then closed."""
+    from PySide6.QtGui import QContextMenuEvent
+
+    viewport = view.viewport()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewport.mapToGlobal(pos))
+    QApplication.sendEvent(viewport, event)
+
+    def open_menus() -> list[QMenu]:
+        widgets = QApplication.topLevelWidgets()
+        return [w for w in widgets if isinstance(w, QMenu) and w.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(open_menus()))
+    menu = open_menus()[0]
+    menu.close()
+    return [action.text() for action in menu.actions() if not action.isSeparator()]
+
+
+def test_right_clicks_open_menus_for_the_chat_and_the_message(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    send(qtbot, window, "Hello there")
+    qtbot.waitUntil(lambda: window.chat_model.rowCount() == 1, timeout=TIMEOUT)
+    chat_row = window.chat_list.visualRect(window.chat_model.index(0)).center()
+    assert right_click_menu(qtbot, window.chat_list, chat_row) == [
+        "Rename",
+        "Pin to top",
+        "Delete",
+    ]
+    reply_row = window.conversation.visualRect(window.message_model.index(1)).center()
+    assert right_click_menu(qtbot, window.conversation, reply_row) == [
+        "Copy message",
+        "Regenerate",
+    ]
+
+
 def test_code_block_copy_button(
     qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
 ) -> None:
@@ -384,11 +420,32 @@ def test_settings_dialog_stores_key_in_keyring_and_adds_a_local_server(
     # The widgets take the new palette when the event loop next runs.
     qtbot.waitUntil(lambda: window.conversation.palette().base().color().lightness() < 64)
     screenshot(window, "08-dark")
-    app = QApplication.instance()
-    assert app is not None
-    from app.gui.launch import apply_app_theme
+    from app.gui.theme import apply_theme
 
-    apply_app_theme("light")
+    apply_theme("light")
+
+
+def test_the_system_theme_starts_as_the_os_was_and_follows_what_it_is(
+    qtbot: QtBot, configured_data_dir: Path
+) -> None:
+    """The start takes the OS's colour scheme from window.ini (asking costs the first paint,
+    app.gui.qt_namespace); the OS is asked once the window has painted."""
+    from PySide6.QtCore import QSettings
+
+    from app.gui.main_window import OS_DARK_KEY
+
+    ini = str(configured_data_dir / "window.ini")
+    QSettings(ini, QSettings.Format.IniFormat).setValue(OS_DARK_KEY, True)  # dark last time
+    window = create_window(configured_data_dir)  # settings.json: theme "system"
+    qtbot.addWidget(window)
+    window.show()
+    assert window.delegate.dark
+    qtbot.waitUntil(lambda: window.conversation.palette().base().color().lightness() < 64)
+    window.follow_os_color_scheme()  # this test's OS (offscreen) has no dark scheme
+    assert not window.delegate.dark
+    qtbot.waitUntil(lambda: window.conversation.palette().base().color().lightness() > 192)
+    window.close()
+    assert QSettings(ini, QSettings.Format.IniFormat).value(OS_DARK_KEY, type=bool) is False
 
 
 def test_settings_dialog_rejects_a_bad_server_url(qtbot: QtBot, window: MainWindow) -> None:
