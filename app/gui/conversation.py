@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QPoint,
     QRect,
     QSize,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QMouseEvent, QPainter, QTextDocument
@@ -54,6 +55,7 @@ class MessageListModel(QAbstractListModel):
         self._messages: list[Message] = []
         self._older_ids: list[str] = []
         self._versions: Mapping[str, tuple[int, int]] = {}
+        self._rows: dict[str, int] | None = None  # row of each message id, made on demand
 
     # -- Qt model API
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -88,6 +90,7 @@ class MessageListModel(QAbstractListModel):
         self._messages = list(messages)
         self._older_ids = list(older_ids)
         self._versions = versions or {}
+        self._rows = None
         self.endResetModel()
 
     def depth(self, row: int) -> int:
@@ -101,10 +104,9 @@ class MessageListModel(QAbstractListModel):
         return list(self._messages)
 
     def row_of(self, message_id: str) -> int:
-        for row in range(len(self._messages) - 1, -1, -1):
-            if self._messages[row].id == message_id:
-                return row
-        return -1
+        if self._rows is None:
+            self._rows = {message.id: row for row, message in enumerate(self._messages)}
+        return self._rows.get(message_id, -1)
 
     def has_older(self) -> bool:
         return bool(self._older_ids)
@@ -119,6 +121,7 @@ class MessageListModel(QAbstractListModel):
         keep = self._older_ids.index(first_id) if first_id in self._older_ids else 0
         self.beginInsertRows(QModelIndex(), 0, len(messages) - 1)
         self._messages[:0] = messages
+        self._rows = None
         self._older_ids = self._older_ids[:keep]
         self.endInsertRows()
 
@@ -164,6 +167,21 @@ def _cursor(document: QTextDocument, start: int, end: int) -> QTextCursor:
     cursor.setPosition(min(start, last))
     cursor.setPosition(min(end, last), QTextCursor.MoveMode.KeepAnchor)
     return cursor
+
+
+def _text_range(document: QTextDocument) -> tuple[int, int]:
+    """Where the message's own text lies in its document: after the name that heads it and
+    before the row of links under it (the only block whose links are `action:`s)."""
+    heading, last = document.firstBlock(), document.lastBlock()
+    end = document.characterCount() - 1
+    start = heading.next().position() if heading.next().isValid() else end
+    iterator = last.begin()
+    while last.position() > start and not iterator.atEnd():
+        if iterator.fragment().charFormat().anchorHref().startswith("action:"):
+            end = last.position() - 1
+            break
+        iterator += 1
+    return start, max(start, end)
 
 
 class MessageDelegate(QStyledItemDelegate):
@@ -236,7 +254,7 @@ class MessageDelegate(QStyledItemDelegate):
             place, count = version
             # big unadorned arrows; the spaces around them widen what a click can hit
             arrow = 'style="text-decoration:none; font-size:large; font-weight:bold;"'
-            back, forward = "&nbsp;‹&nbsp;", "&nbsp;›&nbsp;"
+            back, forward = "&nbsp;❮&nbsp;", "&nbsp;❯&nbsp;"
             older = f'<a href="action:older-version" {arrow}>{back}</a>'
             newer = f'<a href="action:newer-version" {arrow}>{forward}</a>'
             if place == 1:
@@ -316,7 +334,7 @@ class MessageDelegate(QStyledItemDelegate):
         context = QAbstractTextDocumentLayout.PaintContext()
         palette = option.palette  # type: ignore[attr-defined]
         context.palette = palette
-        selected = self._view.selected_range(message.id)
+        selected = self._view.selected_range(index.row())
         if selected is not None:
             from PySide6.QtGui import QTextCharFormat
 
@@ -337,11 +355,22 @@ class MessageDelegate(QStyledItemDelegate):
         document, origin = self._text_origin(index, rect)
         return document.documentLayout().anchorAt(pos - origin) or ""
 
+    def text_range(self, index: ModelIndex) -> tuple[int, int]:
+        document, _ = self.document(index, self._view.viewport().width())
+        return _text_range(document)
+
     def position_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> int:
-        """The place in the message's text nearest to `pos`."""
+        """The place in the message's own text nearest to `pos`: its start for a point above
+        the text, its end for one below."""
         document, origin = self._text_origin(index, rect)
-        hit = document.documentLayout().hitTest(pos - origin, Qt.HitTestAccuracy.FuzzyHit)
-        return max(0, hit)
+        start, end = _text_range(document)
+        local = pos - origin
+        if local.y() < 0:
+            return start
+        if local.y() >= document.size().height():
+            return end
+        hit = document.documentLayout().hitTest(local, Qt.HitTestAccuracy.FuzzyHit)
+        return min(max(hit, start), end)
 
     def word_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> tuple[int, int]:
         from PySide6.QtGui import QTextCursor
@@ -387,17 +416,24 @@ class MessageDelegate(QStyledItemDelegate):
             self.action.emit("open-link", message.id, anchor)
 
 
-class TextSelection(NamedTuple):
-    """Selected text inside one message, as positions in its document."""
+class TextPoint(NamedTuple):
+    """A place in a message's text, as a position in its document."""
 
     message_id: str
-    anchor: int
     position: int
+
+
+class TextSelection(NamedTuple):
+    """Text selected with the mouse, from where the drag began to where it is now: inside
+    one message or across several."""
+
+    anchor: TextPoint
+    focus: TextPoint
 
 
 class ConversationView(QListView):
     """Keeps to the bottom while a reply streams, unless the user has scrolled up; lets the
-    user select text in a message with the mouse and copy it."""
+    user select text with the mouse, in one message or across several, and copy it."""
 
     near_top = Signal()
     typed = Signal(str)
@@ -422,6 +458,10 @@ class ConversationView(QListView):
         self.follow = True
         self.selection: TextSelection | None = None
         self.selecting = False
+        self._drag_point = QPoint()
+        self._drag_scroll = QTimer(self)
+        self._drag_scroll.setInterval(30)
+        self._drag_scroll.timeout.connect(self._scroll_while_dragging)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._range_changed)
 
@@ -435,22 +475,38 @@ class ConversationView(QListView):
         assert isinstance(delegate, MessageDelegate)
         return delegate
 
-    def selected_range(self, message_id: str) -> tuple[int, int] | None:
-        selection = self.selection
-        if selection is None or selection.message_id != message_id:
+    def _model(self) -> MessageListModel:
+        model = self.model()
+        assert isinstance(model, MessageListModel)
+        return model
+
+    def _selected_rows(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """The selection's ends as (row, position), the first in reading order first."""
+        if self.selection is None:
             return None
-        return selection.anchor, selection.position
+        model = self._model()
+        first, last = sorted((model.row_of(end.message_id), end.position) for end in self.selection)
+        return None if first[0] < 0 else (first, last)
+
+    def selected_range(self, row: int) -> tuple[int, int] | None:
+        """What is selected of the message in `row`, as positions in its document."""
+        ends = self._selected_rows()
+        if ends is None or not ends[0][0] <= row <= ends[1][0]:
+            return None
+        (first, start), (last, end) = ends
+        text_start, text_end = self._delegate().text_range(self._model().index(row))
+        return (start if row == first else text_start), (end if row == last else text_end)
 
     def selected_text(self) -> str:
-        selection = self.selection
-        model = self.model()
-        if selection is None or not isinstance(model, MessageListModel):
+        ends = self._selected_rows()
+        if ends is None:
             return ""
-        row = model.row_of(selection.message_id)
-        if row < 0:
-            return ""
-        index = model.index(row)
-        return self._delegate().selected_text(index, selection.anchor, selection.position)
+        delegate, model = self._delegate(), self._model()
+        parts = []
+        for row in range(ends[0][0], ends[1][0] + 1):
+            start, end = self.selected_range(row) or (0, 0)
+            parts.append(delegate.selected_text(model.index(row), start, end))
+        return "\n\n".join(part for part in parts if part)
 
     def copy_selection(self) -> None:
         from PySide6.QtGui import QGuiApplication
@@ -462,43 +518,63 @@ class ConversationView(QListView):
             self.selection = None
             self.viewport().update()
 
-    def _select(self, index: QModelIndex, anchor: int, position: int) -> None:
-        self.selection = TextSelection(index.data(MESSAGE_ROLE).id, anchor, position)
+    def _select(self, anchor: TextPoint, focus: TextPoint) -> None:
+        self.selection = TextSelection(anchor, focus)
         self.viewport().update()
+
+    def _text_point(self, point: QPoint) -> TextPoint | None:
+        """The place in the messages' text nearest to `point` (viewport coordinates)."""
+        model = self._model()
+        if model.rowCount() == 0:
+            return None
+        point = QPoint(point.x(), min(max(point.y(), 0), self.viewport().height() - 1))
+        index = self.indexAt(point)
+        if not index.isValid():  # under the last message
+            index = model.index(model.rowCount() - 1)
+        place = self._delegate().position_at(index, self.visualRect(index), point)
+        return TextPoint(model.message(index.row()).id, place)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         point = event.position().toPoint()
         index = self.indexAt(point)
         if event.button() == Qt.MouseButton.LeftButton:
             self.clear_selection()  # (a right click keeps it, for the menu's Copy)
-        if event.button() == Qt.MouseButton.LeftButton and index.isValid():
-            rect = self.visualRect(index)
             delegate = self._delegate()
-            if not delegate.anchor_at(index, rect, point):
-                place = delegate.position_at(index, rect, point)
-                self._select(index, place, place)
+            link = index.isValid() and delegate.anchor_at(index, self.visualRect(index), point)
+            start = None if link else self._text_point(point)
+            if start is not None:
+                self._select(start, start)
                 self.selecting = True
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        selection = self.selection
-        if self.selecting and selection is not None:
-            model = self.model()
-            assert isinstance(model, MessageListModel)
-            index = model.index(model.row_of(selection.message_id))
-            rect = self.visualRect(index)
-            point = event.position().toPoint()
-            if point.y() < rect.top():
-                place = 0  # dragged above the message: select to its start
-            elif point.y() > rect.bottom():
-                place = 1 << 30  # below it: to its end (kept inside the text when used)
-            else:
-                place = self._delegate().position_at(index, rect, point)
-            self._select(index, selection.anchor, place)
+        if self.selecting and self.selection is not None:
+            self._drag_point = event.position().toPoint()
+            self._extend_selection()
+            outside = not 0 <= self._drag_point.y() < self.viewport().height()
+            if outside and not self._drag_scroll.isActive():
+                self._drag_scroll.start()
         super().mouseMoveEvent(event)
 
+    def _extend_selection(self) -> None:
+        end = self._text_point(self._drag_point)
+        if self.selection is not None and end is not None:
+            self._select(self.selection.anchor, end)
+
+    def _scroll_while_dragging(self) -> None:
+        """Dragging above or below the messages scrolls them, faster the further it goes."""
+        y, height = self._drag_point.y(), self.viewport().height()
+        step = y if y < 0 else y - height + 1 if y >= height else 0
+        if not self.selecting or step == 0:
+            self._drag_scroll.stop()
+            return
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + max(-60, min(60, step)))
+        self._extend_selection()
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        dragged = self.selection is not None and self.selection.anchor != self.selection.position
+        self._drag_scroll.stop()
+        dragged = self.selection is not None and self.selection.anchor != self.selection.focus
         self.selecting = dragged  # the end of a drag does not click the link under it
         if not dragged:
             self.clear_selection()  # a plain click: links act, nothing stays selected
@@ -509,7 +585,9 @@ class ConversationView(QListView):
         point = event.position().toPoint()
         index = self.indexAt(point)
         if event.button() == Qt.MouseButton.LeftButton and index.isValid():
-            self._select(index, *self._delegate().word_at(index, self.visualRect(index), point))
+            start, end = self._delegate().word_at(index, self.visualRect(index), point)
+            message_id = self._model().message(index.row()).id
+            self._select(TextPoint(message_id, start), TextPoint(message_id, end))
             return
         super().mouseDoubleClickEvent(event)
 

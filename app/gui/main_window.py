@@ -778,7 +778,7 @@ class MainWindow(QMainWindow):
             return
         message = self.message_model.message(index.row())
         menu = QMenu(self)
-        if self.conversation.selected_range(message.id) is not None:
+        if self.conversation.selected_range(index.row()) is not None:
             menu.addAction("Copy", self.conversation.copy_selection)
         menu.addAction("Copy message", lambda: self._message_action("copy", message.id, ""))
         if message.role.value == "user":

@@ -45,6 +45,17 @@ def text_point(window: MainWindow, row: int, position: int) -> QPoint:
     return rect.topLeft() + QPoint(int(x) + MARGIN + PADDING, int(y) + MARGIN + PADDING)
 
 
+def highlighted(window: MainWindow, row: int, start: int, end: int) -> bool:
+    """Whether the selection's colour is painted under text `start`..`end` of message `row`
+    (on the line where `start` is)."""
+    highlight = window.conversation.palette().highlight().color().rgb()
+    painted = window.conversation.viewport().grab().toImage()
+    left, right = text_point(window, row, start), text_point(window, row, end)
+    if right.y() != left.y():
+        right = QPoint(painted.width() - 1, left.y())
+    return highlight in {painted.pixel(x, left.y()) for x in range(left.x(), right.x())}
+
+
 def link_point(window: MainWindow, row: int, href: str) -> QPoint:
     """Where the link to `href` is drawn in message `row`, in viewport coordinates."""
     index = window.message_model.index(row)
@@ -315,11 +326,7 @@ def test_text_in_a_message_can_be_selected_and_copied(
     qtbot.mouseMove(view, pos=text_point(window, 1, end))
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=text_point(window, 1, end))
     assert window.conversation.selected_text() == "quick brown"
-    highlight = window.conversation.palette().highlight().color().rgb()
-    painted = view.grab().toImage()
-    left, right = text_point(window, 1, start), text_point(window, 1, end)
-    row_pixels = {painted.pixel(x, left.y()) for x in range(left.x(), right.x())}
-    assert highlight in row_pixels  # the selection is drawn, not only remembered
+    assert highlighted(window, 1, start, end)  # the selection is drawn, not only remembered
     screenshot(window, "07-selection")
     qtbot.keySequence(window.conversation, QKeySequence.StandardKey.Copy)
     assert QGuiApplication.clipboard().text() == "quick brown"
@@ -332,6 +339,60 @@ def test_text_in_a_message_can_be_selected_and_copied(
     qtbot.keyClicks(window.conversation, "Thanks")  # typing goes to the composer
     assert window.composer.toPlainText() == "Thanks"
     assert window.composer.hasFocus()
+
+
+def drag(qtbot: QtBot, window: MainWindow, start: QPoint, end: QPoint) -> None:
+    view = window.conversation.viewport()
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view, pos=end)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
+
+
+def test_a_selection_spans_messages_but_not_their_names_or_links(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    fake_server.queue(Reply(body=openai_sse(["The quick brown fox jumps."])))
+    send(qtbot, window, "Say something")
+    question = window.delegate.document(window.message_model.index(0), 800)[0].toPlainText()
+    something = question.index("something")
+    answer = window.delegate.document(window.message_model.index(1), 800)[0].toPlainText()
+    quick_end = answer.index("quick") + len("quick")
+
+    drag(qtbot, window, text_point(window, 0, something), text_point(window, 1, quick_end))
+    assert window.conversation.selected_text() == "something\n\nThe quick"
+    assert highlighted(window, 0, something, something + len("something"))  # both show theirs
+    assert highlighted(window, 1, answer.index("The"), quick_end)
+    assert not highlighted(window, 1, quick_end + 1, answer.index("jumps"))
+    screenshot(window, "07-selection-across-messages")
+
+    # From the reply's text down to its links (Copy · Regenerate) and up into "You":
+    # the names and the links are never part of it.
+    reply_rect = window.conversation.visualRect(window.message_model.index(1))
+    fox = answer.index("fox")
+    drag(qtbot, window, text_point(window, 1, fox), reply_rect.bottomLeft() + QPoint(40, -4))
+    assert window.conversation.selected_text() == "fox jumps."
+    top = window.conversation.visualRect(window.message_model.index(0)).topLeft()
+    drag(qtbot, window, text_point(window, 0, something), top + QPoint(30, 12))
+    assert window.conversation.selected_text() == "Say "
+
+
+def test_dragging_past_the_bottom_scrolls_and_keeps_selecting(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    lines = [f"Line {n} of a long answer.\n\n" for n in range(1, 61)]
+    fake_server.queue(Reply(body=openai_sse(lines)))
+    send(qtbot, window, "Tell me a lot")
+    bar = window.conversation.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=TIMEOUT)
+    bar.setValue(0)
+    view = window.conversation.viewport()
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=text_point(window, 0, 0))
+    qtbot.mouseMove(view, pos=QPoint(200, view.height() + 40))
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=TIMEOUT)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(200, view.height() - 5))
+    copied = window.conversation.selected_text()
+    assert copied.startswith("Tell me a lot\n\nLine 1 of a long answer.")
+    assert copied.endswith("Line 60 of a long answer.")
 
 
 def right_click_menu(qtbot: QtBot, view: QAbstractItemView, pos: QPoint) -> list[str]:
