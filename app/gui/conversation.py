@@ -522,6 +522,15 @@ class ConversationView(QListView):
         self.selection = TextSelection(anchor, focus)
         self.viewport().update()
 
+    def select_all_text(self) -> None:
+        """Every message shown (older pages not loaded yet stay out)."""
+        model, delegate = self._model(), self._delegate()
+        if model.rowCount():
+            first, last = model.index(0), model.index(model.rowCount() - 1)
+            start = TextPoint(model.message(0).id, delegate.text_range(first)[0])
+            end = TextPoint(model.message(last.row()).id, delegate.text_range(last)[1])
+            self._select(start, end)
+
     def _text_point(self, point: QPoint) -> TextPoint | None:
         """The place in the messages' text nearest to `point` (viewport coordinates)."""
         model = self._model()
@@ -596,6 +605,9 @@ class ConversationView(QListView):
 
         if event.matches(QKeySequence.StandardKey.Copy) and self.selection is not None:
             self.copy_selection()
+            return
+        if event.matches(QKeySequence.StandardKey.SelectAll):
+            self.select_all_text()
             return
         text, shift = event.text(), Qt.KeyboardModifier.ShiftModifier
         if text and text.isprintable() and not event.modifiers() & ~shift:

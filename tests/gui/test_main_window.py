@@ -364,6 +364,8 @@ def test_a_selection_spans_messages_but_not_their_names_or_links(
     assert highlighted(window, 1, answer.index("The"), quick_end)
     assert not highlighted(window, 1, quick_end + 1, answer.index("jumps"))
     screenshot(window, "07-selection-across-messages")
+    qtbot.keySequence(window.conversation, QKeySequence.StandardKey.SelectAll)
+    assert window.conversation.selected_text() == "Say something\n\nThe quick brown fox jumps."
 
     # From the reply's text down to its links (Copy · Regenerate) and up into "You":
     # the names and the links are never part of it.
