@@ -524,12 +524,11 @@ class ConversationView(QListView):
 
     def select_all_text(self) -> None:
         """Every message shown (older pages not loaded yet stay out)."""
-        model, delegate = self._model(), self._delegate()
-        if model.rowCount():
-            first, last = model.index(0), model.index(model.rowCount() - 1)
-            start = TextPoint(model.message(0).id, delegate.text_range(first)[0])
-            end = TextPoint(model.message(last.row()).id, delegate.text_range(last)[1])
-            self._select(start, end)
+        model, delegate, rows = self._model(), self._delegate(), self._model().rowCount()
+        if rows:
+            start = TextPoint(model.message(0).id, delegate.text_range(model.index(0))[0])
+            last = model.index(rows - 1)
+            self._select(start, TextPoint(model.message(rows - 1).id, delegate.text_range(last)[1]))
 
     def _text_point(self, point: QPoint) -> TextPoint | None:
         """The place in the messages' text nearest to `point` (viewport coordinates)."""
