@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -83,7 +83,7 @@ class SettingsStore:
                 backup_url=str(raw.get("backup_url", "")),
             )
         except (ValueError, TypeError, AttributeError) as error:
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
             aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
             os.replace(self.path, aside)
             self.problem = f"Settings file was damaged ({error}); it was kept as {aside.name}."

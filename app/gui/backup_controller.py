@@ -7,7 +7,6 @@ successful backup time stays in the status bar, and a failure always shows in th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -31,6 +30,8 @@ def when(stamp: str | None) -> str:
     """A backup time as a person reads it, in local time."""
     if not stamp:
         return "never"
+    from datetime import datetime  # not needed before the first paint
+
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
     today = datetime.now().astimezone().date()
     if moment.date() == today:
