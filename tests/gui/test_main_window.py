@@ -72,6 +72,13 @@ def link_point(window: MainWindow, row: int, href: str) -> QPoint:
     raise AssertionError(f"no link to {href!r} in row {row}")
 
 
+def drag(qtbot: QtBot, window: MainWindow, start: QPoint, end: QPoint) -> None:
+    view = window.conversation.viewport()
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view, pos=end)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
+
+
 def click_link(qtbot: QtBot, window: MainWindow, row: int, label: str) -> None:
     window.conversation.scrollTo(window.message_model.index(row))
     qtbot.mouseClick(
@@ -322,9 +329,7 @@ def test_text_in_a_message_can_be_selected_and_copied(
     end = start + len("quick brown")
     QGuiApplication.clipboard().clear()
 
-    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=text_point(window, 1, start))
-    qtbot.mouseMove(view, pos=text_point(window, 1, end))
-    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=text_point(window, 1, end))
+    drag(qtbot, window, text_point(window, 1, start), text_point(window, 1, end))
     assert window.conversation.selected_text() == "quick brown"
     assert highlighted(window, 1, start, end)  # the selection is drawn, not only remembered
     screenshot(window, "07-selection")
@@ -339,13 +344,6 @@ def test_text_in_a_message_can_be_selected_and_copied(
     qtbot.keyClicks(window.conversation, "Thanks")  # typing goes to the composer
     assert window.composer.toPlainText() == "Thanks"
     assert window.composer.hasFocus()
-
-
-def drag(qtbot: QtBot, window: MainWindow, start: QPoint, end: QPoint) -> None:
-    view = window.conversation.viewport()
-    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
-    qtbot.mouseMove(view, pos=end)
-    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
 
 
 def test_a_selection_spans_messages_but_not_their_names_or_links(
