@@ -524,11 +524,12 @@ class ConversationView(QListView):
 
     def select_all_text(self) -> None:
         """Every message shown (older pages not loaded yet stay out)."""
-        model, delegate, rows = self._model(), self._delegate(), self._model().rowCount()
-        if rows:
+        model, delegate = self._model(), self._delegate()
+        last = model.rowCount() - 1
+        if last >= 0:
             start = TextPoint(model.message(0).id, delegate.text_range(model.index(0))[0])
-            last = model.index(rows - 1)
-            self._select(start, TextPoint(model.message(rows - 1).id, delegate.text_range(last)[1]))
+            end = TextPoint(model.message(last).id, delegate.text_range(model.index(last))[1])
+            self._select(start, end)
 
     def _text_point(self, point: QPoint) -> TextPoint | None:
         """The place in the messages' text nearest to `point` (viewport coordinates)."""
