@@ -16,6 +16,7 @@ from domain.use_cases.get_chat import GetChat
 from domain.use_cases.list_chats import ListChats
 from domain.use_cases.load_conversation import LoadConversation
 from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
+from domain.use_cases.save_reply_progress import SaveReplyProgress
 from domain.use_cases.send_message import SendMessage
 from domain.use_cases.stream_reply import StreamReply
 from domain.use_cases.switch_branch import SwitchBranch
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is 
     from repositories.postgres.connection import BackupDatabase
     from repositories.sqlite.account_link import SqliteAccountLink
     from repositories.sqlite.backup_source import SqliteBackupSource
+    from repositories.writer_locks import WriterLocks
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Primer:
     secrets: SecretStore
     providers: ProviderRegistry
     engine: Engine
+    writers: WriterLocks
     uow_factory: UnitOfWorkFactory
     list_chats: ListChats
     get_chat: GetChat
@@ -51,6 +54,7 @@ class Primer:
     delete_chat: DeleteChat
     send_message: SendMessage
     stream_reply: StreamReply
+    save_reply_progress: SaveReplyProgress
     finish_reply: FinishReply
     recover_interrupted: RecoverInterruptedReplies
 
@@ -105,6 +109,20 @@ class Primer:
         self.providers.settings = settings
 
 
+def _reply_save_interval() -> float:
+    """How often a streaming reply's text is saved; $PRIMER_REPLY_SAVE_SECONDS sets it
+    (the kill tests save after every piece)."""
+    import os
+
+    from domain.use_cases.stream_reply import SAVE_EVERY_SECONDS
+
+    given = os.environ.get("PRIMER_REPLY_SAVE_SECONDS")
+    try:
+        return float(given) if given else SAVE_EVERY_SECONDS
+    except ValueError:
+        return SAVE_EVERY_SECONDS
+
+
 def build(
     data_dir: Path,
     *,
@@ -113,8 +131,10 @@ def build(
 ) -> Primer:
     from repositories.sqlite.database import open_store
     from repositories.sqlite.unit_of_work import unit_of_work_factory
+    from repositories.writer_locks import WriterLocks
 
     engine = open_store(data_dir)
+    writers = WriterLocks(data_dir)
     uow_factory = unit_of_work_factory(engine)
     settings_store = SettingsStore(data_dir)
     settings = settings_store.load()
@@ -122,6 +142,9 @@ def build(
         secrets = choose_secret_store(data_dir, insecure_file=settings.insecure_key_file)
     providers = ProviderRegistry(settings, secrets, provider_overrides)
     load_conversation = LoadConversation(uow_factory)
+    recover_interrupted = RecoverInterruptedReplies(uow_factory, writers)
+    # Whoever starts first after a crash or a kill marks what the dead process left.
+    recover_interrupted()
     return Primer(
         data_dir=data_dir,
         settings_store=settings_store,
@@ -129,6 +152,7 @@ def build(
         secrets=secrets,
         providers=providers,
         engine=engine,
+        writers=writers,
         uow_factory=uow_factory,
         list_chats=ListChats(uow_factory),
         get_chat=GetChat(uow_factory),
@@ -136,8 +160,9 @@ def build(
         switch_branch=SwitchBranch(uow_factory, load_conversation),
         update_chat=UpdateChat(uow_factory),
         delete_chat=DeleteChat(uow_factory),
-        send_message=SendMessage(uow_factory, providers.context_window),
-        stream_reply=StreamReply(providers),
+        send_message=SendMessage(uow_factory, providers.context_window, writer=writers.me),
+        stream_reply=StreamReply(providers, save_every=_reply_save_interval()),
+        save_reply_progress=SaveReplyProgress(uow_factory),
         finish_reply=FinishReply(uow_factory),
-        recover_interrupted=RecoverInterruptedReplies(uow_factory),
+        recover_interrupted=recover_interrupted,
     )

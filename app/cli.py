@@ -45,7 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--model", metavar="M")
     ask.add_argument("--system", metavar="S", help="system prompt for the chat")
     ask.add_argument("--base-url", metavar="URL", help="one-off OpenAI-compatible server URL")
-    ask.add_argument("text", nargs="+", help="the message; '-' reads it from standard input")
+    ask.add_argument(
+        "text",
+        nargs="*",
+        help="the message; '-', or none with standard input not a terminal, reads it from "
+        "standard input",
+    )
 
     chats = commands.add_parser("chats", parents=[common], help="list chats, newest first")
     chats.add_argument("--json", action="store_true")
@@ -118,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_self_check(data_dir, args.message)
     log_to_file(data_dir, "primer-cli.log")
+    _stop_on_termination()
     try:
         return _COMMANDS[args.command](args, data_dir)
     except PrimerError as error:
@@ -125,6 +131,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("primer: stopped.", file=sys.stderr)
+        return 130
+
+
+def _stop_on_termination() -> None:
+    """SIGTERM and SIGHUP (a closed terminal, a service manager) stop a command the way
+    Ctrl-C does, so what it was writing is saved, not cut off."""
+    import signal
+
+    def interrupt(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def _build(data_dir: Path, base_url: str | None = None):
@@ -138,7 +160,12 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
     from domain.ports import CancelToken
     from domain.use_cases.send_message import NewChatSettings
 
-    text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
+    if args.text in ([], ["-"]):
+        if not args.text and sys.stdin.isatty():
+            raise PrimerError('Give the message: primer ask "Hello", or pipe it in.')
+        text = sys.stdin.read()
+    else:
+        text = " ".join(args.text)
     primer = _build(data_dir, args.base_url)
     if args.chat:
         chat_id = primer.get_chat(args.chat).id
@@ -173,8 +200,11 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
         sys.stdout.write(delta)
         sys.stdout.flush()
 
+    def checkpoint(text: str) -> None:
+        primer.save_reply_progress(pending.reply.id, text)
+
     try:
-        outcome = primer.stream_reply(pending, write, cancel)
+        outcome = primer.stream_reply(pending, write, cancel, checkpoint)
     except KeyboardInterrupt:
         cancel.cancel()
         from domain.use_cases.stream_reply import ReplyOutcome

@@ -102,9 +102,7 @@ def _account(args: argparse.Namespace, data_dir: Path) -> int:
     if args.backup_url:  # it worked: the next `primer backup` needs no --backup-url
         from app.backup_database import remember_backup_url
 
-        primer.apply_settings(
-            remember_backup_url(primer.settings, primer.secrets, args.backup_url)
-        )
+        primer.apply_settings(remember_backup_url(primer.settings, primer.secrets, args.backup_url))
     if args.action == "register":
         email = _email(args)
         if not args.password_stdin:
@@ -162,22 +160,11 @@ def _backup(args: argparse.Namespace, data_dir: Path) -> int:
     account_id = _signed_in(primer)
     job = primer.backup_now(args.backup_url)
     report = _transfer("Backing up", lambda progress: job(account_id, progress))
-    if report.conflicts:
-        print(
-            f"primer: {len(report.conflicts)} messages in the backup differ from this machine's "
-            "copy with the same id; both copies were kept. See primer-cli.log.",
-            file=sys.stderr,
-        )
-    if report.mismatched_chats:
-        print(
-            f"primer: the backup holds fewer messages than were sent for "
-            f"{len(report.mismatched_chats)} chat(s); run `primer backup` again.",
-            file=sys.stderr,
-        )
-        return 1
+    for sentence in report.faults() + report.notes():
+        print(f"primer: {sentence}", file=sys.stderr)
     if not args.quiet:
         print(f"Backed up {report.changes_sent:,} changes ({report.messages_sent:,} messages).")
-    return 1 if report.conflicts else 0
+    return 1 if report.faults() else 0
 
 
 def _restore(args: argparse.Namespace, data_dir: Path) -> int:

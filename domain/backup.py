@@ -7,20 +7,20 @@ them, and building an object per row would cost more than sending it.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, Protocol, TypeVar
 
 from domain.clock import Clock, utc_now
-from domain.errors import BackupUnreachable
+from domain.errors import BackupRowRejected, BackupUnreachable
 from domain.ports import CancelToken
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Report = TypeVar("Report")
 Progress = Callable[[int, int], None]
-# A cut connection is retried this many times per step before backup or restore gives up.
-RETRIES = 2
 
 # (id, title, provider, model, system_prompt, pinned, archived, created_at, updated_at,
 #  undeleted_at): the last is when the user last brought the chat back from a deletion.
@@ -48,14 +48,40 @@ DeletionRecord = tuple[str, str]
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def with_retries(step: Callable[[], T]) -> T:
-    """Run one idempotent step, again if the connection was cut (never on a refusal)."""
-    for attempt in range(RETRIES):
-        try:
-            return step()
-        except BackupUnreachable:
-            log.info("backup database: connection lost, trying again (%d)", attempt + 1)
-    return step()
+@dataclass(frozen=True)
+class Retry:
+    """How often, and after how long, a step is tried again after a cut connection.
+
+    Exponential backoff with full jitter: a server restart takes seconds, so three tries
+    at once would all fail; waits double up to `cap` and are spread at random so many
+    machines do not come back together. Never retried: a refusal (wrong password, a row
+    the server rejects).
+    """
+
+    attempts: int = 6
+    base: float = 0.5
+    cap: float = 8.0
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+    """A number in [0, 1) that scales each wait."""
+
+    def delays(self) -> list[float]:
+        """The waits before each retry (one fewer than the attempts)."""
+        return [min(self.cap, self.base * 2**n) * self.jitter() for n in range(self.attempts - 1)]
+
+    def __call__(self, step: Callable[[], T]) -> T:
+        """Run one idempotent step, again after a wait if the connection was cut."""
+        for attempt, delay in enumerate(self.delays(), start=1):
+            try:
+                return step()
+            except BackupUnreachable:
+                log.info(
+                    "backup database: connection lost, trying again in %.1f s (%d)",
+                    delay,
+                    attempt,
+                )
+                self.sleep(delay)
+        return step()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +97,44 @@ class ChangeBatch:
 
 @dataclass(frozen=True, slots=True)
 class PushResult:
-    """`conflicts`: ids the backup already held with other content; both copies are kept."""
+    """`conflicts`: ids the backup already held with other content; both copies are kept.
+    `rejected`: (id, reason) of rows the server refused; the rest of the batch was sent."""
 
     conflicts: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def push_isolating(push: Callable[[ChangeBatch], PushResult], batch: ChangeBatch) -> PushResult:
+    """Push a batch; if the server refuses a row in it, send every other row and name it.
+
+    The batch is halved until the refused rows stand alone (log2 of the batch size extra
+    round trips per refused row), so one odd row never holds back the rest of the queue.
+    Chats stay before messages in every half, so a chat still reaches the backup first.
+    """
+    try:
+        return push(batch)
+    except BackupRowRejected as refusal:
+        items = [
+            *(("chat", c) for c in batch.chats),
+            *(("deletion", d) for d in batch.deletions),
+            *(("message", m) for m in batch.messages),
+        ]
+        if len(items) == 1:
+            return PushResult(rejected=[(items[0][1][0], refusal.message)])
+        middle = len(items) // 2
+        conflicts: list[str] = []
+        rejected: list[tuple[str, str]] = []
+        for half in (items[:middle], items[middle:]):
+            part = replace(
+                batch,
+                chats=[row for kind, row in half if kind == "chat"],  # type: ignore[misc]
+                deletions=[row for kind, row in half if kind == "deletion"],  # type: ignore[misc]
+                messages=[row for kind, row in half if kind == "message"],  # type: ignore[misc]
+            )
+            result = push_isolating(push, part)
+            conflicts += result.conflicts
+            rejected += result.rejected
+        return PushResult(conflicts, rejected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +154,10 @@ class BackupSource(Protocol):
     def acknowledge(self, account_id: str, seq: int) -> None: ...
     def backup_finished(self, account_id: str, at: str) -> None: ...
     def message_counts(self, chat_ids: Sequence[str], up_to_seq: int) -> dict[str, int]: ...
+    def chats_of(self, message_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(message id, chat id) of those of these ids that are messages."""
+        ...
+
     def merge_chats(self, snapshot: RemoteSnapshot) -> None: ...
     def merge_messages(self, messages: Sequence[MessageRecord]) -> int: ...
     def finish_restore(self, account_id: str, at: str) -> None: ...
@@ -104,6 +169,10 @@ class BackupTarget(Protocol):
     def close(self) -> None: ...
     def push(self, account_id: str, batch: ChangeBatch) -> PushResult: ...
     def message_counts(self, account_id: str, chat_ids: Sequence[str]) -> dict[str, int]: ...
+    def deleted_among(self, account_id: str, chat_ids: Sequence[str]) -> list[str]:
+        """Those of these chats that the backup holds as deleted (by another machine)."""
+        ...
+
     def snapshot(self, account_id: str) -> RemoteSnapshot: ...
     def message_count(self, account_id: str) -> int: ...
     def messages_after(
@@ -124,11 +193,13 @@ class AccountTransfer(Generic[Report]):
         *,
         batch_size: int | None = None,
         clock: Clock = utc_now,
+        retry: Retry | None = None,
     ) -> None:
         self._source = source
         self._target_factory = target_factory
         self._batch_size = batch_size or self.default_batch_size
         self._clock = clock
+        self._retry = retry or Retry()
 
     def __call__(
         self,

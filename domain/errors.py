@@ -77,5 +77,10 @@ class BackupRejected(BackupError):
     """Wrong database credentials, missing privileges, a constraint: retrying will not help."""
 
 
+class BackupRowRejected(BackupRejected):
+    """The server refused a value in the rows sent (SQLSTATE class 22 or 23): the other
+    rows can still go."""
+
+
 class AccountError(PrimerError):
     """Wrong email or password, email taken, weak password, not signed in."""

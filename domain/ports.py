@@ -30,7 +30,32 @@ class MessageRepository(Protocol):
         """The messages with these ids, in the order given."""
         ...
 
-    def mark_streaming_interrupted(self) -> int: ...
+    def save_progress(self, message_id: str, content: str) -> bool:
+        """Store the text that has arrived so far, while the reply is still streaming;
+        False if it is streaming no longer."""
+        ...
+
+    def mark_interrupted(self, message_ids: Sequence[str]) -> None:
+        """Replies still streaming among these become interrupted, their text kept."""
+        ...
+
+
+class ReplyWriters(Protocol):
+    """Which running Primer streams each reply that is still streaming."""
+
+    def claim(self, message_id: str, writer: str) -> None: ...
+    def release(self, message_ids: Sequence[str]) -> None: ...
+    def streaming(self) -> dict[str, str | None]:
+        """Every reply still streaming, with its writer (None where none was recorded)."""
+        ...
+
+
+class Liveness(Protocol):
+    """Tells a running Primer's writer id from a dead one's (a crash, a kill -9)."""
+
+    @property
+    def me(self) -> str: ...
+    def is_alive(self, writer: str) -> bool: ...
 
 
 class BranchChoices(Protocol):
@@ -46,6 +71,7 @@ class UnitOfWork(Protocol):
     chats: ChatRepository
     messages: MessageRepository
     branches: BranchChoices
+    writers: ReplyWriters
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -270,25 +270,18 @@ class BackupController(QObject):
             self.last_backup = report.at
         self._stop()
         bar = self.window.message_bar
-        if report.mismatched_chats:
-            bar.show_message(
-                f"The backup holds fewer messages than were sent for "
-                f"{len(report.mismatched_chats)} chat(s). Run Backup now again.",
-                kind="error",
-                action=("Back up again", self.backup_now),
-            )
-        elif report.conflicts:
-            bar.show_message(
-                f"{len(report.conflicts)} message(s) in the backup differ from this computer's "
-                "copy with the same id. Both copies were kept; details are in primer.log.",
-                kind="error",
-            )
+        faults = report.faults()
+        if faults:
+            again = ("Back up again", self.backup_now) if report.mismatched_chats else None
+            bar.show_message(" ".join(faults), kind="error", action=again)
         elif not report.finished:
             bar.show_message(
                 f"Backup cancelled after {report.changes_sent:,} changes; the rest goes next time.",
                 kind="info",
                 timeout_ms=8000,
             )
+        elif report.notes():
+            bar.show_message(" ".join(report.notes()), kind="info", timeout_ms=10000)
         else:
             self.window.statusBar().showMessage(f"Backed up {report.changes_sent:,} changes.", 5000)
 

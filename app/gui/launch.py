@@ -45,7 +45,6 @@ def open_store_in_background(window: MainWindow) -> None:
 
     def open_everything():
         primer = build(window.data_dir)
-        primer.recover_interrupted()
         return primer, primer.providers.key_sources()
 
     def failed(error: PrimerError) -> None:

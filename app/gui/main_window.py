@@ -674,12 +674,20 @@ class MainWindow(QMainWindow):
         def on_delta(text: str) -> None:
             self.dispatcher.post(self._delta, active, text)
 
+        def checkpoint(text: str) -> None:  # on the stream's thread: the lane saves it
+            self.dispatcher.post(self._save_progress, pending.reply.id, text)
+
         run_in_thread(
             self.dispatcher,
-            lambda: primer.stream_reply(pending, on_delta, cancel),
+            lambda: primer.stream_reply(pending, on_delta, cancel, checkpoint),
             lambda outcome: self._stream_ended(active, outcome),
             self.show_error,
         )
+
+    def _save_progress(self, reply_id: str, text: str) -> None:
+        if self.primer is not None:
+            primer = self.primer
+            self.lane.run(lambda: primer.save_reply_progress(reply_id, text))
 
     def _delta(self, active: ActiveReply, text: str) -> None:
         if active is not self.active:

@@ -12,7 +12,7 @@ from domain.backup import (
     BackupTarget,
     ChangeBatch,
     Progress,
-    with_retries,
+    push_isolating,
 )
 from domain.ports import CancelToken
 
@@ -31,6 +31,47 @@ class BackupReport:
     mismatched_chats: list[str] = field(default_factory=list)
     """Chats whose backup holds fewer messages than this machine sent: a fault to report."""
     at: str = ""
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    """(id, reason) of rows the backup database refused; every other row was sent."""
+    deleted_elsewhere: list[str] = field(default_factory=list)
+    """Chats another machine deleted: what was added to them here is not kept, as designed."""
+    waiting: int = 0
+    """Changes held back behind a reply that is still arriving; the next backup sends them."""
+
+    def faults(self) -> list[str]:
+        """What went wrong, one sentence each, for the window and the terminal alike."""
+        found = []
+        if self.mismatched_chats:
+            found.append(
+                f"The backup holds fewer messages than were sent for "
+                f"{len(self.mismatched_chats)} chat(s); back up again."
+            )
+        if self.rejected:
+            first = self.rejected[0][1]
+            found.append(
+                f"The backup database refused {len(self.rejected)} row(s) ({first}); "
+                "everything else was backed up, and they stay on this computer."
+            )
+        if self.conflicts:
+            found.append(
+                f"{len(self.conflicts)} message(s) in the backup differ from this computer's "
+                "copy with the same id; both copies were kept (details in the log)."
+            )
+        return found
+
+    def notes(self) -> list[str]:
+        """What is worth knowing but is no fault."""
+        found = []
+        if self.deleted_elsewhere:
+            found.append(
+                f"{len(self.deleted_elsewhere)} chat(s) were deleted on another computer; "
+                "what was added to them here is not kept in the backup. Restore to see it."
+            )
+        if self.waiting:
+            found.append(
+                "A reply is still arriving; it and what came after it go with the next backup."
+            )
+        return found
 
 
 class BackupNow(AccountTransfer[BackupReport]):
@@ -46,6 +87,7 @@ class BackupNow(AccountTransfer[BackupReport]):
         total = self._source.pending_count(account_id)
         done = messages = 0
         conflicts: list[str] = []
+        rejected: list[tuple[str, str]] = []
         touched: set[str] = set()
         seq = self._source.acknowledged_seq(account_id)
         if progress:
@@ -65,22 +107,45 @@ class BackupNow(AccountTransfer[BackupReport]):
                 if batch is None:
                     break
                 upcoming = reader.submit(read, batch.last_seq)
-                result = with_retries(lambda batch=batch: target.push(account_id, batch))
+                result = push_isolating(
+                    lambda part: self._retry(lambda: target.push(account_id, part)), batch
+                )
                 # Only now, with the batch committed remotely, may the watermark move.
                 self._source.acknowledge(account_id, batch.last_seq)
                 seq = batch.last_seq
                 conflicts.extend(result.conflicts)
+                rejected.extend(result.rejected)
                 touched.update(record[0] for record in batch.chats)
                 done += batch.change_count
                 messages += len(batch.messages)
                 if progress:
                     progress(min(done, total), max(total, done))
-        mismatched = self._missing_remotely(target, account_id, sorted(touched), seq)
+        short = self._missing_remotely(target, account_id, sorted(touched), seq)
+        deleted = set(target.deleted_among(account_id, short)) if short else set()
+        skipped = {row_id for row_id, _ in rejected} | {
+            chat_id for _, chat_id in self._rejected_messages(rejected)
+        }
         at = self._clock().strftime(TIME_FORMAT)
         self._source.backup_finished(account_id, at)
         if conflicts:
             log.warning("backup: %d messages differ from the backup's copy", len(conflicts))
-        return BackupReport(done, messages, True, conflicts, mismatched, at)
+        for row_id, reason in rejected:
+            log.warning("backup: the database refused row %s: %s", row_id, reason)
+        return BackupReport(
+            done,
+            messages,
+            True,
+            conflicts,
+            [c for c in short if c not in deleted and c not in skipped],
+            at,
+            rejected,
+            sorted(deleted),
+            self._source.pending_count(account_id),
+        )
+
+    def _rejected_messages(self, rejected: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """(message id, chat id) of refused messages: their chats are short by design."""
+        return self._source.chats_of([row_id for row_id, _ in rejected]) if rejected else []
 
     def _missing_remotely(
         self, target: BackupTarget, account_id: str, chat_ids: list[str], seq: int

@@ -1,4 +1,8 @@
-"""Store how a streamed reply ended: whole, stopped, cut off or failed."""
+"""Store how a streamed reply ended: whole, stopped, cut off or failed.
+
+The process that streamed a reply has the last word on it, even if another Primer marked
+it interrupted meanwhile (its writer looked gone): the finished text is never lost.
+"""
 
 from __future__ import annotations
 
@@ -28,5 +32,6 @@ class FinishReply:
                 else {**reply.metadata, **outcome.metadata},
             )
             uow.messages.update(finished)
+            uow.writers.release([reply_id])
             uow.commit()
         return finished

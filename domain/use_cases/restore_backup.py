@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.backup import TIME_FORMAT, AccountTransfer, BackupTarget, Progress, with_retries
+from domain.backup import TIME_FORMAT, AccountTransfer, BackupTarget, Progress
 from domain.ports import CancelToken
 
 PAGE_SIZE = 5000
@@ -33,8 +33,8 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
         progress: Progress | None,
         cancel: CancelToken | None,
     ) -> RestoreReport:
-        snapshot = with_retries(lambda: target.snapshot(account_id))
-        total = with_retries(lambda: target.message_count(account_id))
+        snapshot = self._retry(lambda: target.snapshot(account_id))
+        total = self._retry(lambda: target.message_count(account_id))
         # Chats first (newer side wins, deletions applied), so every message has its chat.
         self._source.merge_chats(snapshot)
         done = added = 0
@@ -44,7 +44,7 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
         while True:
             if cancel is not None and cancel.cancelled:
                 return RestoreReport(len(snapshot.chats), added, False)
-            page = with_retries(
+            page = self._retry(
                 lambda after=after: target.messages_after(account_id, after, self._batch_size)
             )
             if not page:

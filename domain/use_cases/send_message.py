@@ -46,10 +46,14 @@ class SendMessage:
         uow_factory: UnitOfWorkFactory,
         context_window: ContextWindow,
         clock: Clock = utc_now,
+        *,
+        writer: str,
     ) -> None:
         self._uow_factory = uow_factory
         self._context_window = context_window
         self._clock = clock
+        self._writer = writer
+        """This process's writer id: a reply it opens is its own until it finishes."""
 
     def send(
         self, chat_id: str | None, text: str, *, new_chat: NewChatSettings | None = None
@@ -135,6 +139,7 @@ class SendMessage:
             model=chat.model,
         )
         uow.messages.add(reply)
+        uow.writers.claim(reply.id, self._writer)
         uow.branches.choose(chat.id, None)  # the reply is the newest message: it shows
         chat = dataclasses.replace(chat, updated_at=now)
         uow.chats.update(chat)

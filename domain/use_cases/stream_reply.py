@@ -1,10 +1,13 @@
 """Stream a reply from a provider and decide how it ended.
 
-Runs on a worker thread and touches no database; `FinishReply` stores the outcome.
+Runs on a worker thread and touches no database: every `save_every` seconds it hands the
+text so far to `checkpoint` (which stores it, on the database's own thread), so a kill
+loses at most that moment; `FinishReply` stores the outcome.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,18 +30,31 @@ class ReplyOutcome:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+SAVE_EVERY_SECONDS = 0.5
+
+
 class StreamReply:
-    def __init__(self, providers: ProviderResolver) -> None:
+    def __init__(
+        self,
+        providers: ProviderResolver,
+        *,
+        save_every: float = SAVE_EVERY_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._providers = providers
+        self._save_every = save_every
+        self._monotonic = monotonic
 
     def __call__(
         self,
         pending: PendingReply,
         on_delta: Callable[[str], None],
         cancel: CancelToken,
+        checkpoint: Callable[[str], None] | None = None,
     ) -> ReplyOutcome:
         parts: list[str] = []
         end: StreamEnd | None = None
+        saved_at = self._monotonic()
         try:
             provider = self._providers.resolve(pending.chat.provider)
             stream = provider.stream(pending.request, cancel)
@@ -48,6 +64,10 @@ class StreamReply:
                 if isinstance(event, TextDelta):
                     parts.append(event.text)
                     on_delta(event.text)
+                    now = self._monotonic()
+                    if checkpoint is not None and now - saved_at >= self._save_every:
+                        checkpoint("".join(parts))
+                        saved_at = now
                 else:
                     end = event
         except PrimerError as failure:

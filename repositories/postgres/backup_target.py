@@ -6,8 +6,9 @@ then messages copied into a temporary table and inserted by id, never twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -34,6 +35,30 @@ _CHAT_SELECT = (
     "id::text, title, provider, model, system_prompt, pinned, archived, "
     f"{_TIME.format('created_at')}, {_TIME.format('updated_at')}, {_TIME.format('undeleted_at')}"
 )
+
+
+# PostgreSQL's text cannot hold U+0000, which a message may (pasted binary, a model's
+# output). Text travels escaped with U+FFFF, a noncharacter that real text hardly holds:
+# NUL becomes U+FFFF "0" and U+FFFF itself is doubled. Text with neither is sent as it is,
+# so the escape costs a first backup two substring checks per value.
+_ESCAPE = "\uffff"
+_ESCAPED = re.compile("\uffff(.)", re.DOTALL)
+
+
+def to_server(value: Any) -> Any:
+    if isinstance(value, str) and ("\0" in value or _ESCAPE in value):
+        return value.replace(_ESCAPE, _ESCAPE * 2).replace("\0", _ESCAPE + "0")
+    return value
+
+
+def from_server(value: Any) -> Any:
+    if isinstance(value, str) and _ESCAPE in value:
+        return _ESCAPED.sub(lambda m: "\0" if m.group(1) == "0" else _ESCAPE, value)
+    return value
+
+
+def _from_server_rows(rows: list[tuple[Any, ...]]) -> list[Any]:
+    return [tuple(from_server(value) for value in row) for row in rows]
 
 
 class PostgresBackupTarget:
@@ -107,13 +132,28 @@ class PostgresBackupTarget:
 
         return self._run(count)
 
+    def deleted_among(self, account_id: str, chat_ids: Sequence[str]) -> list[str]:
+        return self._run(
+            lambda db: [
+                row[0]
+                for row in db.execute(
+                    "SELECT chat_id::text FROM deletions"
+                    " WHERE user_id = %s AND chat_id = ANY(%s::uuid[])",
+                    (account_id, list(chat_ids)),
+                ).fetchall()
+            ]
+        )
+
     # Restore ------------------------------------------------------------------------------
 
     def snapshot(self, account_id: str) -> RemoteSnapshot:
         def read(db: psycopg.Connection) -> RemoteSnapshot:
-            chats = db.execute(
-                f"SELECT {_CHAT_SELECT} FROM chats WHERE user_id = %s ORDER BY id", (account_id,)
-            ).fetchall()
+            chats = _from_server_rows(
+                db.execute(
+                    f"SELECT {_CHAT_SELECT} FROM chats WHERE user_id = %s ORDER BY id",
+                    (account_id,),
+                ).fetchall()
+            )
             deletions = db.execute(
                 f"SELECT chat_id::text, {_TIME.format('deleted_at')} FROM deletions"
                 " WHERE user_id = %s",
@@ -136,11 +176,13 @@ class PostgresBackupTarget:
         self, account_id: str, after_id: str | None, limit: int
     ) -> list[MessageRecord]:
         return self._run(
-            lambda db: db.execute(
-                f"SELECT {_MESSAGE_SELECT} FROM messages WHERE user_id = %s AND id > %s"
-                " ORDER BY id LIMIT %s",
-                (account_id, after_id or _LOWEST_ID, limit),
-            ).fetchall()
+            lambda db: _from_server_rows(
+                db.execute(
+                    f"SELECT {_MESSAGE_SELECT} FROM messages WHERE user_id = %s AND id > %s"
+                    " ORDER BY id LIMIT %s",
+                    (account_id, after_id or _LOWEST_ID, limit),
+                ).fetchall()
+            )
         )
 
 
@@ -149,7 +191,7 @@ def _upsert_chats(cursor: psycopg.Cursor, account_id: str, chats: Sequence[ChatR
     # brought the chat back (Undo) after it. An edit made without knowing of the deletion
     # does not bring it back: every machine ends with the chat deleted.
     # One statement each, whatever the number of chats: columns travel as arrays.
-    columns = [list(column) for column in zip(*chats, strict=True)]
+    columns = [[to_server(v) for v in column] for column in zip(*chats, strict=True)]
     ids, undeleted = columns[0], columns[9]
     cursor.execute(
         "DELETE FROM deletions d USING unnest(%s::uuid[], %s::timestamptz[]) AS c (id, at)"
@@ -229,4 +271,4 @@ def _prefixed(table: str) -> str:
 def _copy(cursor: psycopg.Cursor, table: str, account_id: str, batch: ChangeBatch) -> None:
     with cursor.copy(f"COPY {table} FROM STDIN") as copy:
         for message in batch.messages:
-            copy.write_row((account_id, *message))
+            copy.write_row((account_id, *map(to_server, message)))

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import errors as pg_errors
 
-from domain.errors import BackupError, BackupRejected, BackupUnreachable
+from domain.errors import BackupError, BackupRejected, BackupRowRejected, BackupUnreachable
 
 CONNECT_TIMEOUT_SECONDS = 10
 SILENT_NETWORK_TIMEOUT_MS = 60_000
@@ -73,41 +72,77 @@ class BackupDatabase:
             raise self.explain(error) from None
 
     def explain(self, error: psycopg.Error) -> BackupError:
-        """Turn a psycopg failure into a message a person can act on."""
+        """Turn a psycopg failure into a message a person can act on.
+
+        The server's SQLSTATE decides. libpq reports no SQLSTATE for a connection that
+        fails before the session starts (wrong password, no such database, TLS, no
+        server), so only those are told apart by libpq's own wording.
+        """
         place = where(self.url)
         text = str(error)
         if self.password:
             text = text.replace(self.password, "•••")
-        lowered = text.lower()
         primary = getattr(getattr(error, "diag", None), "message_primary", None)
         detail = primary or (text.strip().splitlines() or [""])[0].split("failed: ")[-1].strip()
         detail = detail.removeprefix("FATAL:").strip()
-        if isinstance(error, pg_errors.InsufficientPrivilege) or "permission denied" in lowered:
-            return BackupRejected(
-                f"The database user at {place} lacks a privilege Primer needs ({detail}). "
-                "Use the database owner's URL, or grant it CREATE and USAGE on the schema."
-            )
-        if isinstance(error, pg_errors.InvalidCatalogName) or (
-            "does not exist" in lowered and ("database" in lowered)
-        ):
-            return BackupRejected(f"The database in the URL does not exist at {place}.")
-        if (
-            "password" in lowered
-            or "authentication" in lowered
-            or (isinstance(error, pg_errors.InvalidAuthorizationSpecification))
-        ):
-            return BackupRejected(
-                f"The backup database at {place} refused the user name or password. "
-                "Check them in Settings → Backup."
-            )
-        if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
-            return BackupRejected(
-                f"A secure (TLS) connection to {place} failed: {detail}. "
-                "Check the URL's sslmode and the server's certificate."
-            )
-        if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
-            return BackupUnreachable(
-                f"Primer cannot reach the backup database at {place} ({detail}). "
-                "Check the address and your network, then try again; nothing was lost."
-            )
-        return BackupRejected(f"The backup database at {place} refused the request: {detail}.")
+        state = error.sqlstate or ""
+        if state:
+            return _by_sqlstate(state, place, detail)
+        if not isinstance(error, psycopg.OperationalError):
+            return BackupRejected(f"The backup database at {place} refused the request: {detail}.")
+        return _by_connection_failure(text.lower(), place, detail)
+
+
+def _by_sqlstate(state: str, place: str, detail: str) -> BackupError:
+    category = state[:2]
+    if category in ("08", "57", "53", "40") or state == "55P03":
+        # connection exception, server shut down or restarting, out of resources,
+        # serialization failure or deadlock, lock not available: a moment later works
+        return BackupUnreachable(
+            f"Primer cannot reach the backup database at {place} ({detail}). "
+            "Try again in a moment; nothing was lost."
+        )
+    if category == "28":
+        return _wrong_credentials(place)
+    if state == "3D000":
+        return BackupRejected(f"The database in the URL does not exist at {place}.")
+    if state == "42501":
+        return BackupRejected(
+            f"The database user at {place} lacks a privilege Primer needs ({detail}). "
+            "Use the database owner's URL, or grant it CREATE and USAGE on the schema."
+        )
+    if category in ("22", "23"):
+        return BackupRowRejected(f"the backup database refused a value ({detail})")
+    if category == "54" or state == "53100":
+        return BackupRejected(
+            f"The backup database at {place} is out of room or over a limit ({detail})."
+        )
+    return BackupRejected(f"The backup database at {place} refused the request: {detail}.")
+
+
+def _by_connection_failure(lowered: str, place: str, detail: str) -> BackupError:
+    if "password" in lowered or "authentication" in lowered:
+        return _wrong_credentials(place)
+    if "database" in lowered and "does not exist" in lowered:
+        return BackupRejected(f"The database in the URL does not exist at {place}.")
+    if "permission denied" in lowered:
+        return BackupRejected(
+            f"The database user may not connect to {place} ({detail}). "
+            "The database's owner can allow it with GRANT CONNECT."
+        )
+    if "ssl" in lowered or "certificate" in lowered:
+        return BackupRejected(
+            f"A secure (TLS) connection to {place} failed: {detail}. "
+            "Check the URL's sslmode and the server's certificate."
+        )
+    return BackupUnreachable(
+        f"Primer cannot reach the backup database at {place} ({detail}). "
+        "Check the address and your network, then try again; nothing was lost."
+    )
+
+
+def _wrong_credentials(place: str) -> BackupRejected:
+    return BackupRejected(
+        f"The backup database at {place} refused the user name or password. "
+        "Check them in Settings → Backup, or with `primer db set-url`."
+    )

@@ -80,6 +80,26 @@ class SqliteBackupSource:
                 db.rollback()
                 return None
             last_seq, count = int(bounds[0]), int(bounds[1])
+            # A reply still streaming holds the watermark before it: what was written after
+            # it (a follow-up question, whose parent it is) waits with it, so the backup
+            # never holds a message whose parent it lacks.
+            held = db.execute(
+                "SELECT min(seq) FROM changes WHERE seq > ? AND seq <= ? AND entity = 'message'"
+                " AND entity_id IN (SELECT id FROM messages INDEXED BY ix_messages_streaming"
+                "   WHERE status = 'streaming')",
+                (after_seq, last_seq),
+            ).fetchone()[0]
+            if held is not None:
+                last_seq = int(held) - 1
+                count = int(
+                    db.execute(
+                        "SELECT count(*) FROM changes WHERE seq > ? AND seq <= ?",
+                        (after_seq, last_seq),
+                    ).fetchone()[0]
+                )
+                if not count:
+                    db.rollback()
+                    return None
             window = (after_seq, last_seq)
             messages: list[MessageRecord] = db.execute(
                 f"SELECT {_MESSAGE_SELECT} FROM messages WHERE id IN ("
@@ -148,6 +168,17 @@ class SqliteBackupSource:
                     ).fetchall()
                 )
         return counts
+
+    def chats_of(self, message_ids: Sequence[str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        with self._connection() as db:
+            for start in range(0, len(message_ids), _IN_CHUNK):
+                chunk = message_ids[start : start + _IN_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found += db.execute(
+                    f"SELECT id, chat_id FROM messages WHERE id IN ({marks})", chunk
+                ).fetchall()
+        return found
 
     # Restore ------------------------------------------------------------------------------
 

@@ -93,11 +93,20 @@ class SqliteMessageRepository:
                 found[row.id] = _to_message(row)
         return [found[i] for i in message_ids if i in found]
 
-    def mark_streaming_interrupted(self) -> int:
-        """Replies left streaming by a crash or a killed process are interrupted, not lost."""
+    def save_progress(self, message_id: str, content: str) -> bool:
         result = self._session.exec(  # type: ignore[call-overload]
             update(MessageRow)
+            .where(col(MessageRow.id) == message_id)
             .where(col(MessageRow.status) == MessageStatus.STREAMING.value)
-            .values(status=MessageStatus.INTERRUPTED.value)
+            .values(content=content)
         )
-        return int(result.rowcount or 0)
+        return bool(result.rowcount)
+
+    def mark_interrupted(self, message_ids: Sequence[str]) -> None:
+        for start in range(0, len(message_ids), _IN_CHUNK):
+            self._session.exec(  # type: ignore[call-overload]
+                update(MessageRow)
+                .where(col(MessageRow.id).in_(message_ids[start : start + _IN_CHUNK]))
+                .where(col(MessageRow.status) == MessageStatus.STREAMING.value)
+                .values(status=MessageStatus.INTERRUPTED.value)
+            )

@@ -13,6 +13,7 @@ from domain.errors import StoreError
 from repositories.sqlite.branch_choices import SqliteBranchChoices
 from repositories.sqlite.chat_repository import SqliteChatRepository
 from repositories.sqlite.message_repository import SqliteMessageRepository
+from repositories.sqlite.reply_writers import SqliteReplyWriters
 
 
 class SqliteUnitOfWork:
@@ -24,6 +25,7 @@ class SqliteUnitOfWork:
         self.chats = SqliteChatRepository(self._session)
         self.messages = SqliteMessageRepository(self._session)
         self.branches = SqliteBranchChoices(self._session)
+        self.writers = SqliteReplyWriters(self._session)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,11 +12,14 @@ import psycopg
 import pytest
 
 from app.bootstrap import Primer
-from domain.backup import ChangeBatch
+from domain.backup import ChangeBatch, Retry
 from domain.entities import MessageStatus
 from domain.errors import BackupUnreachable, StoreError
+from domain.ids import new_id
 from domain.use_cases.backup_now import BackupNow
 from domain.use_cases.delete_chat import DeleteChat
+from domain.use_cases.send_message import NewChatSettings
+from domain.use_cases.stream_reply import ReplyOutcome
 from repositories.postgres.backup_target import PostgresBackupTarget
 from repositories.postgres.connection import BackupDatabase, split_password
 from repositories.sqlite.backup_source import SqliteBackupSource
@@ -23,6 +27,7 @@ from tests.support.postgres import PostgresForTests
 from tests.support.seeding import add_chat, add_messages, table_rows
 
 PASSWORD = "correct horse battery"
+NEW = NewChatSettings("openai", "gpt-test")
 Machine = Callable[[str], Primer]
 
 
@@ -151,7 +156,8 @@ def test_connection_cut_mid_backup_loses_nothing_and_sends_once(
     name = backup_url.rsplit("/", 1)[1]
     target = CuttingTarget(database, postgres_server, name, when)
     # Every other attempt is cut: each batch needs a retry, and the backup still finishes.
-    report = BackupNow(laptop.backup_source, lambda: target, batch_size=40)(account)
+    retry = Retry(sleep=lambda _seconds: None)
+    report = BackupNow(laptop.backup_source, lambda: target, batch_size=40, retry=retry)(account)
     assert report.finished and target.pushes > 6
 
     expected = backed_up_rows(laptop)["messages"]
@@ -177,8 +183,11 @@ def test_a_cut_that_outlasts_the_retries_fails_loudly_and_the_rerun_finishes(
             return PostgresBackupTarget._push(self, db, account_id, batch)
 
     target = AlwaysCut(database, postgres_server, name, "")
+    waits: list[float] = []
+    retry = Retry(sleep=waits.append, jitter=lambda: 1.0)
     with pytest.raises(BackupUnreachable, match="cannot reach the backup database"):
-        BackupNow(laptop.backup_source, lambda: target, batch_size=25)(account)
+        BackupNow(laptop.backup_source, lambda: target, batch_size=25, retry=retry)(account)
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0]  # backed off, then gave up
     assert 0 < len(remote_messages(backup_url, account)) < 120
 
     # Crash after a server commit but before the local watermark moved, then run again.
@@ -307,3 +316,122 @@ def test_one_account_cannot_see_or_touch_anothers_chats(
     assert [row[1] for row in backed_up_rows(bob)["chats"]] == ["Bob was here"]
     ada.restore_backup()(ada_id)
     assert [row[1] for row in backed_up_rows(ada)["chats"]] == ["Ada's secret plans"]
+
+
+AWKWARD = [
+    "a \0 b",  # PostgreSQL's text cannot hold NUL
+    "\0\0 at the start and the end \0",
+    "\uffff and \uffff0 and \uffff\uffff",  # the escape character itself, escaped or not
+    "lone surrogate, escaped as text: \\ud800",
+    "\x1b[31mred\x1b[0m and a bell \x07",
+    "שלום, مرحبا — right to left ‮reversed‬",
+    "emoji 👩‍💻 and combining é",
+]
+
+
+def test_every_awkward_byte_backs_up_and_restores_exactly(machine: Machine) -> None:
+    """Whatever bytes a message, a title or a prompt holds, it comes back identical."""
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    chat = add_chat(laptop, "NUL \0 in the title", 2)
+    laptop.update_chat(chat.id, system_prompt="a prompt with \0 in it")
+    add_messages(laptop, chat, 1)
+    newest = laptop.load_conversation(chat.id, None).newest
+    with laptop.uow_factory() as uow:
+        parent = newest[-1].id
+        for number, text in enumerate([*AWKWARD, "5 MB " + "x\0y" * 1_750_000]):
+            reply = dataclasses.replace(
+                newest[-1],
+                id=new_id(),
+                parent_id=parent,
+                content=text,
+                error=text if number % 2 else None,
+                metadata={"odd": text},
+            )
+            uow.messages.add(reply)
+            parent = reply.id
+        uow.commit()
+
+    report = laptop.backup_now()(account)
+    assert report.finished and not report.rejected and not report.mismatched_chats
+    # Backing up again sends nothing twice and reports no conflict.
+    laptop.update_chat(chat.id, title="NUL \0 renamed")
+    again = laptop.backup_now()(account)
+    assert not again.conflicts and not again.rejected
+
+    desktop = machine("desktop")
+    sign_in(desktop)
+    desktop.restore_backup()(account)
+    assert backed_up_rows(desktop) == backed_up_rows(laptop)
+
+
+def test_a_row_the_server_refuses_is_reported_and_the_rest_still_goes(
+    machine: Machine, backup_url: str
+) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    chat = add_chat(laptop, "Mostly fine", 40)
+    odd = laptop.load_conversation(chat.id, None).newest[17]
+    with laptop.uow_factory() as uow:  # a server that reported 2^40 tokens
+        uow.messages.update(dataclasses.replace(odd, output_tokens=2**40))
+        uow.commit()
+    later = add_chat(laptop, "Written after it", 5)
+
+    report = laptop.backup_now()(account)
+    assert [row_id for row_id, _ in report.rejected] == [odd.id]
+    assert "out of range" in report.rejected[0][1]
+    assert not report.mismatched_chats  # the one short chat is explained by the refusal
+    sent = {row[0] for row in remote_messages(backup_url, account)}
+    expected = {m[0] for m in backed_up_rows(laptop)["messages"]} - {odd.id}
+    assert sent == expected
+    assert later.id in {row[0] for row in backed_up_rows(laptop)["chats"]}
+
+
+def test_a_reply_still_streaming_holds_back_what_came_after_it(
+    machine: Machine, backup_url: str
+) -> None:
+    """The follow-up to a streaming reply never reaches the backup without its parent."""
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    first = laptop.send_message.send(None, "First question", new_chat=NEW)
+    follow_up = laptop.send_message.send(first.chat.id, "And a follow-up")
+    assert follow_up.user_message.parent_id == first.reply.id  # the streaming one
+
+    report = laptop.backup_now()(account)
+    assert report.waiting > 0 and not report.mismatched_chats
+    sent = {row[0] for row in remote_messages(backup_url, account)}
+    assert sent == {first.user_message.id}
+
+    laptop.finish_reply(first.reply.id, ReplyOutcome("An answer", MessageStatus.COMPLETE))
+    laptop.finish_reply(follow_up.reply.id, ReplyOutcome("Another", MessageStatus.COMPLETE))
+    assert laptop.backup_now()(account).waiting == 0
+
+    desktop = machine("desktop")
+    sign_in(desktop)
+    desktop.restore_backup()(account)
+    assert backed_up_rows(desktop) == backed_up_rows(laptop)
+    with sqlite3.connect(desktop.data_dir / "primer.db") as db:
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()
+    shown = desktop.load_conversation(first.chat.id, None).newest
+    assert [m.content for m in shown] == [
+        "First question", "An answer", "And a follow-up", "Another"
+    ]  # fmt: skip
+
+
+def test_messages_added_to_a_chat_deleted_elsewhere_are_expected_not_a_fault(
+    machine: Machine,
+) -> None:
+    laptop, desktop = machine("laptop"), machine("desktop")
+    account = sign_up(laptop)
+    sign_in(desktop)
+    chat = add_chat(laptop, "Doomed", 4)
+    laptop.backup_now()(account)
+    desktop.restore_backup()(account)
+
+    DeleteChat(laptop.uow_factory)(chat.id)
+    laptop.backup_now()(account)
+    add_messages(desktop, chat, 3)
+    report = desktop.backup_now()(account)
+    assert report.deleted_elsewhere == [chat.id]
+    assert not report.mismatched_chats

@@ -124,7 +124,7 @@ def test_corrupt_file_is_named_and_never_overwritten(data_dir: Path, content: by
 
 def test_every_write_lands_in_the_change_log_in_order(data_dir: Path) -> None:
     engine = open_store(data_dir)
-    send = SendMessage(unit_of_work_factory(engine), lambda p, m: 8192)
+    send = SendMessage(unit_of_work_factory(engine), lambda p, m: 8192, writer="w")
     pending = send.send(None, "hello", new_chat=NewChatSettings("openai", "m"))
     with sqlite3.connect(data_dir / DATABASE_NAME) as db:
         rows = db.execute("SELECT seq, entity, entity_id, op FROM changes ORDER BY seq").fetchall()
@@ -137,17 +137,82 @@ def test_every_write_lands_in_the_change_log_in_order(data_dir: Path) -> None:
     engine.dispose()
 
 
-def test_streaming_replies_left_by_a_crash_become_interrupted(data_dir: Path) -> None:
+def test_only_replies_whose_writer_is_gone_become_interrupted(data_dir: Path) -> None:
+    """Two Primers on one folder (the window and a `primer ask`): starting one never
+    marks the other's live reply; once that one is gone, the next start marks it."""
+    from app.bootstrap import build
+
+    asking = build(data_dir)
+    live = asking.send_message.send(None, "hi", new_chat=NewChatSettings("openai", "m"))
+    asking.save_reply_progress(live.reply.id, "Half of the ans")
+
+    window = build(data_dir)
+    with window.uow_factory() as uow:
+        assert uow.messages.get(live.reply.id).status is MessageStatus.STREAMING
+    assert window.recover_interrupted() == 0
+
+    asking.writers.close()  # what the OS does when the process dies
+    later = build(data_dir)
+    with later.uow_factory() as uow:
+        recovered = uow.messages.get(live.reply.id)
+        assert recovered.status is MessageStatus.INTERRUPTED
+        assert recovered.content == "Half of the ans"
+        assert uow.writers.streaming() == {}
+    # The process that streamed it has the last word if it was only thought gone.
+    from domain.use_cases.stream_reply import ReplyOutcome
+
+    done = asking.finish_reply(
+        live.reply.id, ReplyOutcome("Half of the answer.", MessageStatus.COMPLETE)
+    )
+    assert done.status is MessageStatus.COMPLETE
+    for primer in (asking, window, later):
+        primer.engine.dispose()
+
+
+def test_a_reply_left_streaming_by_an_older_primer_is_recovered(data_dir: Path) -> None:
+    """Rows from before writers were recorded have no writer: nobody is streaming them."""
     from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
+    from tests.support.fakes import FakeLiveness
 
     engine = open_store(data_dir)
     uow = unit_of_work_factory(engine)
-    pending = SendMessage(uow, lambda p, m: 8192).send(
+    pending = SendMessage(uow, lambda p, m: 8192, writer="w").send(
         None, "hi", new_chat=NewChatSettings("openai", "m")
     )
-    assert RecoverInterruptedReplies(uow)() == 1
+    with sqlite3.connect(data_dir / DATABASE_NAME) as db:
+        db.execute("DELETE FROM reply_writers")
+    db.close()
+    assert RecoverInterruptedReplies(uow, FakeLiveness(alive=["w"]))() == 1
     with uow() as work:
         assert work.messages.get(pending.reply.id).status is MessageStatus.INTERRUPTED
+    engine.dispose()
+
+
+def test_saving_a_streaming_reply_is_no_change_for_backup(data_dir: Path) -> None:
+    engine = open_store(data_dir)
+    uow = unit_of_work_factory(engine)
+    pending = SendMessage(uow, lambda p, m: 8192, writer="w").send(
+        None, "hi", new_chat=NewChatSettings("openai", "m")
+    )
+
+    def changes() -> int:
+        with sqlite3.connect(data_dir / DATABASE_NAME) as db:
+            return int(db.execute("SELECT count(*) FROM changes").fetchone()[0])
+
+    before = changes()
+    from domain.use_cases.finish_reply import FinishReply
+    from domain.use_cases.save_reply_progress import SaveReplyProgress
+    from domain.use_cases.stream_reply import ReplyOutcome
+
+    assert SaveReplyProgress(uow)(pending.reply.id, "par")
+    assert SaveReplyProgress(uow)(pending.reply.id, "partial")
+    assert changes() == before
+    FinishReply(uow)(pending.reply.id, ReplyOutcome("partial text", MessageStatus.COMPLETE))
+    assert changes() == before + 1
+    # A save that arrives after the end never overwrites the final text.
+    assert not SaveReplyProgress(uow)(pending.reply.id, "par")
+    with uow() as work:
+        assert work.messages.get(pending.reply.id).content == "partial text"
     engine.dispose()
 
 
@@ -164,7 +229,7 @@ def test_the_chosen_branch_is_kept_on_this_device_and_not_backed_up(data_dir: Pa
 
     engine = open_store(data_dir)
     uow = unit_of_work_factory(engine)
-    send = SendMessage(uow, lambda p, m: 8192)
+    send = SendMessage(uow, lambda p, m: 8192, writer="w")
     first = send.send(None, "2+2?", new_chat=NewChatSettings("openai", "m"))
     edited = send.edit(first.user_message.id, "3+3?")
     with sqlite3.connect(data_dir / DATABASE_NAME) as db:

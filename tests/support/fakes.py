@@ -17,6 +17,7 @@ class _Tables:
         self.chats: dict[str, Chat] = {}
         self.messages: dict[str, Message] = {}
         self.branches: dict[str, str] = {}
+        self.writers: dict[str, str] = {}
 
 
 class FakeChatRepository:
@@ -89,11 +90,50 @@ class FakeMessageRepository:
     def get_many(self, message_ids: Sequence[str]) -> list[Message]:
         return [self._t.messages[i] for i in message_ids if i in self._t.messages]
 
-    def mark_streaming_interrupted(self) -> int:
-        stale = [m for m in self._t.messages.values() if m.status is MessageStatus.STREAMING]
-        for m in stale:
-            self._t.messages[m.id] = dataclasses.replace(m, status=MessageStatus.INTERRUPTED)
-        return len(stale)
+    def save_progress(self, message_id: str, content: str) -> bool:
+        message = self.get(message_id)
+        if message.status is not MessageStatus.STREAMING:
+            return False
+        self._t.messages[message_id] = dataclasses.replace(message, content=content)
+        return True
+
+    def mark_interrupted(self, message_ids: Sequence[str]) -> None:
+        for message_id in message_ids:
+            message = self._t.messages.get(message_id)
+            if message is not None and message.status is MessageStatus.STREAMING:
+                self._t.messages[message_id] = dataclasses.replace(
+                    message, status=MessageStatus.INTERRUPTED
+                )
+
+
+class FakeReplyWriters:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def claim(self, message_id: str, writer: str) -> None:
+        self._t.writers[message_id] = writer
+
+    def release(self, message_ids: Sequence[str]) -> None:
+        for message_id in message_ids:
+            self._t.writers.pop(message_id, None)
+
+    def streaming(self) -> dict[str, str | None]:
+        return {
+            m.id: self._t.writers.get(m.id)
+            for m in self._t.messages.values()
+            if m.status is MessageStatus.STREAMING
+        }
+
+
+class FakeLiveness:
+    """Writers named alive are running; every other writer is gone."""
+
+    def __init__(self, me: str = "this-process", alive: Sequence[str] = ()) -> None:
+        self.me = me
+        self.alive = {me, *alive}
+
+    def is_alive(self, writer: str) -> bool:
+        return writer in self.alive
 
 
 class FakeBranchChoices:
@@ -122,6 +162,7 @@ class FakeUnitOfWork:
         self.chats = FakeChatRepository(self._work)
         self.messages = FakeMessageRepository(self._work)
         self.branches = FakeBranchChoices(self._work)
+        self.writers = FakeReplyWriters(self._work)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -131,6 +172,7 @@ class FakeUnitOfWork:
         self._committed.chats = dict(self._work.chats)
         self._committed.messages = dict(self._work.messages)
         self._committed.branches = dict(self._work.branches)
+        self._committed.writers = dict(self._work.writers)
         self.commits += 1
 
 

@@ -1,4 +1,4 @@
-"""Pure rules: ids, branches, context trimming, titles."""
+"""Pure rules: ids, branches, context trimming, titles, retries."""
 
 from __future__ import annotations
 
@@ -117,3 +117,22 @@ def test_titles_come_from_the_first_line_cut_at_a_word() -> None:
     title = title_from_text(long)
     assert title.endswith("…") and len(title) <= TITLE_LENGTH + 1
     assert title_from_text("   ") == "New chat"
+
+
+def test_retries_back_off_exponentially_with_jitter_up_to_a_cap() -> None:
+    from domain.backup import Retry
+    from domain.errors import BackupUnreachable
+
+    assert Retry(jitter=lambda: 0.5).delays() == [0.25, 0.5, 1.0, 2.0, 4.0]
+    assert Retry(attempts=8, jitter=lambda: 1.0).delays()[-2:] == [8.0, 8.0]
+    waits: list[float] = []
+    calls = iter([BackupUnreachable("cut"), BackupUnreachable("cut"), "done"])
+
+    def step() -> str:
+        outcome = next(calls)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert Retry(sleep=waits.append, jitter=lambda: 1.0)(step) == "done"
+    assert waits == [0.5, 1.0]

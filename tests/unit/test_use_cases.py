@@ -26,7 +26,7 @@ def store() -> FakeStore:
 
 
 def _send(store: FakeStore, window: int = 8192) -> SendMessage:
-    return SendMessage(store, lambda provider, model: window)
+    return SendMessage(store, lambda provider, model: window, writer="this-process")
 
 
 def _run(provider: ScriptedProvider, pending, cancel: CancelToken | None = None):
@@ -208,3 +208,20 @@ def test_conversation_pages_from_the_newest(store: FakeStore) -> None:
     assert [m.id for m in conversation.newest] == list(conversation.path[-10:])
     assert len(conversation.older_ids) == 50
     assert LoadConversation(store)(chat.id, page_size=None).newest[0].role is Role.USER
+
+
+def test_the_text_so_far_is_handed_over_every_interval_not_every_piece(store: FakeStore) -> None:
+    """A kill loses at most one interval of text; the clock is the test's."""
+    pending = _send(store).send(None, "Hi", new_chat=SETTINGS)
+    now = [0.0]
+    provider = ScriptedProvider([TextDelta(p) for p in "abcdef"] + [StreamEnd("stop")])
+
+    def tick() -> float:
+        now[0] += 0.2  # each piece arrives 0.2 s after the one before
+        return now[0]
+
+    saved: list[str] = []
+    stream = StreamReply(SingleProviderResolver(provider), save_every=0.5, monotonic=tick)
+    outcome = stream(pending, lambda _text: None, CancelToken(), saved.append)
+    assert saved == ["abc", "abcdef"]  # at 0.6 s and 1.2 s after the start
+    assert outcome.content == "abcdef"

@@ -1,0 +1,121 @@
+"""`primer ask` killed mid-reply as a real process, the way a crash, a closed terminal or
+a service manager ends it: what was shown is kept, and the next Primer marks it."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_cli import KEY, cli_dir, primer  # noqa: F401  (cli_dir: fixture)
+from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse
+from tests.support.seeding import table_rows
+
+PIECE = "word "
+SLOW = Reply(body=openai_sse([PIECE] * 400), delay=0.01)  # about four seconds
+
+
+def start_ask(data_dir: Path, *, save_every: str | None = None) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": KEY,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    if save_every is not None:
+        env["PRIMER_REPLY_SAVE_SECONDS"] = save_every
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "ask", "Tell me a lot", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+def read_until(process: subprocess.Popen[bytes], characters: int) -> bytes:
+    """What the process printed, once it has printed at least `characters` (or ended)."""
+    assert process.stdout is not None
+    shown = b""
+    while len(shown) < characters:
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, "the reply stopped arriving"
+        piece = os.read(process.stdout.fileno(), 4096)
+        if not piece:
+            break
+        shown += piece
+    return shown
+
+
+def replies(data_dir: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(data_dir / "primer.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = db.execute(
+            "SELECT r.content, r.status, q.content FROM messages r"
+            " JOIN messages q ON q.id = r.parent_id WHERE r.role = 'assistant' ORDER BY r.id"
+        ).fetchall()
+    db.close()
+    return rows
+
+
+@pytest.mark.slow
+def test_kill_9_keeps_the_text_shown_and_the_next_primer_marks_it(
+    cli_dir: Path,  # noqa: F811
+    fake_server: FakeProviderServer,
+    machine,
+) -> None:
+    chance = random.Random(20261130)
+    shown_each: list[str] = []
+    for _ in range(20):
+        fake_server.queue(SLOW)
+        process = start_ask(cli_dir, save_every="0")
+        shown = read_until(process, chance.randrange(1, 1200)).decode()
+        process.kill()
+        rest, _ = process.communicate(timeout=30)  # what was in the pipe when it died
+        shown_each.append(shown + rest.decode())
+
+    # Any Primer that starts next marks what the dead processes left, here `primer chats`.
+    assert primer("chats", data_dir=cli_dir).returncode == 0
+    stored = replies(cli_dir)
+    assert len(stored) == 20
+    for (content, status, question), shown in zip(stored, shown_each, strict=True):
+        assert question == "Tell me a lot"
+        assert status == "interrupted"
+        # Saved after each piece is shown: at most the last piece is missing.
+        assert shown.startswith(content) and len(shown) - len(content) <= len(PIECE)
+
+    # The next backup and a restore elsewhere hold the whole conversations.
+    here = machine(cli_dir.name)
+    account = here.accounts().register("kills@example.org", "correct horse battery").account_id
+    assert here.backup_now()(account).waiting == 0
+    there = machine("elsewhere")
+    there.accounts().sign_in("kills@example.org", "correct horse battery")
+    there.restore_backup()(account)
+    assert table_rows(there.data_dir)["messages"] == table_rows(cli_dir)["messages"]
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_sigterm_and_sighup_stop_like_ctrl_c(
+    cli_dir: Path,  # noqa: F811
+    fake_server: FakeProviderServer,
+    name: str,
+) -> None:
+    fake_server.queue(SLOW)
+    process = start_ask(cli_dir)
+    shown = read_until(process, 40)
+    process.send_signal(getattr(signal, name))
+    out, err = process.communicate(timeout=30)
+    shown += out
+    assert process.returncode == 130, err
+    assert b"the partial reply was kept" in err
+    chat_id = err.decode().split("chat ")[1].split()[0]
+    chat = json.loads(primer("show", chat_id, "--json", data_dir=cli_dir).stdout)
+    reply = chat["messages"][1]
+    assert reply["status"] == "interrupted"
+    assert reply["content"] == shown.decode().rstrip("\n")
