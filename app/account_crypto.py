@@ -45,14 +45,28 @@ def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
-def key_encryption_key(password: str, salt: bytes) -> bytes:
-    """Argon2id with its own salt (not the sign-in hash's): a 256-bit key that never leaves."""
+# What accounts made before the parameters were stored used: argon2-cffi's defaults then.
+LEGACY_KDF_PARAMS = "m=65536,t=3,p=4"
+
+
+def current_kdf_params() -> str:
+    """The parameters a data key is wrapped under today, as stored beside it."""
+    return f"m={HASHER.memory_cost},t={HASHER.time_cost},p={HASHER.parallelism}"
+
+
+def key_encryption_key(password: str, salt: bytes, params: str | None) -> bytes:
+    """Argon2id with its own salt (not the sign-in hash's): a 256-bit key that never leaves.
+
+    Derived with the parameters stored with the wrapped key (`params`), never today's
+    defaults: raising those must not lock anyone out.
+    """
+    values = dict(part.split("=", 1) for part in (params or LEGACY_KDF_PARAMS).split(","))
     return hash_secret_raw(
         password.encode(),
         salt,
-        time_cost=HASHER.time_cost,
-        memory_cost=HASHER.memory_cost,
-        parallelism=HASHER.parallelism,
+        time_cost=int(values["t"]),
+        memory_cost=int(values["m"]),
+        parallelism=int(values["p"]),
         hash_len=32,
         type=Type.ID,
     )

@@ -7,29 +7,58 @@ data key wrapped under a second Argon2id output; API keys go up sealed under tha
 from __future__ import annotations
 
 import base64
-import dataclasses
 import logging
+from typing import NamedTuple
 
 from app import account_crypto as crypto
 from domain.accounts import (
     WRONG_CREDENTIALS,
     AccountRecord,
     LinkedAccount,
+    SignInBrake,
     check_password,
     normalise_email,
+    too_many_tries,
 )
+from domain.clock import Clock, utc_now
 from domain.errors import AccountError
 from domain.ids import new_id
 from domain.ports import SecretStore
 from repositories.postgres.accounts import PostgresAccounts
 from repositories.sqlite.account_link import SqliteAccountLink
+from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
 
 log = logging.getLogger(__name__)
-DATA_KEY_SECRET = "primer:account-data-key"
+LEGACY_DATA_KEY_SECRET = "primer:account-data-key"
+"""One entry for every account, from before entries were named by account: adopted only
+when it opens one of the account's own saved keys."""
+
+
+def data_key_secret(account_id: str) -> str:
+    return f"{LEGACY_DATA_KEY_SECRET}:{account_id}"
+
+
 NOT_SIGNED_IN = "You are not signed in. Sign in (Account → Sign in…, or `primer account login`)."
 
 # Verified against when the email is unknown, so both failures take the same time.
 _DECOY_HASH = crypto.hash_password("primer-decoy-password")
+
+
+class SignedIn(NamedTuple):
+    account: LinkedAccount
+    restored: list[str]
+    """Providers whose keys came back from the account."""
+    unreadable: list[str]
+    """Providers whose saved keys this account's key cannot open: to be stored again."""
+
+    def unreadable_notice(self) -> str | None:
+        if not self.unreadable:
+            return None
+        names = ", ".join(self.unreadable)
+        return (
+            f"The key(s) saved to your account for {names} could not be opened (they were "
+            "sealed under another key) and were not brought back; store them again."
+        )
 
 
 class Accounts:
@@ -39,11 +68,15 @@ class Accounts:
         link: SqliteAccountLink,
         secrets: SecretStore,
         local_keys: list[str],
+        brakes: SqliteSignInBrakes,
+        clock: Clock = utc_now,
     ) -> None:
         self._remote = remote
         self._link = link
         self._secrets = secrets
         self._local_keys = local_keys  # provider names whose keys are worth saving
+        self._brakes = brakes
+        self._clock = clock
 
     def current(self) -> LinkedAccount | None:
         return self._link.current()
@@ -52,55 +85,43 @@ class Accounts:
         email = normalise_email(email)
         check_password(password, email)
         account_id = new_id()
-        salt, data_key = crypto.new_salt(), crypto.new_data_key()
-        wrapped, nonce = crypto.wrap_data_key(
-            crypto.key_encryption_key(password, salt), data_key, account_id
-        )
+        data_key = crypto.new_data_key()
         account = LinkedAccount(account_id, email)
-        # The data key is stored first: with nowhere to keep it, no account is created. If
-        # creating fails, the key of the account this machine was signed in to comes back.
-        previous = self._secrets.get(DATA_KEY_SECRET)
-        self._secrets.set(DATA_KEY_SECRET, base64.b64encode(data_key).decode())
+        # The data key is stored first: with nowhere to keep it, no account is created.
+        secret = data_key_secret(account_id)
+        self._secrets.set(secret, base64.b64encode(data_key).decode())
         try:
-            self._remote.create(
-                AccountRecord(
-                    account_id, email, crypto.hash_password(password), salt, wrapped, nonce
-                )
-            )
+            self._remote.create(_credentials(account_id, email, password, data_key))
         except BaseException:
-            if previous is None:
-                self._secrets.delete(DATA_KEY_SECRET)
-            else:
-                self._secrets.set(DATA_KEY_SECRET, previous)
+            self._secrets.delete(secret)
             raise
         self._link.link(account)
         log.info("account: registered and signed in")
         return account
 
-    def sign_in(self, email: str, password: str) -> tuple[LinkedAccount, list[str]]:
+    def sign_in(self, email: str, password: str) -> SignedIn:
         """Sign in; return the account and the providers whose keys came back from it."""
         record = self._check(normalise_email(email), password)
-        if crypto.needs_rehash(record.password_hash):
-            rehashed = dataclasses.replace(record, password_hash=crypto.hash_password(password))
-            self._remote.update_credentials(rehashed)
-        data_key = crypto.unwrap_data_key(
-            crypto.key_encryption_key(password, record.kdf_salt),
-            record.wrapped_data_key,
-            record.wrap_nonce,
-            record.id,
-        )
+        data_key = _unwrap(record, password)
+        if crypto.needs_rehash(record.password_hash) or (
+            record.kdf_params != crypto.current_kdf_params()
+        ):  # stronger parameters than when this was written: write it again under them
+            self._remote.update_credentials(
+                _credentials(record.id, record.email, password, data_key)
+            )
         account = LinkedAccount(record.id, record.email)
         self._start_session(account, data_key)
-        restored = []
+        restored, unreadable = [], []
         for sealed in self._remote.keys(record.id):
             key = crypto.open_key(data_key, record.id, sealed)
             if key is None:
                 log.warning("account: a saved key for %s could not be opened", sealed.provider)
+                unreadable.append(sealed.provider)
                 continue
             self._secrets.set(sealed.provider, key)
             restored.append(sealed.provider)
         log.info("account: signed in, %d saved keys restored", len(restored))
-        return account, restored
+        return SignedIn(account, restored, unreadable)
 
     def sign_out(self) -> None:
         sign_out(self._link, self._secrets)
@@ -109,29 +130,18 @@ class Accounts:
         account = self._require()
         record = self._check(account.email, old_password)
         check_password(new_password, record.email)
-        data_key = crypto.unwrap_data_key(
-            crypto.key_encryption_key(old_password, record.kdf_salt),
-            record.wrapped_data_key,
-            record.wrap_nonce,
-            record.id,
-        )
+        data_key = _unwrap(record, old_password)
         # Only the wrapping changes: every saved key stays readable under the same data key.
-        salt = crypto.new_salt()
-        wrapped, nonce = crypto.wrap_data_key(
-            crypto.key_encryption_key(new_password, salt), data_key, record.id
-        )
         self._remote.update_credentials(
-            AccountRecord(
-                record.id, record.email, crypto.hash_password(new_password), salt, wrapped, nonce
-            )
+            _credentials(record.id, record.email, new_password, data_key)
         )
 
     def save_key(self, provider: str, api_key: str) -> bool:
         """Seal `api_key` into the account when signed in; return whether it was saved there."""
         account = self._link.current()
-        data_key = self._data_key()
-        if account is None or data_key is None:
+        if account is None:
             return False
+        data_key = self._data_key(account.account_id)
         sealed = crypto.seal_key(data_key, account.account_id, provider, api_key)
         self._remote.put_key(account.account_id, sealed)
         return True
@@ -151,12 +161,19 @@ class Accounts:
         return saved
 
     def _check(self, email: str, password: str) -> AccountRecord:
+        """The account, if the password is right; wrong ones in a row slow the next try."""
+        brake, now = self._brakes.get(email), self._clock()
+        wait = brake.wait(now)
+        if wait:
+            raise too_many_tries(wait)
         record = self._remote.find(email)
         if record is None:
             crypto.verify_password(_DECOY_HASH, password)
+        if record is None or not crypto.verify_password(record.password_hash, password):
+            self._brakes.put(email, brake.after_failure(now))
             raise AccountError(WRONG_CREDENTIALS)
-        if not crypto.verify_password(record.password_hash, password):
-            raise AccountError(WRONG_CREDENTIALS)
+        if brake.failures:
+            self._brakes.put(email, SignInBrake())
         return record
 
     def _require(self) -> LinkedAccount:
@@ -166,15 +183,55 @@ class Accounts:
         return account
 
     def _start_session(self, account: LinkedAccount, data_key: bytes) -> None:
-        self._secrets.set(DATA_KEY_SECRET, base64.b64encode(data_key).decode())
+        self._secrets.set(data_key_secret(account.account_id), base64.b64encode(data_key).decode())
         self._link.link(account)
 
-    def _data_key(self) -> bytes | None:
-        stored = self._secrets.get(DATA_KEY_SECRET)
-        return base64.b64decode(stored) if stored else None
+    def _data_key(self, account_id: str) -> bytes:
+        """The account's data key on this device; a key sealed under any other would be
+        lost to the account, so a missing one is an error the user sees."""
+        stored = self._secrets.get(data_key_secret(account_id))
+        if stored:
+            return base64.b64decode(stored)
+        legacy = self._secrets.get(LEGACY_DATA_KEY_SECRET)
+        if legacy and self._opens_a_saved_key(account_id, base64.b64decode(legacy)):
+            self._secrets.set(data_key_secret(account_id), legacy)
+            return base64.b64decode(legacy)
+        raise AccountError(
+            "This computer does not hold your account's key, so keys cannot be saved to "
+            "the account. Sign in again (Account → Sign in…, or `primer account login`)."
+        )
+
+    def _opens_a_saved_key(self, account_id: str, data_key: bytes) -> bool:
+        return any(
+            crypto.open_key(data_key, account_id, sealed) is not None
+            for sealed in self._remote.keys(account_id)
+        )
+
+
+def _credentials(account_id: str, email: str, password: str, data_key: bytes) -> AccountRecord:
+    """The sign-in hash and the data key wrapped under today's parameters, a new salt."""
+    salt, params = crypto.new_salt(), crypto.current_kdf_params()
+    wrapped, nonce = crypto.wrap_data_key(
+        crypto.key_encryption_key(password, salt, params), data_key, account_id
+    )
+    return AccountRecord(
+        account_id, email, crypto.hash_password(password), salt, wrapped, nonce, params
+    )
+
+
+def _unwrap(record: AccountRecord, password: str) -> bytes:
+    """The data key, under the parameters it was wrapped with (not today's)."""
+    return crypto.unwrap_data_key(
+        crypto.key_encryption_key(password, record.kdf_salt, record.kdf_params),
+        record.wrapped_data_key,
+        record.wrap_nonce,
+        record.id,
+    )
 
 
 def sign_out(link: SqliteAccountLink, secrets: SecretStore) -> None:
     """Forget the account on this machine (no server needed); chats and provider keys stay."""
+    account = link.current()
     link.unlink()
-    secrets.delete(DATA_KEY_SECRET)
+    if account is not None:
+        secrets.delete(data_key_secret(account.account_id))

@@ -16,7 +16,7 @@ from repositories.postgres.migrations import upgrade
 URL_VARIABLE = "PRIMER_BACKUP_URL"
 PASSWORD_SECRET = "primer:backup-database-password"
 
-_upgraded: set[str] = set()
+_upgraded: set[tuple[str, str | None]] = set()
 _upgrade_lock = threading.Lock()
 
 
@@ -42,9 +42,11 @@ def remember_backup_url(settings: Settings, secrets: SecretStore, url: str) -> S
 
 
 def ready(database: BackupDatabase) -> BackupDatabase:
-    """Apply any missing schema once per database and process (`primer db upgrade` forces it)."""
+    """Apply any missing schema once per database, credentials and process (`primer db
+    upgrade` forces it). Keyed by the password too: other credentials connect again."""
+    key = (database.url, database.password)
     with _upgrade_lock:
-        if database.url not in _upgraded:
+        if key not in _upgraded:
             upgrade(database)
-            _upgraded.add(database.url)
+            _upgraded.add(key)
     return database

@@ -79,9 +79,12 @@ class Primer:
     def accounts(self, url: str | None = None) -> Accounts:
         from app.accounts import Accounts
         from repositories.postgres.accounts import PostgresAccounts
+        from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
 
         remote = PostgresAccounts(self.backup_database(url))
-        return Accounts(remote, self.account_link, self.secrets, list(self.settings.providers))
+        providers = list(self.settings.providers)
+        brakes = SqliteSignInBrakes(self.engine)
+        return Accounts(remote, self.account_link, self.secrets, providers, brakes)
 
     def backup_now(self, url: str | None = None) -> BackupNow:
         from domain.use_cases.backup_now import BackupNow
@@ -129,12 +132,14 @@ def build(
     secrets: SecretStore | None = None,
     provider_overrides: dict[str, str] | None = None,
 ) -> Primer:
-    from repositories.sqlite.database import open_store
+    from repositories.sqlite.database import open_store, prepare_data_dir
     from repositories.sqlite.unit_of_work import unit_of_work_factory
     from repositories.writer_locks import WriterLocks
 
-    engine = open_store(data_dir)
+    prepare_data_dir(data_dir)
     writers = WriterLocks(data_dir)
+    # A Primer that did not close (a crash, a kill) may have left the file damaged.
+    engine = open_store(data_dir, unclean=writers.left_by_dead > 0)
     uow_factory = unit_of_work_factory(engine)
     settings_store = SettingsStore(data_dir)
     settings = settings_store.load()

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from app.logs import log_to_file
 from app.paths import resolve_data_dir
+from app.secrets import CLI_PLAIN_FILE_HINT, NoKeyring
 from app.version import __version__
 from domain.errors import PrimerError
 
 if TYPE_CHECKING:  # the window's start-up pays for what the commands import
     import argparse
 
+    from app.bootstrap import Primer
     from domain.entities import Message
 
 
@@ -62,10 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     keys = commands.add_parser(
         "keys",
         parents=[common],
-        help="store or remove a provider key (here, and in the account when signed in)",
+        help="store or remove a provider key (here, and in the account when signed in), "
+        "or choose where secrets are kept",
+        description="set PROVIDER: store a provider's API key (read from standard input or "
+        "a prompt). delete PROVIDER: remove it. storage keyring|file: keep secrets (API keys, "
+        "the backup database's password, your account's key) in the system keyring, or in "
+        "a file in the data folder that only you can read (for machines without a keyring).",
     )
-    keys.add_argument("action", choices=["set", "delete"])
-    keys.add_argument("provider", metavar="PROVIDER")
+    key_actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, text in (("set", "store a provider's API key"), ("delete", "remove it")):
+        one = key_actions.add_parser(action, parents=[common], help=text)
+        one.add_argument("provider", metavar="PROVIDER")
+    storage = key_actions.add_parser(
+        "storage", parents=[common], help="keep secrets in the keyring or a private file"
+    )
+    storage.add_argument("where", choices=["keyring", "file"])
 
     check = commands.add_parser(
         "self-check",
@@ -111,6 +124,13 @@ def _open_window(data_dir: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
+    for argument in arguments:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = argument.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            print(f"primer: an argument is not valid UTF-8 text: {shown}", file=sys.stderr)
+            return 2
     window_only, folder = _opens_the_window(arguments)
     if window_only:
         return _open_window(resolve_data_dir(folder))
@@ -126,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _stop_on_termination()
     try:
         return _COMMANDS[args.command](args, data_dir)
+    except NoKeyring as error:
+        print(f"primer: {error.sentence} {CLI_PLAIN_FILE_HINT}", file=sys.stderr)
+        return 1
     except PrimerError as error:
         print(f"primer: {error.message}", file=sys.stderr)
         return 1
@@ -149,10 +172,14 @@ def _stop_on_termination() -> None:
             signal.signal(getattr(signal, name), interrupt)
 
 
-def _build(data_dir: Path, base_url: str | None = None):
+def build_for_terminal(data_dir: Path, base_url: str | None = None) -> Primer:
+    """Wire Primer for a command; what the window would show in its bar goes to stderr."""
     from app.bootstrap import build
 
-    return build(data_dir, provider_overrides={"base_url": base_url} if base_url else None)
+    primer = build(data_dir, provider_overrides={"base_url": base_url} if base_url else None)
+    if primer.settings_store.problem:
+        print(f"primer: {primer.settings_store.problem}", file=sys.stderr)
+    return primer
 
 
 def _ask(args: argparse.Namespace, data_dir: Path) -> int:
@@ -163,10 +190,16 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
     if args.text in ([], ["-"]):
         if not args.text and sys.stdin.isatty():
             raise PrimerError('Give the message: primer ask "Hello", or pipe it in.')
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise PrimerError(
+                f"Standard input is not valid UTF-8 text (byte {error.start}); "
+                "nothing was sent or stored."
+            ) from None
     else:
         text = " ".join(args.text)
-    primer = _build(data_dir, args.base_url)
+    primer = build_for_terminal(data_dir, args.base_url)
     if args.chat:
         chat_id = primer.get_chat(args.chat).id
         changes = {
@@ -228,7 +261,7 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _chats(args: argparse.Namespace, data_dir: Path) -> int:
-    primer = _build(data_dir)
+    primer = build_for_terminal(data_dir)
     summaries = primer.list_chats(with_counts=True)
     if args.json:
         rows = [
@@ -252,12 +285,13 @@ def _chats(args: argparse.Namespace, data_dir: Path) -> int:
     for s in summaries:
         pin = "*" if s.pinned else " "
         when = s.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(f"{pin} {s.id[:13]}  {when}  {s.title}  ({s.message_count} messages, {s.model})")
+        title, model = _printable(s.title), _printable(s.model)
+        print(f"{pin} {s.id[:13]}  {when}  {title}  ({s.message_count} messages, {model})")
     return 0
 
 
 def _show(args: argparse.Namespace, data_dir: Path) -> int:
-    primer = _build(data_dir)
+    primer = build_for_terminal(data_dir)
     chat_id = primer.get_chat(args.chat_id).id
     conversation = primer.load_conversation(chat_id, page_size=None)
     chat = conversation.chat
@@ -285,13 +319,26 @@ def _show(args: argparse.Namespace, data_dir: Path) -> int:
 def _print_conversation(out: TextIO, title: str, messages: Sequence[Message]) -> None:
     from domain.entities import MessageStatus
 
-    out.write(f"# {title}\n")
+    out.write(f"# {_printable(title)}\n")
     for message in messages:
         who = "You" if message.role.value == "user" else (message.model or message.role.value)
         flag = "" if message.status is MessageStatus.COMPLETE else f" [{message.status.value}]"
-        out.write(f"\n## {who}{flag}\n\n{message.content}\n")
+        out.write(f"\n## {_printable(who)}{flag}\n\n{_printable(message.content, lines=True)}\n")
         if message.error:
-            out.write(f"\n({message.error})\n")
+            out.write(f"\n({_printable(message.error)})\n")
+
+
+def _printable(text: str, *, lines: bool = False) -> str:
+    """Text for a terminal: control characters (ANSI escapes among them) shown, not obeyed."""
+    import unicodedata
+
+    kept = "\n\t" if lines else ""
+    return "".join(
+        c.encode("unicode_escape").decode()
+        if unicodedata.category(c) == "Cc" and c not in kept
+        else c
+        for c in text
+    )
 
 
 def _message_json(m: Message) -> dict[str, object]:
@@ -311,7 +358,9 @@ def _message_json(m: Message) -> dict[str, object]:
 
 
 def _keys(args: argparse.Namespace, data_dir: Path) -> int:
-    primer = _build(data_dir)
+    if args.action == "storage":
+        return _key_storage(args.where, data_dir)
+    primer = build_for_terminal(data_dir)
     primer.providers.config(args.provider)
     if args.action == "delete":
         primer.secrets.delete(args.provider)
@@ -334,6 +383,29 @@ def _keys(args: argparse.Namespace, data_dir: Path) -> int:
     if primer.account_link.current() is not None:
         primer.accounts().save_key(args.provider, key)
         print("Saved it, encrypted, to your account too.", file=sys.stderr)
+    return 0
+
+
+def _key_storage(where: str, data_dir: Path) -> int:
+    """Choose the keyring or the plain file; settings only, so it works before anything
+    else does (a machine without a keyring cannot sign in until this is chosen)."""
+    import dataclasses
+
+    from app.secrets import INSECURE_FILE_NAME
+    from app.settings import SettingsStore
+
+    store = SettingsStore(data_dir)
+    settings = store.load()
+    store.save(dataclasses.replace(settings, insecure_key_file=where == "file"))
+    if where == "file":
+        print(
+            f"Secrets will be kept in {data_dir / INSECURE_FILE_NAME}, readable only by you. "
+            "Anyone who can read your files as you can read them; a keyring is safer where "
+            "there is one. Secrets already in the keyring stay there: store them again.",
+            file=sys.stderr,
+        )
+    else:
+        print("Secrets will be kept in the system keyring.", file=sys.stderr)
     return 0
 
 

@@ -46,7 +46,14 @@ def add_commands(
     commands.add_parser("restore", parents=[remote], help="bring the account's chats here")
 
     db = commands.add_parser(
-        "db", parents=[remote], help="set, test or upgrade the backup database"
+        "db",
+        parents=[remote],
+        help="set, test or upgrade the backup database",
+        description="set-url URL: connect to the database at URL (a postgresql:// URL or "
+        "a key=value string), bring its schema up to date and remember it; its password "
+        "goes to the keyring, never to settings. test: connect to the remembered database "
+        "and say whether it works. upgrade: apply any missing schema now (Primer also does "
+        "it on first connect).",
     )
     db.add_argument("action", choices=["set-url", "test", "upgrade"])
     db.add_argument("url", nargs="?", metavar="URL", help="for set-url")
@@ -54,9 +61,9 @@ def add_commands(
 
 
 def _primer(data_dir: Path) -> Primer:
-    from app.bootstrap import build
+    from app.cli import build_for_terminal
 
-    return build(data_dir)
+    return build_for_terminal(data_dir)
 
 
 def _read_passwords(args: argparse.Namespace, prompts: list[str]) -> list[str]:
@@ -119,10 +126,14 @@ def _account(args: argparse.Namespace, data_dir: Path) -> int:
     if args.action == "login":
         email = _email(args)
         (password,) = _read_passwords(args, ["Password: "])
-        linked, restored = accounts.sign_in(email, password)
-        print(f"Signed in as {linked.email}.", file=sys.stderr)
-        if restored:
-            print(f"Brought back your keys for {', '.join(restored)}.", file=sys.stderr)
+        signed_in = accounts.sign_in(email, password)
+        print(f"Signed in as {signed_in.account.email}.", file=sys.stderr)
+        if signed_in.restored:
+            print(f"Brought back your keys for {', '.join(signed_in.restored)}.", file=sys.stderr)
+        notice = signed_in.unreadable_notice()
+        if notice:
+            print(f"primer: {notice}", file=sys.stderr)
+            return 1
         return 0
     old, new = _read_passwords(args, ["Current password: ", "New password: "])
     if not args.password_stdin and getpass.getpass("Repeat new password: ") != new:
@@ -194,5 +205,6 @@ def _db(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"Applied: {', '.join(applied)}." if applied else "The schema is up to date.")
         return 0
     database = primer.backup_database(args.backup_url)
+    database.check()
     print(f"Connected to {where(database.url)}; the schema is up to date.")
     return 0

@@ -86,7 +86,10 @@ class SettingsStore:
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
             aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
             os.replace(self.path, aside)
-            self.problem = f"Settings file was damaged ({error}); it was kept as {aside.name}."
+            self.problem = (
+                f"The settings file was damaged ({error}); it was kept as {aside.name} and "
+                "Primer starts with default settings (providers, backup database)."
+            )
             log.warning(self.problem)
             return Settings()
 
@@ -94,7 +97,6 @@ class SettingsStore:
         data = asdict(settings)
         for value in data["providers"].values():
             value.pop("name")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data, indent=2), "utf-8")
-        os.replace(temporary, self.path)
+        from app.private_files import write_private
+
+        write_private(self.path, json.dumps(data, indent=2))

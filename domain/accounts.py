@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from domain.errors import AccountError
 
@@ -34,10 +35,56 @@ def normalise_email(email: str) -> str:
 
 
 def check_password(password: str, email: str) -> None:
+    """Refuse what is short or easy to guess: zxcvbn's lists of common passwords, names
+    and words (shipped in its package, never asked of a service), with its own reason."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password is too short. {PASSWORD_RULES}")
     if password.strip().lower() == email.strip().lower():
         raise AccountError(f"The password cannot be the email address. {PASSWORD_RULES}")
+    from zxcvbn import zxcvbn
+
+    verdict = zxcvbn(password, user_inputs=[email, *email.split("@")])
+    if verdict["score"] < MIN_STRENGTH:
+        reason = verdict["feedback"].get("warning") or "It is easy to guess."
+        raise AccountError(f"That password is too easy to guess: {reason} {PASSWORD_RULES}")
+
+
+MIN_STRENGTH = 3
+"""zxcvbn's score, 0-4: 3 is "safely unguessable" against an online attack."""
+
+# Sign-in slows down after a few wrong passwords in a row: 1 s, 2 s, 4 s ... up to 15 min.
+FREE_FAILURES = 3
+MAX_SIGN_IN_DELAY = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class SignInBrake:
+    """Wrong passwords in a row for one email, and when the next try is allowed."""
+
+    failures: int = 0
+    next_allowed_at: datetime | None = None
+
+    def wait(self, now: datetime) -> timedelta:
+        """How long until the next try is allowed (zero: now)."""
+        if self.next_allowed_at is None or now >= self.next_allowed_at:
+            return timedelta(0)
+        return self.next_allowed_at - now
+
+    def after_failure(self, now: datetime) -> SignInBrake:
+        failures = self.failures + 1
+        if failures <= FREE_FAILURES:
+            return SignInBrake(failures, now)
+        delay = timedelta(seconds=2 ** min(failures - FREE_FAILURES - 1, 20))
+        return SignInBrake(failures, now + min(delay, MAX_SIGN_IN_DELAY))
+
+
+def too_many_tries(wait: timedelta) -> AccountError:
+    seconds = max(1, round(wait.total_seconds()))
+    if seconds < 120:
+        when = f"{seconds} second{'' if seconds == 1 else 's'}"
+    else:
+        when = f"{round(seconds / 60)} minutes"
+    return AccountError(f"Too many wrong passwords in a row. Try again in {when}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +97,9 @@ class AccountRecord:
     kdf_salt: bytes
     wrapped_data_key: bytes
     wrap_nonce: bytes
+    kdf_params: str | None = None
+    """The key-derivation parameters the data key was wrapped under ("m=…,t=…,p=…");
+    None for accounts made before they were stored."""
 
 
 @dataclass(frozen=True, slots=True)

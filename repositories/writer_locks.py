@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import time
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -17,6 +18,7 @@ from filelock import FileLock, Timeout
 from domain.ids import new_id
 
 FOLDER = "writers"
+STARTING_SECONDS = 30
 
 
 class WriterLocks:
@@ -26,7 +28,8 @@ class WriterLocks:
         self._me = new_id()
         self.left_by_dead = self._sweep()
         """Lock files that dead processes left: a Primer before this one did not close."""
-        self._lock = FileLock(self._path(self._me), timeout=0, thread_local=False)
+        # Another Primer's sweep may hold the new file for a moment while it looks at it.
+        self._lock = FileLock(self._path(self._me), timeout=STARTING_SECONDS, thread_local=False)
         self._lock.acquire()
         atexit.register(self.close)
 
@@ -38,15 +41,9 @@ class WriterLocks:
         if writer == self._me:
             return True
         path = self._path(writer)
-        if not path.exists():
-            return False
-        probe = FileLock(path, timeout=0, thread_local=False)
-        try:
-            probe.acquire()
-        except Timeout:
+        if _locked(path):
             return True
-        probe.release()
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # a writer recorded by a reply locked it first
             path.unlink()
         return False
 
@@ -59,8 +56,30 @@ class WriterLocks:
         return self._folder / f"{writer}.lock"
 
     def _sweep(self) -> int:
+        """Count (and clear) the lock files of dead processes. A Primer starting right now
+        has made its file but may not hold it yet: such a young file is counted (at worst
+        one check of the store too many) but never removed from under it."""
         dead = 0
         for path in self._folder.glob("*.lock"):
-            if not self.is_alive(path.stem):
+            try:
+                if _locked(path):
+                    continue
                 dead += 1
+                if time.time() - path.stat().st_mtime > STARTING_SECONDS:
+                    path.unlink()
+            except OSError:
+                continue  # gone meanwhile: its owner closed
         return dead
+
+
+def _locked(path: Path) -> bool:
+    """Whether a running process holds this lock file (it is left in place either way)."""
+    if not path.exists():
+        return False
+    probe = FileLock(path, timeout=0, thread_local=False, preserve_lock_file=True)
+    try:
+        probe.acquire()
+    except Timeout:
+        return True
+    probe.release()
+    return False

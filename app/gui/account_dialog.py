@@ -36,7 +36,7 @@ class AccountDialog(QDialog):
     """Emits `signed_in(account, providers, created)` once the account is linked here:
     the providers whose keys came back (sign in) or went up (new account)."""
 
-    signed_in = Signal(object, list, bool)
+    signed_in = Signal(object, list, str, bool)
 
     def __init__(self, primer: Primer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -157,7 +157,9 @@ class AccountDialog(QDialog):
             from repositories.postgres.connection import where
 
             save()
-            return where(self.primer.backup_database().url)
+            database = self.primer.backup_database()
+            database.check()  # every time: a wrong password must never read as connected
+            return where(database.url)
 
         self._run("Connecting…", job, lambda place: self._done(f"Connected to {place}. ✓"))
 
@@ -168,15 +170,16 @@ class AccountDialog(QDialog):
             return
         save, registering = self._with_url(), self.registering
 
-        def job() -> tuple[LinkedAccount, list[str]]:
+        def job() -> tuple[LinkedAccount, list[str], str]:
             save()
             accounts = self.primer.accounts()
             if registering:
                 account = accounts.register(email, password)
-                return account, accounts.save_all_keys()
-            return accounts.sign_in(email, password)
+                return account, accounts.save_all_keys(), ""
+            signed_in = accounts.sign_in(email, password)
+            return signed_in.account, signed_in.restored, signed_in.unreadable_notice() or ""
 
-        def finished(result: tuple[LinkedAccount, list[str]]) -> None:
+        def finished(result: tuple[LinkedAccount, list[str], str]) -> None:
             self._done()
             self.signed_in.emit(*result, registering)
             self.accept()

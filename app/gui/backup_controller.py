@@ -130,7 +130,9 @@ class BackupController(QObject):
         self.dialog = dialog
         dialog.open()
 
-    def _signed_in(self, account: LinkedAccount, providers: list[str], created: bool) -> None:
+    def _signed_in(
+        self, account: LinkedAccount, providers: list[str], notice: str, created: bool
+    ) -> None:
         self.account, self.last_backup = account, None
         self._update()
         self.attach(self.primer)  # read this account's last backup time
@@ -143,7 +145,10 @@ class BackupController(QObject):
             text = f"Signed in as {account.email}."
             if providers:
                 text += f" Your saved keys for {keys} are back on this computer."
-        self.window.message_bar.show_message(text, kind="info", timeout_ms=8000)
+        if notice:
+            self.window.message_bar.show_message(f"{text} {notice}", kind="error")
+        else:
+            self.window.message_bar.show_message(text, kind="info", timeout_ms=8000)
         self.window.settings_changed()
 
     def save_keys(self, keys: dict[str, str]) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.backup_database import remember_backup_url
 from app.bootstrap import Primer
 from app.gui.dispatch import Dispatcher, run_in_thread
+from app.providers.registry import ENV_BASE_URLS
 from app.secrets import INSECURE_FILE_NAME, NO_KEYRING_MESSAGE, NoSecretStore
 from app.settings import BUILT_IN, ProviderConfig, Settings
 from domain.errors import PrimerError
@@ -196,7 +197,9 @@ class SettingsDialog(QDialog):
         key.setPlaceholderText(self._key_placeholder(name))
         key.setClearButtonEnabled(True)
         url = QLineEdit(config.base_url)
-        url.setPlaceholderText(url_hint)
+        in_effect = self.primer.providers.environment_base_url(name)
+        variable = ENV_BASE_URLS.get(name, "")
+        url.setPlaceholderText(f"{in_effect} (from {variable})" if in_effect else url_hint)
         model = QLineEdit(config.default_model)
         form.addRow("API key:", key)
         form.addRow("Base URL:", url)
@@ -209,6 +212,7 @@ class SettingsDialog(QDialog):
         return {
             "keyring": "Stored — type a new key to replace it",
             "environment": "Using the key from your environment — type one to store it",
+            "unreadable": "The stored key cannot be read (keyring locked?) — type it again",
         }.get(source, "Not set — paste your API key")
 
     def _add_server_row(self, config: ProviderConfig) -> None:

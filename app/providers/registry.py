@@ -69,19 +69,38 @@ class ProviderRegistry:
 
     def details(self, name: str) -> ResolvedProvider:
         config = self.config(name)
-        key = self._secrets.get(name)
+        try:
+            key = self._secrets.get(name)
+        except ConfigurationError as failure:  # a locked keyring, a damaged key file
+            key, problem = None, failure
+        else:
+            problem = None
         source = "keyring" if key else "none"
         if not key:
             for variable in ENV_KEYS.get(config.kind, ()):
                 if os.environ.get(variable):
                     key, source = os.environ[variable], "environment"
                     break
-        base_url = config.base_url or os.environ.get(ENV_BASE_URLS.get(config.kind, ""), "")
+        if not key and problem is not None:
+            raise problem  # nothing else to use: say why the stored key is out of reach
+        base_url = config.base_url or self.environment_base_url(name)
         return ResolvedProvider(config, key, base_url, source)
+
+    def environment_base_url(self, name: str) -> str:
+        """The base URL the SDK's own variable sets (OPENAI_BASE_URL, ...), if any."""
+        config = self.settings.provider(name)
+        kind = config.kind if config else ""
+        return os.environ.get(ENV_BASE_URLS.get(kind, ""), "")
 
     def key_sources(self) -> dict[str, str]:
         """Where each provider's key comes from. Reads the keyring: not on the GUI thread."""
-        return {name: self.details(name).key_source for name in self.names()}
+        sources = {}
+        for name in self.names():
+            try:
+                sources[name] = self.details(name).key_source
+            except ConfigurationError:
+                sources[name] = "unreadable"
+        return sources
 
     def resolve(self, provider: str) -> ChatProvider:
         details = self.details(provider)

@@ -11,7 +11,9 @@ from domain.accounts import AccountRecord, SealedKey
 from domain.errors import AccountError
 from repositories.postgres.connection import BackupDatabase
 
-_ACCOUNT_COLUMNS = "id::text, email, password_hash, kdf_salt, wrapped_data_key, wrap_nonce"
+_ACCOUNT_COLUMNS = (
+    "id::text, email, password_hash, kdf_salt, wrapped_data_key, wrap_nonce, kdf_params"
+)
 
 
 class PostgresAccounts:
@@ -34,7 +36,7 @@ class PostgresAccounts:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO users (id, email, password_hash, kdf_salt, wrapped_data_key,"
-                " wrap_nonce) VALUES (%s, %s, %s, %s, %s, %s)",
+                " wrap_nonce, kdf_params) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (
                     account.id,
                     account.email,
@@ -42,6 +44,7 @@ class PostgresAccounts:
                     account.kdf_salt,
                     account.wrapped_data_key,
                     account.wrap_nonce,
+                    account.kdf_params,
                 ),
             )
 
@@ -64,12 +67,13 @@ class PostgresAccounts:
         with self._transaction() as db:
             db.execute(
                 "UPDATE users SET password_hash = %s, kdf_salt = %s, wrapped_data_key = %s,"
-                " wrap_nonce = %s, updated_at = now() WHERE id = %s",
+                " wrap_nonce = %s, kdf_params = %s, updated_at = now() WHERE id = %s",
                 (
                     account.password_hash,
                     account.kdf_salt,
                     account.wrapped_data_key,
                     account.wrap_nonce,
+                    account.kdf_params,
                     account.id,
                 ),
             )

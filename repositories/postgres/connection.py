@@ -7,9 +7,10 @@ and TLS whenever the URL's `sslmode` asks for it (libpq reads it from the URL).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from domain.errors import BackupError, BackupRejected, BackupRowRejected, BackupUnreachable
 
@@ -18,28 +19,64 @@ SILENT_NETWORK_TIMEOUT_MS = 60_000
 _SCHEMES = ("postgres", "postgresql")
 
 
+URL_HINT = (
+    "postgresql://USER:PASSWORD@HOST:5432/DATABASE (Supabase: Project Settings → "
+    "Database → Connection string)"
+)
+
+
+def _parse(url: str) -> dict[str, str]:
+    """libpq's own reading of a URL or a key=value string (percent-encoding, sockets)."""
+    text = url.strip()
+    if "://" in text and urlsplit(text).scheme not in _SCHEMES:
+        raise BackupRejected(f"The backup database URL should look like {URL_HINT}.")
+    try:
+        params = {k: str(v) for k, v in conninfo_to_dict(text).items()}
+    except psycopg.ProgrammingError:
+        raise BackupRejected(f"The backup database URL should look like {URL_HINT}.") from None
+    for port in filter(None, params.get("port", "").split(",")):
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise BackupRejected(
+                f"The port in the backup database URL ({port}) should be a number from 1 "
+                "to 65535; PostgreSQL's usual port is 5432."
+            )
+    return params
+
+
 def split_password(url: str) -> tuple[str, str | None]:
-    """The URL without its password (safe for settings and logs), and the password."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in _SCHEMES or not parts.hostname:
-        raise BackupRejected(
-            "The backup database URL should look like "
-            "postgresql://USER:PASSWORD@HOST:5432/DATABASE (Supabase: Project Settings → "
-            "Database → Connection string)."
-        )
-    password = parts.password
-    if password is None:
-        return urlunsplit(parts), None
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host)), password
+    """The URL without its password (safe for settings and logs), and the password.
+
+    Accepts what libpq accepts: URLs (a percent-encoded password is decoded, `?password=`
+    and `?host=/socket/folder` are understood) and key=value strings.
+    """
+    params = _parse(url)
+    password = params.pop("password", None)
+    text = url.strip()
+    if "://" not in text:
+        return make_conninfo("", **params), password
+    parts = urlsplit(text)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, hosts = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}@{hosts}" if user else hosts
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"]
+    )
+    bare = f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+    return bare, password
 
 
 def where(url: str) -> str:
     """Host, port and database, for messages: never the user or password."""
-    parts = urlsplit(url)
-    database = parts.path.lstrip("/") or "postgres"
-    return f"{parts.hostname}:{parts.port or 5432}/{database}"
+    try:
+        params = _parse(url)
+    except BackupRejected:
+        return "the backup database"
+    host = params.get("host") or params.get("hostaddr") or "localhost"
+    place = f"socket {host}" if host.startswith("/") else host
+    database = params.get("dbname") or params.get("user") or "postgres"
+    return f"{place}:{params.get('port') or 5432}/{database}"
 
 
 @dataclass(frozen=True)
@@ -70,6 +107,10 @@ class BackupDatabase:
             )
         except psycopg.Error as error:
             raise self.explain(error) from None
+
+    def check(self) -> None:
+        """Connect and disconnect: proves the address and the credentials, every time."""
+        self.connect().close()
 
     def explain(self, error: psycopg.Error) -> BackupError:
         """Turn a psycopg failure into a message a person can act on.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -22,8 +23,7 @@ from domain.backup import (
     RemoteSnapshot,
 )
 from domain.chats import LOCAL_USER_ID
-from domain.errors import StoreError
-from repositories.sqlite.unit_of_work import plain_message
+from repositories.sqlite.store_health import describe
 
 _IN_CHUNK = 500
 _MESSAGE_SELECT = ", ".join(MESSAGE_COLUMNS)
@@ -41,9 +41,9 @@ class SqliteBackupSource:
             connection = raw.driver_connection
             assert isinstance(connection, sqlite3.Connection)
             yield connection
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
             raw.rollback()
-            raise StoreError(plain_message(str(error))) from None
+            raise describe(error, Path(self._engine.url.database or "")) from None
         except BaseException:
             raw.rollback()
             raise

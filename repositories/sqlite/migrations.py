@@ -15,11 +15,9 @@ from repositories.migration_files import Migration, bundled_migrations
 
 
 def _describe(path: Path, error: sqlite3.Error) -> StoreError:
-    return StoreError(
-        f"Primer cannot read its database at {path} ({error}). "
-        "The file was left untouched. If it was damaged, move it aside and restart, "
-        "or restore a copy from the 'backups' folder next to it."
-    )
+    from repositories.sqlite.store_health import describe
+
+    return describe(error, path)
 
 
 def schema_version(connection: sqlite3.Connection) -> int:
@@ -31,6 +29,7 @@ def migrate(path: Path, migrations: list[Migration] | None = None) -> int:
     migrations = bundled_migrations("migrations_sqlite") if migrations is None else migrations
     latest = migrations[-1].version if migrations else 0
     existed = path.exists() and path.stat().st_size > 0
+    # A file that exists but is empty was made for this migration (under its lock).
     try:
         connection = sqlite3.connect(path, isolation_level=None, timeout=10)
     except sqlite3.Error as error:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from domain.errors import StoreError
@@ -29,31 +31,32 @@ class SqliteUnitOfWork:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._session.rollback()
-        self._session.close()
-        if isinstance(exc, OperationalError):
-            raise StoreError(plain_message(_text(exc))) from None
+        try:
+            self._session.rollback()
+            self._session.close()
+        except DBAPIError as error:
+            raise self._explain(error) from None
+        if isinstance(exc, DBAPIError):
+            raise self._explain(exc) from None
 
     def commit(self) -> None:
         try:
             self._session.commit()
-        except OperationalError as error:
-            raise StoreError(plain_message(_text(error))) from None
+        except DBAPIError as error:
+            raise self._explain(error) from None
+
+    def _explain(self, error: DBAPIError) -> StoreError:
+        return explain(error, self._engine)
 
 
-def _text(error: OperationalError) -> str:
-    return str(error.orig) if error.orig else str(error)
+def explain(error: DBAPIError, engine: Engine) -> StoreError:
+    """An SQLAlchemy failure of the store, as a sentence (SQLite's result code decides)."""
+    from repositories.sqlite.store_health import describe
 
-
-def plain_message(text: str) -> str:
-    """What a person can do about an SQLite failure."""
-    if "disk is full" in text or "disk I/O" in text:
-        return "The disk is full, so Primer could not save. Free some space and try again."
-    if "locked" in text:
-        return "The database is busy in another program. Try again in a moment."
-    if "readonly" in text:
-        return "Primer's database is read-only; check the data folder's permissions."
-    return f"The local database failed: {text}."
+    original = error.orig
+    if not isinstance(original, sqlite3.Error):
+        return StoreError(f"The local database failed: {original or error}.")
+    return describe(original, Path(engine.url.database or ""))
 
 
 def unit_of_work_factory(engine: Engine) -> Callable[[], SqliteUnitOfWork]:

@@ -468,7 +468,8 @@ def test_settings_dialog_stores_key_in_keyring_and_adds_a_local_server(
     with qtbot.waitSignal(dialog.saved, timeout=TIMEOUT):
         dialog.save()
         assert not dialog.buttons.isEnabled()  # saving: the keyring is written off this thread
-    assert memory_keyring.passwords[("Primer", "openai")] == "sk-typed-in-settings"
+    entry = ("Primer", f"openai @ {window.data_dir}")  # named by its data folder
+    assert memory_keyring.passwords[entry] == "sk-typed-in-settings"
     assert memory_keyring.calls_on_main_thread == []
     assert window.key_sources["openai"] == "keyring"
     primer = window.primer

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from argon2 import extract_parameters
 
-from app.accounts import DATA_KEY_SECRET
+from app.accounts import data_key_secret
 from app.backup_database import PASSWORD_SECRET, remember_backup_url
 from app.bootstrap import build
 from app.secrets import InsecureFileSecretStore
@@ -38,7 +38,7 @@ def test_keys_follow_the_account_to_a_new_machine_and_survive_a_password_change(
     assert accounts.save_key("gemini", GEMINI_KEY)
 
     desktop = machine("desktop")
-    account, restored = desktop.accounts().sign_in("ada@example.org", PASSWORD)
+    account, restored, _ = desktop.accounts().sign_in("ada@example.org", PASSWORD)
     assert account.email == "ada@example.org"
     assert sorted(restored) == ["gemini", "openai"]
     assert desktop.secrets.get("openai") == OPENAI_KEY
@@ -47,7 +47,7 @@ def test_keys_follow_the_account_to_a_new_machine_and_survive_a_password_change(
     with pytest.raises(AccountError, match=WRONG_CREDENTIALS):
         machine("tablet").accounts().sign_in("ada@example.org", PASSWORD)
     tablet = machine("tablet2")
-    _, restored = tablet.accounts().sign_in("ADA@example.org", "a brand new passphrase")
+    restored = tablet.accounts().sign_in("ADA@example.org", "a brand new passphrase").restored
     assert sorted(restored) == ["gemini", "openai"]
     assert tablet.secrets.get("gemini") == GEMINI_KEY
 
@@ -64,7 +64,8 @@ def test_the_backup_database_holds_no_plaintext_secret(
     laptop.backup_now()(laptop.account_link.current().account_id)
 
     dump = postgres_server.dump(backup_url.rsplit("/", 1)[1])
-    data_key = base64.b64decode(laptop.secrets.get(DATA_KEY_SECRET))
+    account_id = laptop.account_link.current().account_id
+    data_key = base64.b64decode(laptop.secrets.get(data_key_secret(account_id)))
     assert b"Chat message 0" in dump  # the dump is real and complete
     for secret in (OPENAI_KEY.encode(), PASSWORD.encode(), data_key, data_key.hex().encode()):
         assert secret not in dump
@@ -95,11 +96,12 @@ def test_registration_rules(machine) -> None:
     accounts.register("ada@example.org", PASSWORD)
     other = machine("other")
     bob = other.accounts().register("bob@example.org", PASSWORD)
-    signed_in_key = other.secrets.get(DATA_KEY_SECRET)
+    signed_in_key = other.secrets.get(data_key_secret(bob.account_id))
     with pytest.raises(AccountError, match="already exists"):
         other.accounts().register("ADA@EXAMPLE.ORG", PASSWORD)
     # The failed registration leaves the machine signed in to Bob's account as before.
-    assert other.secrets.get(DATA_KEY_SECRET) == signed_in_key
+    assert other.secrets.get(data_key_secret(bob.account_id)) == signed_in_key
+    assert other.account_link.current() == bob
     assert other.account_link.current() == bob
 
 
@@ -115,11 +117,11 @@ def test_wrong_password_and_unknown_email_read_the_same(machine) -> None:
 
 def test_signing_out_keeps_chats_and_forgets_the_account(machine) -> None:
     laptop = machine("laptop")
-    laptop.accounts().register("ada@example.org", PASSWORD)
+    account = laptop.accounts().register("ada@example.org", PASSWORD)
     add_chat(laptop, "Keep me", 2)
     laptop.accounts().sign_out()
     assert laptop.account_link.current() is None
-    assert laptop.secrets.get(DATA_KEY_SECRET) is None
+    assert laptop.secrets.get(data_key_secret(account.account_id)) is None
     assert [c.title for c in laptop.list_chats()] == ["Keep me"]
     with sqlite3.connect(laptop.data_dir / "primer.db") as db:
         assert db.execute("SELECT account_id, email FROM users").fetchone() == (None, None)
@@ -135,6 +137,7 @@ def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> N
         "0001_accounts_and_backup.sql",
         "0002_undelete_time.sql",
         "0003_compare_rows_not_hashes.sql",
+        "0004_kdf_parameters.sql",
     ]
     assert upgrade(database) == []
     with psycopg.connect(backup_url) as db:
@@ -221,3 +224,161 @@ def test_missing_privileges_are_explained(
 def test_a_url_that_is_not_postgres_is_refused_before_connecting() -> None:
     with pytest.raises(BackupRejected, match="should look like"):
         split_password("https://example.org/db")
+
+
+def test_two_data_folders_keep_their_own_accounts_keys_in_one_keyring(
+    tmp_path: Path, backup_url: str, memory_keyring
+) -> None:
+    """Two people (or two accounts) on one computer: each folder's secrets are its own."""
+    from app.secrets import KeyringSecretStore
+
+    def folder(name: str):
+        primer = build(tmp_path / name)
+        assert isinstance(primer.secrets, KeyringSecretStore)
+        primer.apply_settings(remember_backup_url(primer.settings, primer.secrets, backup_url))
+        return primer
+
+    first, second = folder("a"), folder("b")
+    first.accounts().register("ada@example.org", PASSWORD)
+    second.accounts().register("bob@example.org", PASSWORD)  # after Ada: once a global entry
+    first.secrets.set("openai", OPENAI_KEY)
+    assert first.accounts().save_key("openai", OPENAI_KEY)
+    assert second.secrets.get("openai") is None  # b's keys are not a's
+
+    restored = build(tmp_path / "ada-new-machine")
+    restored.apply_settings(remember_backup_url(restored.settings, restored.secrets, backup_url))
+    signed_in = restored.accounts().sign_in("ada@example.org", PASSWORD)
+    assert signed_in.restored == ["openai"] and signed_in.unreadable == []
+    assert restored.secrets.get("openai") == OPENAI_KEY
+
+
+def test_a_key_that_cannot_be_sealed_for_the_account_is_an_error_not_a_log_line(
+    machine,
+) -> None:
+    laptop = machine("laptop")
+    account = laptop.accounts().register("ada@example.org", PASSWORD)
+    laptop.secrets.delete(data_key_secret(account.account_id))  # a keyring wiped meanwhile
+    with pytest.raises(AccountError, match="does not hold your account's key"):
+        laptop.accounts().save_key("openai", OPENAI_KEY)
+
+
+def test_test_connection_connects_every_time_whatever_was_cached(
+    backup_url: str, postgres_server: PostgresForTests
+) -> None:
+    from app.backup_database import ready
+
+    bare, _ = split_password(backup_url)
+    ready(BackupDatabase(bare, APP_PASSWORD)).check()  # set up and cached
+    with pytest.raises(BackupRejected, match="refused the user name or password"):
+        ready(BackupDatabase(bare, "not-the-password")).check()
+
+
+def test_database_urls_are_read_as_libpq_reads_them(
+    backup_url: str, postgres_server: PostgresForTests
+) -> None:
+    from urllib.parse import quote
+
+    odd = "p@ss:w/o#r%d"
+    with psycopg.connect(postgres_server.admin_url, autocommit=True) as db:
+        db.execute("DROP ROLE IF EXISTS odd_role")
+        db.execute(f"CREATE ROLE odd_role LOGIN SUPERUSER PASSWORD '{odd}'")
+    database = backup_url.rsplit("/", 1)[1]
+    host = f"127.0.0.1:{postgres_server.port}"
+    encoded = f"postgresql://odd_role:{quote(odd, safe='')}@{host}/{database}"
+    bare, password = split_password(encoded)
+    assert password == odd and odd not in bare and quote(odd, safe="") not in bare
+    BackupDatabase(bare, password).check()
+
+    in_query = f"postgresql://odd_role@{host}/{database}?password={quote(odd, safe='')}"
+    bare, password = split_password(in_query)
+    assert password == odd and "password=" not in bare
+    key_value = f"host=127.0.0.1 port={postgres_server.port} dbname={database} user=odd_role"
+    bare, password = split_password(f"{key_value} password='{odd}'")
+    assert password == odd and odd not in bare
+    BackupDatabase(bare, password).check()
+
+    if "host=/" in postgres_server.admin_url:  # the embedded server's Unix socket
+        socket_url = postgres_server.admin_url.replace("/postgres?", f"/{database}?")
+        bare, password = split_password(socket_url)
+        assert password is None
+        BackupDatabase(bare).check()
+    with pytest.raises(BackupRejected, match="from 1 to 65535"):
+        split_password(f"postgresql://u:p@127.0.0.1:99999/{database}")
+    with pytest.raises(BackupRejected, match="should look like"):
+        split_password("https://example.org/db")
+
+
+def test_raising_the_key_derivation_parameters_locks_nobody_out_and_rewraps(
+    machine, backup_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argon2 import PasswordHasher
+
+    from app import account_crypto
+
+    laptop = machine("laptop")
+    laptop.secrets.set("openai", OPENAI_KEY)
+    account = laptop.accounts().register("ada@example.org", PASSWORD)
+    laptop.accounts().save_all_keys()
+
+    def stored_params() -> str | None:
+        with psycopg.connect(backup_url) as db:
+            row = db.execute("SELECT kdf_params FROM users WHERE id = %s", (account.account_id,))
+            return row.fetchone()[0]
+
+    assert stored_params() == "m=65536,t=3,p=4"
+    with psycopg.connect(backup_url) as db:  # an account from before the column existed
+        db.execute("UPDATE users SET kdf_params = NULL")
+    assert machine("old").accounts().sign_in("ada@example.org", PASSWORD).restored == ["openai"]
+    assert stored_params() == "m=65536,t=3,p=4"
+
+    monkeypatch.setattr(account_crypto, "HASHER", PasswordHasher(time_cost=4))
+    signed_in = machine("desktop").accounts().sign_in("ada@example.org", PASSWORD)
+    assert signed_in.restored == ["openai"]
+    assert stored_params() == "m=65536,t=4,p=4"  # written again under the stronger ones
+    assert machine("tablet").accounts().sign_in("ada@example.org", PASSWORD).restored == ["openai"]
+
+
+@pytest.mark.parametrize("weak", ["password123", "qwertyuiop", "ada@example.org1"])
+def test_common_and_guessable_passwords_are_refused_with_a_reason(machine, weak: str) -> None:
+    with pytest.raises(AccountError, match=r"too easy to guess|cannot be the email|too short"):
+        machine("laptop").accounts().register("ada@example.org", weak)
+
+
+def test_wrong_passwords_in_a_row_slow_the_next_try_by_the_clock(machine, backup_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.accounts import Accounts
+    from repositories.postgres.accounts import PostgresAccounts
+    from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
+
+    laptop = machine("laptop")
+    laptop.accounts().register("ada@example.org", PASSWORD)
+    now = [datetime(2026, 11, 30, 12, 0, tzinfo=UTC)]
+    brakes = SqliteSignInBrakes(laptop.engine)
+    accounts = Accounts(
+        PostgresAccounts(laptop.backup_database()),
+        laptop.account_link,
+        laptop.secrets,
+        [],
+        brakes,
+        clock=lambda: now[0],
+    )
+    for _ in range(3):  # a few typos cost nothing
+        with pytest.raises(AccountError, match="wrong"):
+            accounts.sign_in("ada@example.org", "not the password")
+    assert brakes.get("ada@example.org").failures == 3
+    assert brakes.get("ada@example.org").wait(now[0]) == timedelta(0)
+    with pytest.raises(AccountError, match="wrong"):
+        accounts.sign_in("ada@example.org", "not the password")
+    assert brakes.get("ada@example.org").wait(now[0]) == timedelta(seconds=1)
+    # While the brake holds, even the right password waits (and costs no Argon2 run).
+    with pytest.raises(AccountError, match="Try again in 1 second"):
+        accounts.sign_in("ada@example.org", PASSWORD)
+    for expected in (2, 4, 8):
+        now[0] += brakes.get("ada@example.org").wait(now[0])
+        with pytest.raises(AccountError, match="wrong"):
+            accounts.sign_in("ada@example.org", "still not it")
+        assert brakes.get("ada@example.org").wait(now[0]) == timedelta(seconds=expected)
+    now[0] += timedelta(hours=1)
+    assert accounts.sign_in("ada@example.org", PASSWORD).account.email == "ada@example.org"
+    assert brakes.get("ada@example.org").failures == 0  # a success clears it

@@ -284,3 +284,179 @@ def test_self_check_names_a_store_it_cannot_open(cli_dir: Path) -> None:
     result = primer("self-check", data_dir=cli_dir, env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 1
     assert "FAIL store:" in result.stdout and "primer.db" in result.stdout
+
+
+def test_parallel_first_starts_on_a_new_folder_all_store_their_message(
+    data_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    """Several Primers starting at once on a folder nobody made yet: one migrates, the
+    others wait for it; none fails, and every question is stored."""
+    env = {**os.environ, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake_server.openai_url}
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    for round_number in range(3):
+        folder = data_dir / f"round-{round_number}"
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "app", "ask", f"Question {n}", "--data-dir", str(folder)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+            )
+            for n in range(6)
+        ]
+        for process in processes:
+            _, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err.decode()
+        listed = json.loads(primer("chats", "--json", data_dir=folder).stdout)
+        assert sorted(chat["title"] for chat in listed) == [f"Question {n}" for n in range(6)]
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_damaged_store_is_reported_and_never_written_to(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    for n in range(3):
+        fake_server.queue(Reply(body=openai_sse([f"Reply {n} " + "x" * 4000] * 30)))
+        assert primer("ask", f"Question {n}", data_dir=cli_dir).returncode == 0
+    path = cli_dir / "primer.db"
+    with sqlite3.connect(path) as db:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'chats'").fetchone()[0]
+    db.close()
+    with path.open("r+b") as file:  # 64 KiB of garbage where the chats are
+        file.seek((root - 1) * page_size)
+        file.write(bytes(range(256)) * 256)
+    damaged_hash = _sha256(path)
+
+    listed = primer("chats", data_dir=cli_dir)
+    assert listed.returncode == 1 and "Traceback" not in listed.stderr, listed.stderr
+    assert "is damaged" in listed.stderr and str(path) in listed.stderr
+    asked = primer("ask", "Write into it?", data_dir=cli_dir)
+    assert asked.returncode == 1 and "is damaged" in asked.stderr, asked.stderr
+    assert _sha256(path) == damaged_hash
+
+
+def test_an_empty_store_file_is_damage_not_a_new_start(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "primer.db").write_bytes(b"")
+    result = primer("chats", data_dir=data_dir)
+    assert result.returncode == 1 and "empty, 0 bytes" in result.stderr
+    assert (data_dir / "primer.db").read_bytes() == b""
+
+
+def test_data_files_are_private_to_the_user(
+    data_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    folder = data_dir / "new"
+    env = {"OPENAI_BASE_URL": fake_server.openai_url}
+    assert primer("ask", "Private?", data_dir=folder, env=env).returncode == 0
+    assert primer("keys", "storage", "file", data_dir=folder).returncode == 0
+    assert primer("keys", "set", "openai", data_dir=folder, stdin="sk-x\n").returncode == 0
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    for name in ("primer.db", "settings.json", "insecure-keys.json", "logs/primer-cli.log"):
+        assert (folder / name).stat().st_mode & 0o077 == 0, name
+    assert (folder / "logs").stat().st_mode & 0o077 == 0
+
+
+def test_ask_reads_standard_input_when_it_is_not_a_terminal(cli_dir: Path) -> None:
+    piped = primer("ask", data_dir=cli_dir, stdin="From a pipe")
+    assert piped.returncode == 0, piped.stderr
+    chats = json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)
+    assert chats[0]["title"] == "From a pipe"
+
+
+def test_bytes_that_are_not_utf8_get_a_sentence_not_a_traceback(cli_dir: Path) -> None:
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": KEY,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    for command, stdin in (
+        ([b"ask", b"-"], b"caf\xe9 \xff"),
+        ([b"ask", b"caf\xe9"], b""),
+    ):
+        result = subprocess.run(
+            [sys.executable.encode(), b"-m", b"app", *command, b"--data-dir", bytes(cli_dir)],
+            input=stdin,
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
+        assert result.returncode in (1, 2), result.stderr
+        assert b"not valid UTF-8" in result.stderr and b"Traceback" not in result.stderr
+    assert json.loads(primer("chats", "--json", data_dir=cli_dir).stdout) == []
+
+
+def test_titles_cannot_drive_the_terminal(cli_dir: Path) -> None:
+    assert primer("ask", "\x1b[2J\x1b[31mred title", data_dir=cli_dir).returncode == 0
+    listed = primer("chats", data_dir=cli_dir).stdout
+    assert "\x1b" not in listed and "\\x1b[31mred title" in listed
+    chat_id = listed.split()[0]
+    assert "\x1b" not in primer("show", chat_id, data_dir=cli_dir).stdout
+
+
+def test_a_data_folder_that_is_a_file_is_a_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    result = primer("chats", data_dir=blocker)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot use its data folder" in result.stderr
+
+
+def test_an_unreadable_data_folder_is_a_sentence(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads and writes any folder, so chmod 000 changes nothing for it")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0)
+    try:
+        result = primer("chats", data_dir=folder)
+    finally:
+        folder.chmod(0o700)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot use its data folder" in result.stderr
+
+
+def test_db_help_describes_each_action() -> None:
+    text = primer("db", "--help").stdout
+    assert all(word in text for word in ("set-url URL:", "test:", "upgrade:"))
+    keys = primer("keys", "--help").stdout
+    assert "storage keyring|file" in keys
+
+
+def test_a_damaged_settings_file_is_told_on_the_terminal_once(cli_dir: Path) -> None:
+    (cli_dir / "settings.json").write_text("{not json", "utf-8")
+    first = primer("chats", data_dir=cli_dir)
+    assert first.returncode == 0 and "settings file was damaged" in first.stderr
+    assert "settings file was damaged" not in primer("chats", data_dir=cli_dir).stderr
+    assert list(cli_dir.glob("settings.json.damaged-*"))
+
+
+def test_a_damaged_key_file_does_not_stop_a_key_from_the_environment(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    store = SettingsStore(cli_dir)
+    store.save(replace(store.load(), insecure_key_file=True))
+    (cli_dir / "insecure-keys.json").write_text("{damaged", "utf-8")
+    asked = primer("ask", "Still works?", data_dir=cli_dir)  # OPENAI_API_KEY is set
+    assert asked.returncode == 0, asked.stderr
+    without = primer("ask", "And now?", data_dir=cli_dir, env={"OPENAI_API_KEY": ""})
+    assert without.returncode == 1 and "is damaged" in without.stderr
+
+
+def test_without_a_keyring_the_cli_can_choose_the_plain_file_and_sign_in(
+    cli_dir: Path,
+) -> None:
+    refused = primer("keys", "set", "openai", data_dir=cli_dir, stdin="sk-new\n")
+    assert refused.returncode == 1
+    assert "cannot store the API key for openai" in refused.stderr
+    assert "primer keys storage file" in refused.stderr and "Settings" not in refused.stderr
+    chosen = primer("keys", "storage", "file", data_dir=cli_dir)
+    assert chosen.returncode == 0 and "readable only by you" in chosen.stderr
+    stored = primer("keys", "set", "openai", data_dir=cli_dir, stdin="sk-new\n")
+    assert stored.returncode == 0, stored.stderr

@@ -24,9 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def pooled_url(
-    postgres_server: PostgresForTests, backup_url: str, tmp_path: Path
-) -> Iterator[str]:
+def pooled_url(postgres_server: PostgresForTests, backup_url: str, tmp_path: Path) -> Iterator[str]:
     database = backup_url.rsplit("/", 1)[1]
     port = free_port()
     folder = tmp_path / "pgbouncer"

@@ -219,7 +219,7 @@ def test_saving_a_streaming_reply_is_no_change_for_backup(data_dir: Path) -> Non
 def test_unwritable_data_folder_gives_a_clear_message(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="cannot create its data folder"):
+    with pytest.raises(StoreError, match="cannot use its data folder"):
         open_store(blocker / "inside")
 
 
