@@ -257,6 +257,11 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
         print("primer: stopped; the partial reply was kept.", file=sys.stderr)
         return 130
     print(f"primer: {stored.error}", file=sys.stderr)
+    if stored.metadata.get("error_kind") == "auth":
+        print(
+            f"primer: store the right key with `primer keys set {pending.chat.provider}`.",
+            file=sys.stderr,
+        )
     return 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from domain.entities import Chat
@@ -12,9 +13,30 @@ UNTITLED = "New chat"
 TITLE_LENGTH = 60
 
 
+_MARKUP = (
+    (re.compile(r"^(#{1,6}(\s+|$)|>\s*|[-*+]\s+|\d+[.)]\s+)+"), ""),  # heading, quote, list
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](link), ![alt](image)
+    (re.compile(r"(`+)(.+?)\1"), r"\2"),  # `code`
+    # **strong**, *emphasis*, ~~struck~~, but not inside words (snake_case, 2*3*4)
+    (re.compile(r"(?<![\w*~])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*~])"), r"\2"),
+)
+
+
+def plain_line(line: str) -> str:
+    """A line of Markdown as a person reads it: no `#`, `**`, backticks or link syntax."""
+    text = line.strip()
+    if text.startswith(("```", "~~~")):
+        return ""  # a code fence: the title comes from the code's first line
+    for pattern, replacement in _MARKUP:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
 def title_from_text(text: str) -> str:
-    """A readable title from the first message: its first line, cut at a word."""
-    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    """A readable title from the first message: its first line as plain text, cut at a
+    word."""
+    lines = (plain_line(line) for line in text.splitlines())
+    first_line = next((line for line in lines if line), "")
     if not first_line:
         return UNTITLED
     if len(first_line) <= TITLE_LENGTH:

@@ -106,7 +106,9 @@ def postgres_server():
     """One real PostgreSQL for the whole run (embedded pgserver or $PRIMER_TEST_PG_URL)."""
     from tests.support import postgres
 
-    return postgres.start()
+    server = postgres.start()
+    yield server
+    server.stop()  # no /tmp/primer-pg-* or running server left behind
 
 
 @pytest.fixture

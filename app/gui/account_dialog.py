@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.dispatch import Dispatcher, run_in_thread
-from domain.accounts import PASSWORD_RULES, LinkedAccount
+from domain.accounts import PASSWORD_RULES, WRONG_CREDENTIALS, LinkedAccount
 from domain.errors import AccountError, PrimerError
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ class AccountDialog(QDialog):
             "The password is kept in the system keyring, not in settings."
         )
         self.test_button = QPushButton("Test connection")
+        self.test_button.setAutoDefault(False)  # Enter anywhere signs in; this needs a click
         self.test_button.clicked.connect(self.test_connection)
         self.email = QLineEdit()
         self.email.setPlaceholderText("you@example.org")
@@ -69,6 +70,9 @@ class AccountDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.repeat = QLineEdit()
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        for field in (self.email, self.password, self.repeat):
+            field.returnPressed.connect(self.submit)
+        self._focus_before: QWidget | None = None
         self.repeat_label = QLabel("Repeat password")
         self.rules = QLabel(PASSWORD_RULES)
         self.rules.setWordWrap(True)
@@ -114,6 +118,8 @@ class AccountDialog(QDialog):
         self.adjustSize()  # room for the password rules, or none
 
     def _busy(self, text: str) -> None:
+        if text:
+            self._focus_before = self.focusWidget()
         self.status.setText(text)
         for widget in (self.submit_button, self.test_button, self.mode):
             widget.setEnabled(not text)
@@ -123,6 +129,13 @@ class AccountDialog(QDialog):
         self.status.setText(text)
         self.status.setProperty("error", error)
         self.status.setStyleSheet("color: #c0392b;" if error else "")
+        # Disabling the buttons moved the focus on; it goes back where the person was,
+        # and after a wrong password, to the password, ready to type again.
+        back = self.password if text == WRONG_CREDENTIALS else self._focus_before
+        if back is not None and back.isEnabled():
+            back.setFocus()
+            if back is self.password:
+                self.password.selectAll()
 
     def _run(self, what: str, job: Callable[[], Any], then: Callable[[Any], None]) -> None:
         self._busy(what)

@@ -268,13 +268,7 @@ class MessageDelegate(QStyledItemDelegate):
             if message.role is Role.USER:
                 links.append('<a href="action:edit">Edit</a>')
             elif message.role is Role.ASSISTANT and last:
-                retry = message.status is MessageStatus.ERROR or (
-                    message.status is MessageStatus.INTERRUPTED
-                    and not message.metadata.get("stopped")
-                )
-                links.append(
-                    '<a href="action:regenerate">' + ("Retry" if retry else "Regenerate") + "</a>"
-                )
+                links += _reply_actions(message)
         footer = ""
         if links:
             footer = (
@@ -640,3 +634,18 @@ class ConversationView(QListView):
             )
             return
         super().paintEvent(event)
+
+
+def _reply_actions(message: Message) -> list[str]:
+    """Retry where trying again can help; where it cannot, the way to what must change."""
+    from domain.entities import MessageStatus
+
+    failed = message.status is MessageStatus.ERROR
+    if failed and not message.metadata.get("retryable", True):
+        if message.metadata.get("error_kind") == "auth":
+            return ['<a href="action:settings">Set the API key…</a>']
+        return []  # the message says what to change (another model, another prompt)
+    retry = failed or (
+        message.status is MessageStatus.INTERRUPTED and not message.metadata.get("stopped")
+    )
+    return ['<a href="action:regenerate">' + ("Retry" if retry else "Regenerate") + "</a>"]

@@ -24,28 +24,49 @@ log = logging.getLogger(__name__)
 OnError = Callable[[PrimerError], None]
 
 
-class Dispatcher(QObject):
-    """Create on the GUI thread; `post` from any thread runs the callable there.
+class _Bridge(QObject):
+    """The one receiver of every worker's results, made on the GUI thread and never
+    deleted: a worker's emit can then never race the deletion of its receiver."""
 
-    Give it the window as parent: results that arrive after the window is gone are dropped
-    with it instead of reaching deleted widgets.
-    """
+    call = Signal(object)
 
-    _call = Signal(object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._call.connect(self._run)
-
-    def post(self, fn: Callable[..., Any], *args: Any) -> None:
-        try:
-            self._call.emit(lambda: fn(*args))
-        except RuntimeError:  # deleted with its window: nobody is left to show the result
-            log.info("a result arrived after its window closed; dropped")
+    def __init__(self) -> None:
+        super().__init__()
+        self.call.connect(self._run)
 
     @Slot(object)
     def _run(self, fn: Callable[[], Any]) -> None:
         fn()
+
+
+_bridge: _Bridge | None = None
+
+
+class Dispatcher:
+    """Create on the GUI thread for a window or dialog; `post` from any thread runs the
+    callable on the GUI thread, if that window still exists then (checked there)."""
+
+    def __init__(self, owner: QObject | None = None) -> None:
+        global _bridge
+        if _bridge is None:
+            _bridge = _Bridge()
+        self._bridge = _bridge
+        self._owner = owner
+
+    def post(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._bridge.call.emit(lambda: self._deliver(fn, args))
+
+    def alive(self) -> bool:
+        """Whether the owner still exists; asked on the GUI thread only."""
+        import shiboken6
+
+        return self._owner is None or shiboken6.isValid(self._owner)
+
+    def _deliver(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        if self.alive():
+            fn(*args)
+        else:
+            log.info("a result arrived after its window closed; dropped")
 
 
 class Lane:

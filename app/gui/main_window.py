@@ -771,6 +771,8 @@ class MainWindow(QMainWindow):
             self.edit_banner.show()
         elif name == "regenerate":
             self._regenerate(message.id)
+        elif name == "settings":
+            self.open_settings()
         elif name in ("older-version", "newer-version"):
             self.switch_version(message.id, -1 if name == "older-version" else 1)
         elif name == "open-link":

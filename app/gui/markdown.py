@@ -1,7 +1,10 @@
 """Markdown to the HTML subset QTextDocument renders, with highlighted code blocks.
 
 Each code block gets a "Copy" link (`copy-code:N`); the delegate turns clicks on it
-into a clipboard copy of block N.
+into a clipboard copy of block N. QTextDocument knows no CSS borders on blocks and no
+scrolling inside a message, so: long code lines wrap (a message is never wider than the
+view), tables get HTML borders, and a block quote is a table whose first cell is its bar.
+Pure: tested without Qt.
 """
 
 from __future__ import annotations
@@ -66,7 +69,18 @@ def render_markdown(text: str, *, dark: bool) -> Rendered:
             f'style="background-color:{background}; border: 1px solid {border};">'
             f'<tr><td><span style="color:{muted}; font-size:small;">{label}</span>'
             f'&nbsp;&nbsp;<a href="copy-code:{index}" style="font-size:small;">Copy</a></td></tr>'
-            f'<tr><td><pre style="margin:0;">{body}</pre></td></tr></table>'
+            f'<tr><td><pre style="margin:0; white-space:pre-wrap;">{body}</pre></td></tr></table>'
         )
     rendered = _parser().renderer.render(tokens, _parser().options, {})
+    rendered = rendered.replace(
+        "<table>",
+        f'<table border="1" cellspacing="0" cellpadding="6" '
+        f'style="border-color:{border}; border-style:solid; margin-top:4px; margin-bottom:4px;">',
+    )
+    rendered = rendered.replace(
+        "<blockquote>",
+        f'<table cellspacing="0" cellpadding="0" style="margin-top:4px; margin-bottom:4px;">'
+        f'<tr><td width="4" style="background-color:{muted};"></td>'
+        f'<td style="padding-left:10px; color:{muted};">',
+    ).replace("</blockquote>", "</td></tr></table>")
     return Rendered(rendered, tuple(blocks))

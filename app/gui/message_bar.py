@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from app.gui.qt_namespace import set_enum_properties
 
-STYLES = {
-    "error": "background:#fdecea; color:#8c1d18; border:1px solid #f1b8b3;",
-    "info": "background:#e8f0fe; color:#1a3e72; border:1px solid #b6ccf5;",
+# (background, text, border) per kind, for light and dark palettes.
+COLOURS = {
+    ("error", False): ("#fdecea", "#8c1d18", "#f1b8b3"),
+    ("info", False): ("#e8f0fe", "#1a3e72", "#b6ccf5"),
+    ("error", True): ("#3b1f1f", "#ffb4ab", "#7a3530"),
+    ("info", True): ("#1b2a42", "#c6dbff", "#35507d"),
 }
 
 
@@ -41,6 +45,9 @@ class MessageBar(QFrame):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
+        self._kind = "error"
+        self._styled: tuple[str, bool] | None = None  # (kind, dark) of the current style
+        self._watching = False
         self.hide()
 
     def show_message(
@@ -51,10 +58,8 @@ class MessageBar(QFrame):
         action: tuple[str, Callable[[], None]] | None = None,
         timeout_ms: int = 0,
     ) -> None:
-        self.setStyleSheet(
-            f"#messageBar {{ {STYLES[kind]} border-radius:6px; }}"
-            f"#messageBar QLabel {{ {STYLES[kind].split(';')[1]}; }}"
-        )
+        self._kind = kind
+        self._restyle()
         self.label.setText(text)
         self._action = action[1] if action else None
         self.action_button.setVisible(action is not None)
@@ -64,6 +69,33 @@ class MessageBar(QFrame):
         if timeout_ms:
             self._timer.start(timeout_ms)
         self.show()
+
+    def _restyle(self) -> None:
+        """Colours for the kind of message and the palette in use (the ✕ included)."""
+        from PySide6.QtGui import QPalette
+
+        dark = self.window().palette().color(QPalette.ColorRole.Window).lightness() < 128
+        if self._styled == (self._kind, dark):
+            return  # setting the same style again would only raise another change
+        self._styled = (self._kind, dark)
+        background, text, border = COLOURS[(self._kind, dark)]
+        self.setStyleSheet(
+            f"#messageBar {{ background:{background}; border:1px solid {border};"
+            " border-radius:6px; }"
+            f"#messageBar QLabel, #messageBar QToolButton {{ color:{text}; }}"
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # A widget with a style sheet is not told of palette changes; its window is.
+        if not self._watching:
+            self.window().installEventFilter(self)
+            self._watching = True
+        super().showEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.PaletteChange and self.isVisible():
+            self._restyle()
+        return False
 
     def _act(self) -> None:
         action, self._action = self._action, None

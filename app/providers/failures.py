@@ -17,9 +17,7 @@ def from_status(status: int | None, label: str, detail: str = "") -> ProviderErr
     """One mapping from an HTTP status to a message, shared by every provider."""
     said = f" The server said: {detail}" if detail else ""
     if status in (401, 403):
-        return AuthenticationFailed(
-            f"{label} rejected the API key. Check the key in Settings → Providers.{said}"
-        )
+        return AuthenticationFailed(f"{label} rejected the API key.{said}")
     if status == 429:
         return RateLimited(
             f"{label} is rate-limiting requests or the account is out of quota. "

@@ -111,7 +111,8 @@ class ProviderRegistry:
             )
         if details.config.kind == "openai" and not details.api_key:
             raise ConfigurationError(
-                "No OpenAI API key. Add one in Settings → Providers, or set OPENAI_API_KEY."
+                "No OpenAI API key. Add one in Settings → Providers (or with "
+                "`primer keys set openai`), or set OPENAI_API_KEY."
             )
         return OpenAIChatProvider(label=label, api_key=details.api_key, base_url=details.base_url)
 

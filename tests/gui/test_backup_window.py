@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -123,3 +124,27 @@ def test_keys_typed_in_settings_go_to_the_account_and_the_url_stays(
     provider, ciphertext = saved()[0]
     assert provider == "gemini" and b"gm-typed-in-settings" not in bytes(ciphertext)
     assert window.primer.settings.backup_url == dialog.backup_url.text()
+
+
+def test_enter_in_the_password_signs_in_and_a_wrong_one_keeps_the_focus_there(
+    qtbot: QtBot, window: MainWindow, backup_url: str
+) -> None:
+    sign_in_through_the_dialog(qtbot, window, backup_url, register=True)
+    window.backup._sign_out_confirmed()  # what "Sign out" does once confirmed
+    qtbot.waitUntil(lambda: window.backup.account is None, timeout=TIMEOUT)
+
+    window.backup.sign_in_action.trigger()
+    dialog = window.backup.dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+    dialog.test_button.click()  # a click on Test connection must not make it the default
+    qtbot.waitUntil(lambda: "Connected to" in dialog.status.text(), timeout=30000)
+    dialog.email.setText("ada@example.org")
+    dialog.password.setFocus()
+    qtbot.keyClicks(dialog.password, "not the password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "wrong" in dialog.status.text(), timeout=30000)
+    assert dialog.focusWidget() is dialog.password
+    assert dialog.password.selectedText() == "not the password"
+    qtbot.keyClicks(dialog.password, PASSWORD)  # typing replaces the selected text
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.backup.account is not None, timeout=30000)

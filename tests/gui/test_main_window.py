@@ -188,8 +188,16 @@ def test_wrong_key_tells_the_user_where_to_fix_it(
 ) -> None:
     fake_server.queue(error_json(401, "Incorrect API key provided"))
     failed = send(qtbot, window, "Hi")
-    assert "Settings" in (failed.error or "")
+    assert "rejected the API key" in (failed.error or "")
     assert "sk-test-openai" not in (failed.error or "")
+    # Retrying the same key cannot help: the reply offers the way to the key instead.
+    document, _ = window.delegate.document(
+        window.message_model.index(1), window.conversation.viewport().width()
+    )
+    assert ">Set the API key…<" in document.toHtml() and ">Retry<" not in document.toHtml()
+    click_link(qtbot, window, 1, "action:settings")
+    qtbot.waitUntil(lambda: window.settings_dialog.isVisible(), timeout=TIMEOUT)
+    window.settings_dialog.reject()
 
 
 def test_rename_in_place_pin_delete_and_undo(qtbot: QtBot, window: MainWindow) -> None:
@@ -251,7 +259,7 @@ def test_edit_makes_a_branch_and_keeps_the_original(
         ),
         timeout=TIMEOUT,
     )
-    assert fake_server.received[-1].body["messages"][-1]["content"] == "What is 3+3?"
+    assert fake_server.last_chat_request().body["messages"][-1]["content"] == "What is 3+3?"
     primer = window.primer
     assert primer is not None
     everything = primer.load_conversation.every_message(window.current_chat_id or "")
@@ -293,7 +301,7 @@ def test_arrows_switch_between_versions_and_the_choice_survives_a_restart(
     send(qtbot, window, "And 4+4?")  # continues the version on screen
     qtbot.waitUntil(lambda: len(shown()) == 4, timeout=TIMEOUT)
     assert shown() == ["What is 2+2?", "Four.", "And 4+4?", "Eight."]
-    sent = [m["content"] for m in fake_server.received[-1].body["messages"]]
+    sent = [m["content"] for m in fake_server.last_chat_request().body["messages"]]
     assert "What is 3+3?" not in sent and sent[-1] == "And 4+4?"
     with qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
         click_link(qtbot, window, 0, "action:newer-version")
@@ -503,9 +511,15 @@ def test_the_system_theme_starts_as_the_os_was_and_follows_what_it_is(
     window.show()
     assert window.delegate.dark
     qtbot.waitUntil(lambda: window.conversation.palette().base().color().lightness() < 64)
+    # A notice in dark mode is dark too, its ✕ readable; it follows the scheme when it changes.
+    bar = window.message_bar
+    bar.show_message("A notice", kind="info")
+    assert "#1b2a42" in bar.styleSheet() and "QToolButton { color:#c6dbff" in bar.styleSheet()
+    screenshot(window, "09-dark-notice")
     window.follow_os_color_scheme()  # this test's OS (offscreen) has no dark scheme
     assert not window.delegate.dark
     qtbot.waitUntil(lambda: window.conversation.palette().base().color().lightness() > 192)
+    qtbot.waitUntil(lambda: "#e8f0fe" in bar.styleSheet())
     window.close()
     assert QSettings(ini, QSettings.Format.IniFormat).value(OS_DARK_KEY, type=bool) is False
 

@@ -290,9 +290,11 @@ def test_same_id_with_different_content_is_reported_not_overwritten(
     assert remote_messages(backup_url, account) == before
 
 
-def test_one_account_cannot_see_or_touch_anothers_chats(
+def test_backup_and_restore_keep_to_the_signed_in_accounts_rows(
     machine: Machine, backup_url: str, tmp_path: Path
 ) -> None:
+    """Primer's own queries are scoped by account. (The database itself does not yet keep
+    accounts apart: every account connects with the same login.)"""
     ada, bob = machine("ada"), machine("bob")
     ada.secrets.set("openai", "sk-ada-only")
     ada_id = sign_up(ada, "ada@example.org")

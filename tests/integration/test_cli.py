@@ -117,6 +117,9 @@ def test_provider_errors_exit_non_zero_without_traceback_and_keep_the_question(
     assert result.returncode == 1
     assert words in result.stderr
     assert "Traceback" not in result.stderr and KEY not in result.stderr
+    # Where the key is set, said for a terminal: never the window's menus.
+    assert ("primer keys set openai" in result.stderr) == (status == 401)
+    assert "Settings" not in result.stderr
     shown = json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)
     assert shown[0]["title"] == "Keep me"
 

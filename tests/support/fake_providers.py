@@ -28,6 +28,8 @@ class Reply:
     wait: float = 0.0  # seconds before answering at all
     stall: float = 0.0  # seconds of silence after the first piece
     cut: bool = False  # drop the connection after the pieces, mid-stream
+    gate: threading.Event | None = None  # after the first pieces, hold the rest until set
+    gate_after: int = 1
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -197,6 +199,8 @@ class FakeProviderServer:
                             time.sleep(reply.delay)
                         if number == 1:
                             time.sleep(reply.stall)
+                        if reply.gate is not None and number == reply.gate_after:
+                            reply.gate.wait(30)
                         self.wfile.write(piece)
                         self.wfile.flush()
                     if reply.cut:
@@ -216,6 +220,11 @@ class FakeProviderServer:
     @property
     def openai_url(self) -> str:
         return f"{self.url}/v1"
+
+    def last_chat_request(self) -> Received:
+        """The newest request for a reply: the window may list models at any moment, so
+        the newest request of all need not be the chat's."""
+        return [r for r in self.received if r.method == "POST"][-1]
 
     def queue(self, *replies: Reply) -> None:
         self.replies.extend(replies)

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -37,7 +38,13 @@ class PostgresForTests:
     admin_url: str
     host: str
     port: int
-    _stop: object = None
+    _stop: Callable[[], None] | None = None
+
+    def stop(self) -> None:
+        """Stop an embedded server and remove its folders (a server given by URL stays)."""
+        if self._stop is not None:
+            self._stop()
+            self._stop = None
 
     def app_url(self, database: str, *, password: str | None = APP_PASSWORD) -> str:
         secret = f":{password}" if password is not None else ""
@@ -136,5 +143,11 @@ def _start_embedded() -> PostgresForTests:
         except psycopg.OperationalError:
             time.sleep(0.1)
     _ensure_app_role(admin_url)
-    keep = server  # pgserver stops and deletes the cluster at exit
-    return PostgresForTests(admin_url, "127.0.0.1", port, keep)
+
+    def stop() -> None:
+        pgserver.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata, user=user)
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(socket_dir, ignore_errors=True)
+        assert server is not None  # held until here: pgserver stops its cluster when freed
+
+    return PostgresForTests(admin_url, "127.0.0.1", port, stop)

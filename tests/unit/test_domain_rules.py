@@ -136,3 +136,12 @@ def test_retries_back_off_exponentially_with_jitter_up_to_a_cap() -> None:
 
     assert Retry(sleep=waits.append, jitter=lambda: 1.0)(step) == "done"
     assert waits == [0.5, 1.0]
+
+
+def test_titles_are_plain_text_not_markdown() -> None:
+    assert title_from_text("# Heading one\nmore") == "Heading one"
+    assert title_from_text("**Bold** and _it_ and `code`") == "Bold and it and code"
+    assert title_from_text("[a link](https://example.org) here") == "a link here"
+    assert title_from_text("```python\nprint(1)\n```") == "print(1)"
+    assert title_from_text("snake_case_name and 2*3*4") == "snake_case_name and 2*3*4"
+    assert title_from_text("##\n- first item") == "first item"
