@@ -115,7 +115,8 @@ def _open_window(data_dir: Path) -> int:
 
     # The start-up makes some 30,000 objects (PySide's types and enums, our modules)
     # and keeps them: collecting among them would cost the first paint ~7 ms (bench.run).
-    # The window freezes them and turns collection back on once it has painted.
+    # The window freezes them once it has painted, and from then on collects on the GUI
+    # thread only (app.gui.garbage).
     gc.disable()
     from app.gui.launch import run_window
 

@@ -7,10 +7,29 @@ under their pick, so replies that arrive later on that branch (or from a restore
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 Lineage = Sequence[tuple[str, str | None]]
 """(id, parent_id) of every message in a chat, oldest first."""
+
+
+def without_replaced_failures(lineage: Lineage, failed: Set[str]) -> list[tuple[str, str | None]]:
+    """The tree less the failed replies that a later version replaced (a Retry): a failure
+    is not a version worth switching to. A failure that is the newest try stays, with its
+    Retry; so does one that something was written after."""
+    if not failed:
+        return list(lineage)
+    has_children = {parent for _, parent in lineage if parent is not None}
+    newest_child: dict[str | None, str] = {}
+    for message_id, parent_id in lineage:
+        newest_child[parent_id] = message_id
+    return [
+        (message_id, parent_id)
+        for message_id, parent_id in lineage
+        if message_id not in failed
+        or message_id in has_children
+        or newest_child[parent_id] == message_id
+    ]
 
 
 def active_path(lineage: Lineage, leaf: str | None = None) -> list[str]:

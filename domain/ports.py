@@ -30,6 +30,10 @@ class MessageRepository(Protocol):
         """The messages with these ids, in the order given."""
         ...
 
+    def failed_ids(self, chat_id: str) -> set[str]:
+        """The chat's replies that ended in an error."""
+        ...
+
     def save_progress(self, message_id: str, content: str) -> bool:
         """Store the text that has arrived so far, while the reply is still streaming;
         False if it is streaming no longer."""

@@ -82,7 +82,7 @@ def start_window(data_dir: Path, *, report_first_paint: bool = False) -> MainWin
         from app.gui.icons import resource_icon
 
         gc.freeze()  # what the start-up made lives as long as the program (app.cli)
-        gc.enable()
+        # Collection stays off: the window collects on this thread (app.gui.garbage).
         app.setWindowIcon(resource_icon("primer.svg"))
         window.follow_os_color_scheme()
         log_to_file(data_dir, "primer.log")

@@ -38,6 +38,7 @@ from app.gui.conversation import (
     MessageListModel,
 )
 from app.gui.dispatch import Dispatcher, Lane, run_in_thread
+from app.gui.garbage import GuiThreadCollector
 from app.gui.message_bar import MessageBar
 from app.gui.qt_namespace import set_shortcut
 from app.gui.theme import apply_theme, os_prefers_dark
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         # block, for instance while it asks to be unlocked).
         self.key_sources: dict[str, str] = {}
         self.dispatcher = Dispatcher(self)
+        self.collector = GuiThreadCollector(self)
         self.lane = Lane(self.dispatcher, self.show_error)
         self.state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
         self._theme_at_start = theme
@@ -894,4 +896,5 @@ class MainWindow(QMainWindow):
             self.state.setValue("last_chat", self.current_chat_id or "")
         self.state.sync()
         self.lane.shutdown()
+        self.collector.stop()
         super().closeEvent(event)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from domain.branches import Lineage, active_path, branch_positions, visible_leaf
+from domain.branches import (
+    Lineage,
+    active_path,
+    branch_positions,
+    visible_leaf,
+    without_replaced_failures,
+)
 from domain.entities import Chat, Message
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -51,5 +57,7 @@ class LoadConversation:
 
 def visible_path(uow: UnitOfWork, chat_id: str) -> tuple[Lineage, list[str]]:
     """The chat's whole tree, and the ids of the branch it shows, oldest first."""
-    lineage = uow.messages.lineage(chat_id)
+    lineage = without_replaced_failures(
+        uow.messages.lineage(chat_id), uow.messages.failed_ids(chat_id)
+    )
     return lineage, active_path(lineage, visible_leaf(lineage, uow.branches.chosen(chat_id)))

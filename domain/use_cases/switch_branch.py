@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.branches import active_path, siblings
 from domain.errors import PrimerError
 from domain.ports import UnitOfWorkFactory
-from domain.use_cases.load_conversation import Conversation, LoadConversation
+from domain.use_cases.load_conversation import Conversation, LoadConversation, visible_path
 
 
 class SwitchBranch:
@@ -17,7 +17,7 @@ class SwitchBranch:
         """Move `step` versions from `message_id` (-1: the older one) and remember the choice."""
         with self._uow_factory() as uow:
             chat_id = uow.messages.get(message_id).chat_id
-            lineage = uow.messages.lineage(chat_id)
+            lineage, _ = visible_path(uow, chat_id)  # versions as shown: no replaced failures
             versions = siblings(lineage, message_id)
             place = versions.index(message_id) + step
             if not 0 <= place < len(versions):

@@ -93,6 +93,14 @@ class SqliteMessageRepository:
                 found[row.id] = _to_message(row)
         return [found[i] for i in message_ids if i in found]
 
+    def failed_ids(self, chat_id: str) -> set[str]:
+        rows = self._session.connection().exec_driver_sql(
+            "SELECT id FROM messages INDEXED BY ix_messages_failed"
+            " WHERE chat_id = ? AND status = 'error'",
+            (chat_id,),
+        )
+        return {row[0] for row in rows}
+
     def save_progress(self, message_id: str, content: str) -> bool:
         result = self._session.exec(  # type: ignore[call-overload]
             update(MessageRow)

@@ -90,6 +90,13 @@ class FakeMessageRepository:
     def get_many(self, message_ids: Sequence[str]) -> list[Message]:
         return [self._t.messages[i] for i in message_ids if i in self._t.messages]
 
+    def failed_ids(self, chat_id: str) -> set[str]:
+        return {
+            m.id
+            for m in self._t.messages.values()
+            if m.chat_id == chat_id and m.status is MessageStatus.ERROR
+        }
+
     def save_progress(self, message_id: str, content: str) -> bool:
         message = self.get(message_id)
         if message.status is not MessageStatus.STREAMING:

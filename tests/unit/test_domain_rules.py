@@ -145,3 +145,20 @@ def test_titles_are_plain_text_not_markdown() -> None:
     assert title_from_text("```python\nprint(1)\n```") == "print(1)"
     assert title_from_text("snake_case_name and 2*3*4") == "snake_case_name and 2*3*4"
     assert title_from_text("##\n- first item") == "first item"
+
+
+def test_a_failure_a_retry_replaced_is_no_version() -> None:
+    from domain.branches import without_replaced_failures
+
+    lineage = [("u1", None), ("f1", "u1"), ("f2", "u1"), ("a1", "u1")]
+    shown = without_replaced_failures(lineage, {"f1", "f2"})
+    assert shown == [("u1", None), ("a1", "u1")]
+    assert branch_positions(shown, ["u1", "a1"]) == {}  # no ❮ 1 / 3 ❯ for two failures
+    # The newest try failing stays, with its Retry; so does a failure written after.
+    assert without_replaced_failures(lineage[:3], {"f1", "f2"}) == [("u1", None), ("f2", "u1")]
+    kept = [("u1", None), ("f1", "u1"), ("u2", "f1"), ("a1", "u1")]
+    assert without_replaced_failures(kept, {"f1"}) == kept
+    # A regenerated reply that worked is a real version: both stay.
+    assert without_replaced_failures([("u1", None), ("a1", "u1"), ("a2", "u1")], set()) == [
+        ("u1", None), ("a1", "u1"), ("a2", "u1")
+    ]  # fmt: skip
