@@ -48,6 +48,9 @@ class ChatSummary:
     pinned: bool
     updated_at: datetime
     message_count: int | None = None
+    active_at: datetime | None = None
+    """When its newest message was written (its creation, without messages): the list's
+    order, so a rename, a pin or an Undo does not move a chat to the top."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,5 +96,11 @@ def start_window(data_dir: Path, *, report_first_paint: bool = False) -> MainWin
 
 
 def run_window(data_dir: Path) -> int:
+    from app.gui.system_libraries import problem
+
+    missing = problem()
+    if missing:
+        print(f"primer: {missing}", file=sys.stderr)
+        return 1
     start_window(data_dir, report_first_paint=bool(os.environ.get(FIRST_PAINT_VARIABLE)))
     return QApplication.exec()

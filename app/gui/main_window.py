@@ -38,6 +38,7 @@ from app.gui.conversation import (
     MessageListModel,
 )
 from app.gui.dispatch import Dispatcher, Lane, run_in_thread
+from app.gui.elided_label import ElidedLabel
 from app.gui.garbage import GuiThreadCollector
 from app.gui.message_bar import MessageBar
 from app.gui.qt_namespace import set_shortcut
@@ -71,12 +72,18 @@ class MainWindow(QMainWindow):
     conversation_shown = Signal()
     reply_finished = Signal(object)
 
+    @property
+    def active(self) -> ActiveReply | None:
+        """The reply arriving in the chat on screen, if one is."""
+        return self.streams.get(self.current_chat_id) if self.current_chat_id else None
+
     def __init__(self, data_dir: Path, *, theme: str = "system") -> None:
         super().__init__()
         self.data_dir = data_dir
         self.primer: Primer | None = None
         self.current_chat_id: str | None = None
-        self.active: ActiveReply | None = None
+        self.streams: dict[str, ActiveReply] = {}
+        """Replies arriving now, by chat: each chat streams on its own."""
         self.editing_message_id: str | None = None
         self.draft_system_prompt = ""
         self._open_request = 0
@@ -119,7 +126,7 @@ class MainWindow(QMainWindow):
         side.addWidget(self.new_chat_button)
         side.addWidget(self.chat_list, 1)
 
-        self.title_label = QLabel("New chat")
+        self.title_label = ElidedLabel("New chat")
         self.title_label.setObjectName("chatTitle")
         font = self.title_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -347,6 +354,9 @@ class MainWindow(QMainWindow):
         self.message_model.show(
             chat.id, conversation.newest, conversation.older_ids, conversation.branches
         )
+        self._set_streaming(self.active is not None)
+        if self.active is not None:  # what arrived while another chat was on screen
+            self._flush_stream_text()
         if keep is None:
             self.conversation.scroll_to_end()
         else:
@@ -449,8 +459,8 @@ class MainWindow(QMainWindow):
         summary = self._current_summary()
         if summary is None or self.primer is None:
             return
-        if self.active and self.active.pending.chat.id == summary.id:
-            self.stop()
+        if summary.id in self.streams:
+            self._stop(self.streams[summary.id])
         primer = self.primer
 
         def deleted(_: object) -> None:
@@ -609,7 +619,10 @@ class MainWindow(QMainWindow):
             return
         if self.active is not None:
             self.message_bar.show_message(
-                "A reply is still arriving. Press Stop (Esc) first.", kind="info", timeout_ms=5000
+                "A reply is still arriving in this chat. Press Stop (Esc) first, or use another "
+                "chat meanwhile.",
+                kind="info",
+                timeout_ms=5000,
             )
             return
         primer = self.primer
@@ -660,10 +673,15 @@ class MainWindow(QMainWindow):
         from domain.ports import CancelToken
 
         active = ActiveReply(pending, CancelToken())
-        self.active = active
-        self._set_streaming(True)
+        self.streams[pending.chat.id] = active
         if pending.chat.id != self.current_chat_id:
             self.current_chat_id = pending.chat.id
+        if self.message_model.chat_id != pending.chat.id:
+            # A new chat shows its question at once, not an empty view until it is read.
+            shown = [m for m in (pending.user_message, pending.reply) if m is not None]
+            self.message_model.show(pending.chat.id, shown, [])
+            self.title_label.setText(pending.chat.title)
+        self._set_streaming(True)
         self.refresh_chats(select=pending.chat.id)
         self._open_request += 1
         request = self._open_request
@@ -692,34 +710,40 @@ class MainWindow(QMainWindow):
             self.lane.run(lambda: primer.save_reply_progress(reply_id, text))
 
     def _delta(self, active: ActiveReply, text: str) -> None:
-        if active is not self.active:
-            return
+        if self.streams.get(active.pending.chat.id) is not active:
+            return  # stopped already
         active.parts.append(text)
-        if not self._repaint_timer.isActive():
+        shown = self.message_model.chat_id == active.pending.chat.id
+        if shown and not self._repaint_timer.isActive():
             self._repaint_timer.start(REPAINT_INTERVAL_MS)
 
     def _flush_stream_text(self) -> None:
-        if self.active is None:
+        shown = self.streams.get(self.message_model.chat_id or "")
+        if shown is None:
             return
-        self.message_model.set_text(self.active.pending.reply.id, "".join(self.active.parts))
-        row = self.message_model.row_of(self.active.pending.reply.id)
+        self.message_model.set_text(shown.pending.reply.id, "".join(shown.parts))
+        row = self.message_model.row_of(shown.pending.reply.id)
         if row >= 0:
             self.delegate.sizeHintChanged.emit(self.message_model.index(row))
 
     def _stream_ended(self, active: ActiveReply, outcome: ReplyOutcome) -> None:
-        if active is not self.active:
+        if self.streams.get(active.pending.chat.id) is not active:
             return  # stopped already: its partial text was stored then
-        self._finish(outcome)
+        self._finish(active, outcome)
 
     def stop(self) -> None:
-        if self.active is None:
-            return
-        self.active.cancel.cancel()
+        """Stop the reply arriving in the chat on screen (Stop, Esc); others go on."""
+        if self.active is not None:
+            self._stop(self.active)
+
+    def _stop(self, active: ActiveReply) -> None:
+        active.cancel.cancel()
         from domain.entities import MessageStatus
         from domain.use_cases.stream_reply import ReplyOutcome
 
-        partial = "".join(self.active.parts)
-        self._finish(ReplyOutcome(partial, MessageStatus.INTERRUPTED, metadata={"stopped": True}))
+        partial = "".join(active.parts)
+        stopped = ReplyOutcome(partial, MessageStatus.INTERRUPTED, metadata={"stopped": True})
+        self._finish(active, stopped)
 
     def escape(self) -> None:
         if self.active is not None:
@@ -727,15 +751,18 @@ class MainWindow(QMainWindow):
         else:
             self._cancel_edit()
 
-    def _finish(self, outcome: ReplyOutcome) -> None:
-        assert self.active is not None and self.primer is not None
+    def _finish(self, active: ActiveReply, outcome: ReplyOutcome) -> None:
+        assert self.primer is not None
         primer = self.primer
-        reply_id = self.active.pending.reply.id
-        self.active = None
-        self._repaint_timer.stop()
-        self._set_streaming(False)
+        reply_id = active.pending.reply.id
+        del self.streams[active.pending.chat.id]
+        if self.message_model.chat_id == active.pending.chat.id:
+            self._repaint_timer.stop()
+            self._set_streaming(False)
 
         def stored(message: Message) -> None:
+            # (another chat on screen: the model has no such row, and the chat shows the
+            # stored reply when it is opened)
             self.message_model.replace(message)
             row = self.message_model.row_of(message.id)
             if row >= 0:
@@ -889,7 +916,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.splitter.restoreState(splitter))  # type: ignore[arg-type]
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.stop()
+        for active in list(self.streams.values()):
+            self._stop(active)
         self.state.setValue("geometry", self.saveGeometry())
         self.state.setValue("splitter", self.splitter.saveState())
         if self.primer is not None:  # closed before the store opened: keep what was saved

@@ -1,4 +1,4 @@
-"""The chat list: pinned first, then most recently active."""
+"""The chat list: pinned first, then the chats with the newest messages."""
 
 from __future__ import annotations
 
@@ -13,4 +13,6 @@ class ListChats:
     def __call__(self, *, with_counts: bool = False) -> list[ChatSummary]:
         with self._uow_factory() as uow:
             summaries = uow.chats.summaries(with_counts=with_counts)
-        return sorted(summaries, key=lambda s: (not s.pinned, -s.updated_at.timestamp()))
+        return sorted(
+            summaries, key=lambda s: (not s.pinned, -(s.active_at or s.updated_at).timestamp())
+        )

@@ -49,6 +49,11 @@ class SqliteChatRepository:
         self._session.flush()
 
     def summaries(self, *, with_counts: bool = False) -> list[ChatSummary]:
+        newest_message = (
+            select(func.max(MessageRow.created_at))
+            .where(col(MessageRow.chat_id) == col(ChatRow.id))
+            .scalar_subquery()
+        )  # one seek per chat in the (chat_id, created_at, ...) index
         columns = [
             ChatRow.id,
             ChatRow.title,
@@ -56,6 +61,7 @@ class SqliteChatRepository:
             ChatRow.model,
             ChatRow.pinned,
             ChatRow.updated_at,
+            func.coalesce(newest_message, ChatRow.created_at),
         ]
         query = select(*columns).where(col(ChatRow.deleted_at).is_(None))
         if with_counts:
@@ -71,7 +77,9 @@ class SqliteChatRepository:
             )
         rows = self._session.exec(query).all()
         return [
-            ChatSummary(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6] if with_counts else None)
+            ChatSummary(
+                r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[7] if with_counts else None, r[6]
+            )
             for r in rows
         ]
 

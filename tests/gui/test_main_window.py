@@ -159,6 +159,78 @@ def test_stream_arrives_piece_by_piece_and_stop_keeps_the_partial_reply(
     assert window.message_model.messages()[1].content == stopped.content
 
 
+def test_two_chats_stream_at_once_and_stop_acts_on_the_chat_on_screen(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    import threading
+
+    first_gate, second_gate = threading.Event(), threading.Event()
+    pieces = [f"part{i} " for i in range(6)]
+    # Each reply sends two pieces, then waits for its gate: both are mid-stream at once.
+    fake_server.queue(Reply(body=openai_sse(pieces), gate=first_gate, gate_after=3))
+    fake_server.queue(Reply(body=openai_sse(pieces), gate=second_gate, gate_after=3))
+    try:
+        window.composer.setPlainText("First chat")
+        qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: len(window.streams) == 1, timeout=TIMEOUT)
+        first_chat = window.current_chat_id
+        qtbot.waitUntil(lambda: "part1" in window.message_model.messages()[-1].content)
+
+        window.new_chat()
+        window.composer.setPlainText("Second chat")
+        qtbot.keyClick(window.composer, Qt.Key.Key_Return)  # allowed: another chat
+        qtbot.waitUntil(lambda: len(window.streams) == 2, timeout=TIMEOUT)
+        assert window.current_chat_id != first_chat and window.stop_button.isVisible()
+        qtbot.waitUntil(lambda: "part1" in window.message_model.messages()[-1].content)
+
+        with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT) as stopped:
+            qtbot.keyClick(window.composer, Qt.Key.Key_Escape)  # stops the second only
+        assert stopped.args[0].status is MessageStatus.INTERRUPTED
+        assert list(window.streams) == [first_chat]
+
+        with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT) as finished:
+            first_gate.set()
+        whole = finished.args[0]
+        assert whole.chat_id == first_chat and whole.status is MessageStatus.COMPLETE
+        assert whole.content == "".join(pieces)
+    finally:
+        first_gate.set()
+        second_gate.set()
+
+
+def test_a_long_title_does_not_move_the_sidebar(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(900, 600)
+    send(qtbot, window, "Short")
+    window.splitter.setSizes([250, 650])
+    qtbot.wait(20)
+    before = window.splitter.sizes()
+    long_title = "A very long title " * 12
+    send(qtbot, window, "Another")  # (in the same chat)
+    window.primer.update_chat(window.current_chat_id, title=long_title)
+    window.refresh_chats()
+    window.open_chat(window.current_chat_id)
+    qtbot.waitUntil(lambda: window.title_label.full_text() == long_title.strip(), timeout=TIMEOUT)
+    qtbot.wait(20)
+    assert window.splitter.sizes() == before
+    assert window.title_label.text().endswith("…") and window.title_label.toolTip()
+
+
+def test_a_new_chat_shows_its_question_as_soon_as_it_is_stored(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from domain.use_cases.send_message import NewChatSettings
+
+    assert window.primer is not None
+    pending = window.primer.send_message.send(
+        None, "Hi there", new_chat=NewChatSettings("openai", "gpt-test")
+    )
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+        window._begin(pending)  # what happens once the question is stored
+        # Shown before any read of the store: no empty "New chat" view meanwhile.
+        assert [m.content for m in window.message_model.messages()] == ["Hi there", ""]
+        assert window.title_label.full_text() == "Hi there"
+
+
 def test_server_error_shows_a_message_and_retry_succeeds(
     qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
 ) -> None:
@@ -222,7 +294,7 @@ def test_rename_in_place_pin_delete_and_undo(qtbot: QtBot, window: MainWindow) -
     with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
         qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.chat_model.summary(0).title == "Renamed trip", timeout=TIMEOUT)
-    assert window.title_label.text() == "Renamed trip"
+    assert window.title_label.full_text() == "Renamed trip"
 
     first = window.chat_model.summary(1)
     window.chat_list.setCurrentIndex(window.chat_model.index(1))
@@ -602,3 +674,24 @@ def test_about_names_the_version_and_the_data_folder(window: MainWindow) -> None
     QTimer.singleShot(50, read_and_close)
     window.about()  # modal: returns once the box is closed
     assert f"Primer {__version__}" in seen[0] and str(window.data_dir) in seen[0]
+
+
+def test_messages_with_awkward_bytes_are_shown(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    """NUL, escapes, right-to-left text and a 5 MB reply: each is drawn, none stops the view."""
+    from tests.integration.test_backup import AWKWARD
+
+    texts = [*AWKWARD, "5 MB " + "x\0y " * 1_250_000]
+    for text in texts:
+        fake_server.queue(Reply(body=openai_sse([text])))
+    send(qtbot, window, texts[0])  # a question with a NUL in it, sent to the model
+    for _ in texts[1:]:
+        send(qtbot, window, "next")
+    shown = window.message_model.messages()
+    assert [m.content for m in shown if m.role.value == "assistant"] == texts
+    width = window.conversation.viewport().width()
+    for row in range(window.message_model.rowCount()):
+        document, _ = window.delegate.document(window.message_model.index(row), width)
+        assert document.size().height() > 0
+    assert fake_server.last_chat_request().body["messages"][0]["content"] == texts[0]

@@ -4,6 +4,8 @@ same chats and messages, and no message of a chat that survived is lost."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,8 +15,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.bootstrap import Primer
+from domain.backup import Retry
+from domain.errors import BackupUnreachable
+from domain.ports import CancelToken
+from domain.use_cases.backup_now import BackupNow
 from domain.use_cases.delete_chat import DeleteChat
+from domain.use_cases.restore_backup import RestoreBackup
+from repositories.postgres import backup_target
+from repositories.postgres.backup_target import PostgresBackupTarget
+from repositories.postgres.connection import BackupDatabase, where
 from tests.integration.test_backup import backed_up_rows, remote_messages
+from tests.support.postgres import PostgresForTests
 from tests.support.seeding import add_chat, add_messages, table_rows
 
 Machine = Callable[[str], Primer]
@@ -32,6 +43,14 @@ steps = st.one_of(
         machine_names,
         st.just(0),
     ),
+    # A run cut off (the connection killed before a batch, in the middle of its COPY, before
+    # its COMMIT, between restore pages) or cancelled after a few batches: the number says
+    # where.
+    st.tuples(
+        st.sampled_from(["cut backup", "cut restore", "cancel backup", "cancel restore"]),
+        machine_names,
+        st.integers(min_value=0, max_value=5),
+    ),
 )
 
 
@@ -39,16 +58,19 @@ steps = st.one_of(
 class World:
     primers: dict[str, Primer]
     account_id: str
+    server: PostgresForTests | None = None
     chat_ids: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, machine: Machine, shared_chats: int) -> World:
+    def start(
+        cls, machine: Machine, shared_chats: int, server: PostgresForTests | None = None
+    ) -> World:
         """A laptop and a desktop on one new account; the laptop holds the shared chats."""
         example = next(_examples)
         primers = {name: machine(f"{name}-{example}") for name in MACHINES}
         laptop = primers["laptop"]
         account = laptop.accounts().register(f"ex{example}@example.org", "correct horse battery")
-        world = cls(primers, account.account_id)
+        world = cls(primers, account.account_id, server)
         world.chat_ids += [add_chat(laptop, f"Shared {n}", 3).id for n in range(shared_chats)]
         return world
 
@@ -64,6 +86,9 @@ class World:
 
     def apply(self, action: str, name: str, chat_number: int) -> None:
         primer = self.primers[name]
+        if action.startswith(("cut ", "cancel ")):
+            self.interrupted(action, primer, chat_number)
+            return
         if action == "backup":
             primer.backup_now()(self.account_id)
         elif action == "restore":
@@ -84,6 +109,72 @@ class World:
         elif action == "undo" and state == "deleted":
             DeleteChat(primer.uow_factory).undo(chat_id)
 
+    def interrupted(self, action: str, primer: Primer, where: int) -> None:
+        """Back up or restore in small batches, cut off or cancelled at `where`."""
+        kind, job = action.split(" ")
+        assert self.server is not None, "World.start(..., server=) for cuts"
+        database = primer.backup_database()
+        target = CutTarget(database, self.server, where if kind == "cut" else -1)
+        cancel = CancelToken()
+        calls = itertools.count(1)
+
+        def progress(_done: int, _total: int) -> None:
+            if kind == "cancel" and next(calls) > where:
+                cancel.cancel()
+
+        transfer = BackupNow if job == "backup" else RestoreBackup
+        run = transfer(primer.backup_source, lambda: target, batch_size=2, retry=NO_RETRY)
+        # A cut is what a person sees as "try again": the next run must finish the work.
+        with contextlib.suppress(BackupUnreachable):
+            run(self.account_id, progress, cancel)
+
+
+NO_RETRY = Retry(attempts=1)
+
+
+class CutTarget(PostgresBackupTarget):
+    """The real target, whose connection the server kills at the `cut_at`-th step: steps
+    are pushes (before it, mid-COPY, before its COMMIT, in turn) and restore pages."""
+
+    def __init__(self, database: BackupDatabase, server: PostgresForTests, cut_at: int):
+        super().__init__(database)
+        self.server, self.cut_at, self.steps = server, cut_at, 0
+        self.name = where(database.url).rsplit("/", 1)[1]
+
+    def _cut_now(self) -> bool:
+        self.steps += 1
+        return self.steps == self.cut_at + 1
+
+    def _push(self, db, account_id, batch):
+        if not self._cut_now():
+            return super()._push(db, account_id, batch)
+        how = self.cut_at % 3
+        if how == 0:
+            self.server.terminate_app_connections(self.name)
+            return super()._push(db, account_id, batch)
+        if how == 1:  # mid-COPY: the server goes away while rows are being written
+            original = backup_target._copy
+
+            def half_then_cut(cursor, table, account, sent):
+                half = dataclasses.replace(sent, messages=sent.messages[: len(sent.messages) // 2])
+                original(cursor, table, account, half)
+                self.server.terminate_app_connections(self.name)
+                original(cursor, table, account, sent)
+
+            backup_target._copy = half_then_cut
+            try:
+                return super()._push(db, account_id, batch)
+            finally:
+                backup_target._copy = original
+        result = super()._push(db, account_id, batch)
+        self.server.terminate_app_connections(self.name)  # the COMMIT fails
+        return result
+
+    def messages_after(self, account_id, after_id, limit):
+        if self._cut_now():
+            self.server.terminate_app_connections(self.name)
+        return super().messages_after(account_id, after_id, limit)
+
 
 @pytest.mark.slow
 @settings(
@@ -100,6 +191,16 @@ class World:
         ("backup", "desktop", 0),
     ]
 )
+@example(  # a backup cut mid-COPY, then a restore cut between pages and one cancelled
+    script=[
+        ("message", "laptop", 0),
+        ("message", "laptop", 1),
+        ("cut backup", "laptop", 1),
+        ("cut restore", "desktop", 1),
+        ("cancel restore", "desktop", 0),
+        ("cancel backup", "laptop", 0),
+    ]
+)
 @example(  # a message sent while the chat's deletion stood, then undone on the other machine
     script=[
         ("message", "laptop", 0),
@@ -109,9 +210,12 @@ class World:
     ]
 )
 def test_any_interleaving_converges_and_loses_nothing_that_survives(
-    machine: Machine, backup_url: str, script: list[tuple[str, str, int]]
+    machine: Machine,
+    backup_url: str,
+    postgres_server: PostgresForTests,
+    script: list[tuple[str, str, int]],
 ) -> None:
-    world = World.start(machine, shared_chats=2)
+    world = World.start(machine, shared_chats=2, server=postgres_server)
     primers = world.primers
     laptop, desktop = primers["laptop"], primers["desktop"]
     laptop.backup_now()(world.account_id)

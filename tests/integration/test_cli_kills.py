@@ -119,3 +119,49 @@ def test_sigterm_and_sighup_stop_like_ctrl_c(
     reply = chat["messages"][1]
     assert reply["status"] == "interrupted"
     assert reply["content"] == shown.decode().rstrip("\n")
+
+
+@pytest.mark.slow
+def test_backup_and_restore_killed_mid_run_finish_on_the_next_run(
+    tmp_path: Path, machine, backup_url: str
+) -> None:
+    """`primer backup` and `primer restore` as real processes, SIGKILLed at random moments
+    and run again: both sides end with the same rows, none twice."""
+    from tests.integration.test_backup import backed_up_rows, remote_messages
+    from tests.support.seeding import add_chat
+
+    laptop = machine("laptop")
+    account = laptop.accounts().register("kill@example.org", "correct horse battery")
+    for n in range(8):
+        add_chat(laptop, f"Chat {n}", 2500)  # 20,000 messages: several batches
+
+    chance = random.Random(7)
+
+    def run_killed(command: str, folder: Path, times: int) -> None:
+        for _ in range(times):
+            process = subprocess.Popen(
+                [sys.executable, "-m", "app", command, "--backup-url", backup_url,
+                 "--data-dir", str(folder)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                process.wait(timeout=chance.uniform(0.8, 3.0))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+        finished = primer(command, "--backup-url", backup_url, data_dir=folder)
+        assert finished.returncode == 0, finished.stderr
+
+    run_killed("backup", laptop.data_dir, 4)
+    remote = remote_messages(backup_url, account.account_id)
+    assert len(remote) == len({row[0] for row in remote}) == 20_000
+    assert [r[0] for r in remote] == [m[0] for m in backed_up_rows(laptop)["messages"]]
+
+    desktop = machine("desktop")
+    desktop.accounts().sign_in("kill@example.org", "correct horse battery")
+    run_killed("restore", desktop.data_dir, 4)
+    assert backed_up_rows(desktop) == backed_up_rows(laptop)
+    with sqlite3.connect(desktop.data_dir / "primer.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()

@@ -248,3 +248,29 @@ def test_the_chosen_branch_is_kept_on_this_device_and_not_backed_up(data_dir: Pa
         assert db.execute("SELECT count(*) FROM branch_choices").fetchone()[0] == 0
     db.close()
     reopened.dispose()
+
+
+def test_renaming_pinning_off_or_undoing_a_delete_keeps_a_chats_place(data_dir: Path) -> None:
+    """The list is ordered by each chat's newest message, not by its last edit."""
+    from app.bootstrap import build
+
+    primer = build(data_dir)
+    older = primer.send_message.send(None, "Older chat", new_chat=NewChatSettings("openai", "m"))
+    newer = primer.send_message.send(None, "Newer chat", new_chat=NewChatSettings("openai", "m"))
+
+    def order() -> list[str]:
+        return [summary.title for summary in primer.list_chats()]
+
+    assert order() == ["Newer chat", "Older chat"]
+    primer.update_chat(older.chat.id, title="Older, renamed")
+    assert order() == ["Newer chat", "Older, renamed"]
+    primer.delete_chat(newer.chat.id)
+    primer.delete_chat.undo(newer.chat.id)
+    assert order() == ["Newer chat", "Older, renamed"]
+    primer.update_chat(older.chat.id, pinned=True)
+    assert order() == ["Older, renamed", "Newer chat"]  # pinned first
+    primer.update_chat(older.chat.id, pinned=False)
+    assert order() == ["Newer chat", "Older, renamed"]
+    primer.send_message.send(older.chat.id, "A new message")
+    assert order() == ["Older, renamed", "Newer chat"]  # a new message does move it
+    primer.engine.dispose()

@@ -42,7 +42,9 @@ class FakeChatRepository:
         for c in self._t.chats.values():
             if c.deleted_at:
                 continue
-            count = sum(1 for m in self._t.messages.values() if m.chat_id == c.id)
+            own = [m for m in self._t.messages.values() if m.chat_id == c.id]
+            count = len(own)
+            active_at = max((m.created_at for m in own), default=c.created_at)
             out.append(
                 ChatSummary(
                     c.id,
@@ -52,6 +54,7 @@ class FakeChatRepository:
                     c.pinned,
                     c.updated_at,
                     count if with_counts else None,
+                    active_at,
                 )
             )
         return out
