@@ -13,7 +13,7 @@ import pytest
 
 from app.bootstrap import Primer
 from domain.backup import ChangeBatch, Retry
-from domain.entities import MessageStatus
+from domain.entities import Chat, MessageStatus
 from domain.errors import BackupUnreachable, StoreError
 from domain.ids import new_id
 from domain.use_cases.backup_now import BackupNow
@@ -37,6 +37,19 @@ def sign_up(primer: Primer, email: str = "ada@example.org") -> str:
 
 def sign_in(primer: Primer, email: str = "ada@example.org") -> str:
     return primer.accounts().sign_in(email, PASSWORD)[0].account_id
+
+
+def laptop_and_desktop(
+    machine: Machine, title: str, messages: int
+) -> tuple[Primer, Primer, str, Chat]:
+    """Two machines on one account, both holding a chat the laptop wrote and backed up."""
+    laptop, desktop = machine("laptop"), machine("desktop")
+    account = sign_up(laptop)
+    sign_in(desktop)
+    chat = add_chat(laptop, title, messages)
+    laptop.backup_now()(account)
+    desktop.restore_backup()(account)
+    return laptop, desktop, account, chat
 
 
 def remote_messages(url: str, account_id: str) -> list[tuple]:
@@ -244,12 +257,7 @@ def test_undo_after_a_backed_up_delete_brings_the_chat_back(machine: Machine) ->
 
 
 def test_restore_never_overwrites_newer_local_data(machine: Machine) -> None:
-    laptop, desktop = machine("laptop"), machine("desktop")
-    account = sign_up(laptop)
-    sign_in(desktop)
-    chat = add_chat(laptop, "Original title", 2)
-    laptop.backup_now()(account)
-    desktop.restore_backup()(account)
+    laptop, desktop, account, chat = laptop_and_desktop(machine, "Original title", 2)
     desktop.update_chat(chat.id, title="Renamed on the desktop")
 
     desktop.restore_backup()(account)
@@ -424,12 +432,7 @@ def test_a_reply_still_streaming_holds_back_what_came_after_it(
 def test_messages_added_to_a_chat_deleted_elsewhere_are_expected_not_a_fault(
     machine: Machine,
 ) -> None:
-    laptop, desktop = machine("laptop"), machine("desktop")
-    account = sign_up(laptop)
-    sign_in(desktop)
-    chat = add_chat(laptop, "Doomed", 4)
-    laptop.backup_now()(account)
-    desktop.restore_backup()(account)
+    laptop, desktop, account, chat = laptop_and_desktop(machine, "Doomed", 4)
 
     DeleteChat(laptop.uow_factory)(chat.id)
     laptop.backup_now()(account)
