@@ -418,6 +418,7 @@ class MainWindow(QMainWindow):
             QModelIndex(), self.chat_list.selectionModel().SelectionFlag.Clear
         )
         self.message_model.show(None, [], [])
+        self._set_streaming(False)  # a reply may go on arriving in the chat left
         self.title_label.setText("New chat")
         self.draft_system_prompt = ""
         if self.primer is not None:

@@ -177,6 +177,7 @@ def test_two_chats_stream_at_once_and_stop_acts_on_the_chat_on_screen(
         qtbot.waitUntil(lambda: "part1" in window.message_model.messages()[-1].content)
 
         window.new_chat()
+        assert window.send_button.isVisible() and not window.stop_button.isVisible()
         window.composer.setPlainText("Second chat")
         qtbot.keyClick(window.composer, Qt.Key.Key_Return)  # allowed: another chat
         qtbot.waitUntil(lambda: len(window.streams) == 2, timeout=TIMEOUT)
