@@ -23,9 +23,8 @@ from app.backup_database import remember_backup_url
 from app.bootstrap import Primer, build
 from app.secrets import InsecureFileSecretStore
 from bench.generate_store import generate
+from devtools import embedded_postgres as postgres
 from domain.backup import MESSAGE_COLUMNS
-from tests.support import postgres
-from tests.support.seeding import add_messages
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "bench passphrase 1234"
@@ -66,8 +65,13 @@ def _raw_copy_seconds(primer: Primer, url: str, account_id: str) -> float:
 
 
 def _hundred_new(primer: Primer, account_id: str) -> float:
+    from domain.entities import MessageStatus
+    from domain.use_cases.stream_reply import ReplyOutcome
+
     chat = primer.list_chats()[0]
-    add_messages(primer, primer.get_chat(chat.id), 100)
+    for number in range(50):  # 50 questions and their replies, as a person writes them
+        pending = primer.send_message.send(chat.id, f"Question {number}")
+        primer.finish_reply(pending.reply.id, ReplyOutcome("An answer.", MessageStatus.COMPLETE))
     began = time.perf_counter()
     report = primer.backup_now()(account_id)
     elapsed = time.perf_counter() - began

@@ -104,7 +104,7 @@ def configured_data_dir(
 @pytest.fixture(scope="session")
 def postgres_server():
     """One real PostgreSQL for the whole run (embedded pgserver or $PRIMER_TEST_PG_URL)."""
-    from tests.support import postgres
+    from devtools import embedded_postgres as postgres
 
     server = postgres.start()
     yield server

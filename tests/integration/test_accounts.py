@@ -14,11 +14,11 @@ from app.accounts import data_key_secret
 from app.backup_database import PASSWORD_SECRET, remember_backup_url
 from app.bootstrap import build
 from app.secrets import InsecureFileSecretStore
+from devtools.embedded_postgres import APP_PASSWORD, PostgresForTests, free_port
 from domain.accounts import WRONG_CREDENTIALS
 from domain.errors import AccountError, BackupRejected, BackupUnreachable
 from repositories.postgres.connection import BackupDatabase, split_password
 from repositories.postgres.migrations import upgrade
-from tests.support.postgres import APP_PASSWORD, PostgresForTests, free_port
 from tests.support.seeding import add_chat
 from tests.support.tls_proxy import TlsTerminator, make_certificate
 

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from app.bootstrap import Primer
+from devtools.embedded_postgres import PostgresForTests
 from domain.backup import ChangeBatch, Retry
 from domain.entities import Chat, MessageStatus
 from domain.errors import BackupUnreachable, StoreError
@@ -23,7 +24,6 @@ from domain.use_cases.stream_reply import ReplyOutcome
 from repositories.postgres.backup_target import PostgresBackupTarget
 from repositories.postgres.connection import BackupDatabase, split_password
 from repositories.sqlite.backup_source import SqliteBackupSource
-from tests.support.postgres import PostgresForTests
 from tests.support.seeding import add_chat, add_messages, table_rows
 
 PASSWORD = "correct horse battery"

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.bootstrap import Primer
+from devtools.embedded_postgres import PostgresForTests
 from domain.backup import Retry
 from domain.errors import BackupUnreachable
 from domain.ports import CancelToken
@@ -25,7 +26,6 @@ from repositories.postgres import backup_target
 from repositories.postgres.backup_target import PostgresBackupTarget
 from repositories.postgres.connection import BackupDatabase, where
 from tests.integration.test_backup import backed_up_rows, remote_messages
-from tests.support.postgres import PostgresForTests
 from tests.support.seeding import add_chat, add_messages, table_rows
 
 Machine = Callable[[str], Primer]

@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.settings import BUILT_IN, SettingsStore
+from devtools.embedded_postgres import APP_PASSWORD, free_port
 from tests.integration.test_cli import primer
 from tests.support.fake_providers import FakeProviderServer
-from tests.support.postgres import APP_PASSWORD, free_port
 
 PASSWORD = "correct horse battery\n"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.support.postgres import APP_PASSWORD, APP_ROLE, PostgresForTests, free_port
+from devtools.embedded_postgres import APP_PASSWORD, APP_ROLE, PostgresForTests, free_port
 from tests.support.seeding import add_chat, machines, table_rows
 
 PGBOUNCER = shutil.which("pgbouncer") or (

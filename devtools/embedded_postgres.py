@@ -1,4 +1,5 @@
-"""A real PostgreSQL for the tests: embedded `pgserver`, or the server in $PRIMER_TEST_PG_URL.
+"""A real PostgreSQL for the tests and benchmarks: embedded `pgserver`, or the server in
+$PRIMER_TEST_PG_URL.
 
 pgserver starts on a Unix socket with trust auth; it is restarted here to listen on
 127.0.0.1 with password (SCRAM) auth, so tests see what a user's server does: a URL with a
