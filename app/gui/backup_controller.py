@@ -10,11 +10,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QPushButton, QToolBar
 
 from app.gui.dispatch import run_in_thread
-from app.gui.qt_namespace import set_shortcut
 from domain.errors import PrimerError
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ class BackupController(QObject):
         self.sign_out_action.triggered.connect(self.sign_out)
         menu.addSeparator()
         self.backup_action = QAction("Backup now", window)
-        set_shortcut(self.backup_action, "Ctrl+Shift+B")
+        self.backup_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
         self.backup_action.setToolTip("Copy new and changed chats to your backup database")
         self.backup_action.triggered.connect(self.backup_now)
         menu.addAction(self.backup_action)

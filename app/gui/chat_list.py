@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
-
-from app.gui.qt_namespace import DISPLAY_ROLE, EDIT_ROLE, USER_ROLE, Qt, set_enum_properties
 
 if TYPE_CHECKING:
     from domain.entities import ChatSummary
 
-CHAT_ID_ROLE = USER_ROLE + 1
-PINNED_ROLE = USER_ROLE + 2
+CHAT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
 NO_CHATS_TEXT = (
     "No chats yet.\n\nType a message on the right and press Enter to start one, or press Ctrl+N."
 )
@@ -32,7 +30,7 @@ class ChatListModel(QAbstractListModel):
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._chats)
 
-    def data(self, index: ModelIndex, role: int = DISPLAY_ROLE) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._chats):
             return None
         chat = self._chats[index.row()]
@@ -62,7 +60,7 @@ class ChatListModel(QAbstractListModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 
-    def setData(self, index: ModelIndex, value: Any, role: int = EDIT_ROLE) -> bool:
+    def setData(self, index: ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         title = str(value).strip()
@@ -98,7 +96,8 @@ class ChatListView(QListView):
             | QAbstractItemView.EditTrigger.DoubleClicked
         )
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        set_enum_properties(self, contextMenuPolicy="CustomContextMenu", textElideMode="ElideRight")
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSpacing(2)
         # Blank until the first list arrives: "No chats yet" would be wrong while loading.
         self.empty_text = ""

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QPlainTextEdit, QSizePolicy, QWidget
-
-from app.gui.qt_namespace import Qt
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent

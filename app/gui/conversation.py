@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QPoint,
     QRect,
     QSize,
+    Qt,
     QTimer,
     Signal,
 )
@@ -31,16 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.qt_namespace import DISPLAY_ROLE, USER_ROLE, Qt, set_enum_properties
-
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent, QTextCursor
     from PySide6.QtWidgets import QStyleOptionViewItem
 
     from domain.entities import Message
 
-MESSAGE_ROLE = USER_ROLE + 1
-VERSION_ROLE = USER_ROLE + 2
+MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+VERSION_ROLE = Qt.ItemDataRole.UserRole + 2
 MARGIN = 8
 PADDING = 12
 MAX_TEXT_WIDTH = 860
@@ -61,7 +60,7 @@ class MessageListModel(QAbstractListModel):
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._messages)
 
-    def data(self, index: ModelIndex, role: int = DISPLAY_ROLE) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._messages):
             return None
         message = self._messages[index.row()]
@@ -442,12 +441,9 @@ class ConversationView(QListView):
         self.setUniformItemSizes(False)
         self.setMouseTracking(True)
         self.setFrameShape(QListView.Shape.NoFrame)
-        set_enum_properties(
-            self,
-            horizontalScrollBarPolicy="ScrollBarAlwaysOff",
-            focusPolicy="ClickFocus",
-            contextMenuPolicy="CustomContextMenu",
-        )
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.empty_text = ""
         self.follow = True
         self.selection: TextSelection | None = None

@@ -3,7 +3,7 @@ with "…" instead of pushing the sidebar narrower (its whole text is in the too
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -31,17 +31,5 @@ class ElidedLabel(QLabel):
         super().resizeEvent(event)
 
     def _elide(self) -> None:
-        # By hand rather than QFontMetrics.elidedText, whose mode is an enum of the `Qt`
-        # namespace that the first paint does not build (app.gui.qt_namespace).
-        metrics, text, width = self.fontMetrics(), self._full, self.width()
-        if metrics.horizontalAdvance(text) <= width:
-            super().setText(text)
-            return
-        low, high = 0, len(text)  # the longest start that fits with "…" after it
-        while low < high:
-            middle = (low + high + 1) // 2
-            if metrics.horizontalAdvance(text[:middle].rstrip() + "…") <= width:
-                low = middle
-            else:
-                high = middle - 1
-        super().setText(text[:low].rstrip() + "…")
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(shown)

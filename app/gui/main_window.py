@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -41,7 +41,6 @@ from app.gui.dispatch import Dispatcher, Lane, run_in_thread
 from app.gui.elided_label import ElidedLabel
 from app.gui.garbage import GuiThreadCollector
 from app.gui.message_bar import MessageBar
-from app.gui.qt_namespace import set_shortcut
 from app.gui.theme import apply_theme, os_prefers_dark
 from app.version import __version__
 from domain.errors import PrimerError
@@ -209,7 +208,7 @@ class MainWindow(QMainWindow):
             item = menu.addAction(text)
             item.triggered.connect(slot)
             if shortcut:
-                set_shortcut(item, shortcut)
+                item.setShortcut(QKeySequence(shortcut))
             return item
 
         bar = self.menuBar()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
-
-from app.gui.qt_namespace import set_enum_properties
 
 # (background, text, border) per kind, for light and dark palettes.
 COLOURS = {
@@ -27,8 +25,9 @@ class MessageBar(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         self.label = QLabel()
         self.label.setWordWrap(True)
-        set_enum_properties(
-            self.label, textInteractionFlags="TextSelectableByMouse|LinksAccessibleByMouse"
+        self.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
         )
         self.action_button = QPushButton()
         self.action_button.setAutoDefault(False)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
-
-from app.gui.qt_namespace import Qt
 
 # The palettes are made for Fusion on every OS. It is given to QApplication as `-style`:
 # setStyle from Python would cost the first paint ~10 ms, while PySide builds its QStyle
@@ -16,8 +15,8 @@ _dark_palette_applied = False
 
 
 def os_prefers_dark() -> bool:
-    """The OS's colour scheme. Its answer builds PySide's `Qt` namespace (qt_namespace), so
-    the window starts with the answer it remembered, and asks after the first paint."""
+    """The OS's colour scheme (asked after the first paint; the window starts with the
+    answer it remembered in window.ini)."""
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 

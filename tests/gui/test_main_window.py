@@ -573,8 +573,8 @@ def test_settings_dialog_stores_key_in_keyring_and_adds_a_local_server(
 def test_the_system_theme_starts_as_the_os_was_and_follows_what_it_is(
     qtbot: QtBot, configured_data_dir: Path
 ) -> None:
-    """The start takes the OS's colour scheme from window.ini (asking costs the first paint,
-    app.gui.qt_namespace); the OS is asked once the window has painted."""
+    """The start takes the OS's colour scheme from window.ini; the OS is asked once the
+    window has painted."""
     from PySide6.QtCore import QSettings
 
     from app.gui.main_window import OS_DARK_KEY
