@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 from app import account_crypto as crypto
 from domain.accounts import (
@@ -20,6 +21,7 @@ from domain.accounts import (
     normalise_email,
     too_many_tries,
 )
+from domain.backup import HereAndNow, StoreThread
 from domain.clock import Clock, utc_now
 from domain.errors import AccountError
 from domain.ids import new_id
@@ -29,6 +31,7 @@ from repositories.sqlite.account_link import SqliteAccountLink
 from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 LEGACY_DATA_KEY_SECRET = "primer:account-data-key"
 """One entry for every account, from before entries were named by account: adopted only
 when it opens one of the account's own saved keys."""
@@ -70,6 +73,7 @@ class Accounts:
         local_keys: list[str],
         brakes: SqliteSignInBrakes,
         clock: Clock = utc_now,
+        store: StoreThread | None = None,
     ) -> None:
         self._remote = remote
         self._link = link
@@ -77,9 +81,14 @@ class Accounts:
         self._local_keys = local_keys  # provider names whose keys are worth saving
         self._brakes = brakes
         self._clock = clock
+        self._store = store or HereAndNow()
+        """Where this device's account link and sign-in brakes (SQLite) are used."""
+
+    def _local(self, fn: Callable[..., T], *args: object) -> T:
+        return self._store.submit(fn, *args).result()
 
     def current(self) -> LinkedAccount | None:
-        return self._link.current()
+        return self._local(self._link.current)
 
     def register(self, email: str, password: str) -> LinkedAccount:
         email = normalise_email(email)
@@ -95,7 +104,7 @@ class Accounts:
         except BaseException:
             self._secrets.delete(secret)
             raise
-        self._link.link(account)
+        self._local(self._link.link, account)
         log.info("account: registered and signed in")
         return account
 
@@ -124,7 +133,7 @@ class Accounts:
         return SignedIn(account, restored, unreadable)
 
     def sign_out(self) -> None:
-        sign_out(self._link, self._secrets)
+        self._local(sign_out, self._link, self._secrets)
 
     def change_password(self, old_password: str, new_password: str) -> None:
         account = self._require()
@@ -138,7 +147,7 @@ class Accounts:
 
     def save_key(self, provider: str, api_key: str) -> bool:
         """Seal `api_key` into the account when signed in; return whether it was saved there."""
-        account = self._link.current()
+        account = self._local(self._link.current)
         if account is None:
             return False
         data_key = self._data_key(account.account_id)
@@ -147,7 +156,7 @@ class Accounts:
         return True
 
     def delete_key(self, provider: str) -> None:
-        account = self._link.current()
+        account = self._local(self._link.current)
         if account is not None:
             self._remote.delete_key(account.account_id, provider)
 
@@ -162,7 +171,7 @@ class Accounts:
 
     def _check(self, email: str, password: str) -> AccountRecord:
         """The account, if the password is right; wrong ones in a row slow the next try."""
-        brake, now = self._brakes.get(email), self._clock()
+        brake, now = self._local(self._brakes.get, email), self._clock()
         wait = brake.wait(now)
         if wait:
             raise too_many_tries(wait)
@@ -170,21 +179,21 @@ class Accounts:
         if record is None:
             crypto.verify_password(_DECOY_HASH, password)
         if record is None or not crypto.verify_password(record.password_hash, password):
-            self._brakes.put(email, brake.after_failure(now))
+            self._local(self._brakes.put, email, brake.after_failure(now))
             raise AccountError(WRONG_CREDENTIALS)
         if brake.failures:
-            self._brakes.put(email, SignInBrake())
+            self._local(self._brakes.put, email, SignInBrake())
         return record
 
     def _require(self) -> LinkedAccount:
-        account = self._link.current()
+        account = self._local(self._link.current)
         if account is None:
             raise AccountError(NOT_SIGNED_IN)
         return account
 
     def _start_session(self, account: LinkedAccount, data_key: bytes) -> None:
         self._secrets.set(data_key_secret(account.account_id), base64.b64encode(data_key).decode())
-        self._link.link(account)
+        self._local(self._link.link, account)
 
     def _data_key(self, account_id: str) -> bytes:
         """The account's data key on this device; a key sealed under any other would be

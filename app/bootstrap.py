@@ -26,12 +26,22 @@ if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is 
     from sqlalchemy import Engine
 
     from app.accounts import Accounts
+    from domain.backup import StoreThread
     from domain.use_cases.backup_now import BackupNow
     from domain.use_cases.restore_backup import RestoreBackup
     from repositories.postgres.connection import BackupDatabase
     from repositories.sqlite.account_link import SqliteAccountLink
     from repositories.sqlite.backup_source import SqliteBackupSource
     from repositories.writer_locks import WriterLocks
+
+
+@dataclass(frozen=True)
+class PreparedSettings:
+    """Settings saved, with the secret store they choose: made on a worker, put in place
+    on the GUI thread (`Primer.use_settings`)."""
+
+    settings: Settings
+    secrets: SecretStore
 
 
 @dataclass
@@ -76,7 +86,7 @@ class Primer:
 
         return ready(backup_database(self.settings, self.secrets, url))
 
-    def accounts(self, url: str | None = None) -> Accounts:
+    def accounts(self, url: str | None = None, store: StoreThread | None = None) -> Accounts:
         from app.accounts import Accounts
         from repositories.postgres.accounts import PostgresAccounts
         from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
@@ -84,32 +94,46 @@ class Primer:
         remote = PostgresAccounts(self.backup_database(url))
         providers = list(self.settings.providers)
         brakes = SqliteSignInBrakes(self.engine)
-        return Accounts(remote, self.account_link, self.secrets, providers, brakes)
+        return Accounts(remote, self.account_link, self.secrets, providers, brakes, store=store)
 
-    def backup_now(self, url: str | None = None) -> BackupNow:
+    def backup_now(self, url: str | None = None, store: StoreThread | None = None) -> BackupNow:
+        """`store`: the thread the local store is used on, when it is not the caller's."""
         from domain.use_cases.backup_now import BackupNow
         from repositories.postgres.backup_target import PostgresBackupTarget
 
         database = self.backup_database(url)
-        return BackupNow(self.backup_source, lambda: PostgresBackupTarget(database))
+        target = lambda: PostgresBackupTarget(database)  # noqa: E731
+        return BackupNow(self.backup_source, target, store=store)
 
-    def restore_backup(self, url: str | None = None) -> RestoreBackup:
+    def restore_backup(
+        self, url: str | None = None, store: StoreThread | None = None
+    ) -> RestoreBackup:
         from domain.use_cases.restore_backup import RestoreBackup
         from repositories.postgres.backup_target import PostgresBackupTarget
 
         database = self.backup_database(url)
-        return RestoreBackup(self.backup_source, lambda: PostgresBackupTarget(database))
+        target = lambda: PostgresBackupTarget(database)  # noqa: E731
+        return RestoreBackup(self.backup_source, target, store=store)
+
+    def prepare_settings(self, settings: Settings) -> PreparedSettings:
+        """Save new settings and make what depends on them (any thread; files, keyring)."""
+        self.settings_store.save(settings)
+        secrets = self.secrets
+        if settings.insecure_key_file != self.settings.insecure_key_file:
+            secrets = choose_secret_store(self.data_dir, insecure_file=settings.insecure_key_file)
+        return PreparedSettings(settings, secrets)
+
+    def use_settings(self, prepared: PreparedSettings) -> None:
+        """Put prepared settings in place. The window does it on its GUI thread only, so
+        nothing changes under the feet of code reading them there."""
+        self.secrets = prepared.secrets
+        self.providers.use_secrets(prepared.secrets)
+        self.settings = prepared.settings
+        self.providers.settings = prepared.settings
 
     def apply_settings(self, settings: Settings) -> None:
-        """Save new settings and rebuild what depends on them."""
-        self.settings_store.save(settings)
-        if settings.insecure_key_file != self.settings.insecure_key_file:
-            self.secrets = choose_secret_store(
-                self.data_dir, insecure_file=settings.insecure_key_file
-            )
-            self.providers.use_secrets(self.secrets)
-        self.settings = settings
-        self.providers.settings = settings
+        """Save new settings and put them in place (a command, on its one thread)."""
+        self.use_settings(self.prepare_settings(settings))
 
 
 def _reply_save_interval() -> float:

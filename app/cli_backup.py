@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from app.store_thread import serve_store_while
 from domain.errors import AccountError, PrimerError
 
 if TYPE_CHECKING:
@@ -169,8 +170,12 @@ def _transfer(label: str, run: Callable[[Callable[[int, int], None] | None], T])
 def _backup(args: argparse.Namespace, data_dir: Path) -> int:
     primer = _primer(data_dir)
     account_id = _signed_in(primer)
-    job = primer.backup_now(args.backup_url)
-    report = _transfer("Backing up", lambda progress: job(account_id, progress))
+    report = _transfer(
+        "Backing up",
+        lambda progress: serve_store_while(
+            lambda store: primer.backup_now(args.backup_url, store)(account_id, progress)
+        ),
+    )
     for sentence in report.faults() + report.notes():
         print(f"primer: {sentence}", file=sys.stderr)
     if not args.quiet:
@@ -181,8 +186,12 @@ def _backup(args: argparse.Namespace, data_dir: Path) -> int:
 def _restore(args: argparse.Namespace, data_dir: Path) -> int:
     primer = _primer(data_dir)
     account_id = _signed_in(primer)
-    job = primer.restore_backup(args.backup_url)
-    report = _transfer("Restoring", lambda progress: job(account_id, progress))
+    report = _transfer(
+        "Restoring",
+        lambda progress: serve_store_while(
+            lambda store: primer.restore_backup(args.backup_url, store)(account_id, progress)
+        ),
+    )
     print(f"Restored {report.summary()}.")
     return 0
 

@@ -10,6 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Generic, Protocol, TypeVar
 
@@ -180,9 +181,29 @@ class BackupTarget(Protocol):
     ) -> list[MessageRecord]: ...
 
 
+class StoreThread(Protocol):
+    """Where the local store may be used: every SQLite statement runs on one thread, the
+    window's database lane. Backup and restore run their network work elsewhere and hand
+    each read and write of the store to it (`submit(...).result()`)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: object) -> Future[T]: ...
+
+
+class HereAndNow:
+    """The store thread is the caller's own (a command, a test): run at once."""
+
+    def submit(self, fn: Callable[..., T], /, *args: object) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+
 class AccountTransfer(Generic[Report]):
-    """What Backup now and Restore share: the local store, and a connection to the backup
-    database opened for one run, moved in batches, and always closed."""
+    """What Backup now and Restore share: the local store (used on its own thread), and a
+    connection to the backup database opened for one run, moved in batches, always closed."""
 
     default_batch_size = 5000
 
@@ -194,12 +215,18 @@ class AccountTransfer(Generic[Report]):
         batch_size: int | None = None,
         clock: Clock = utc_now,
         retry: Retry | None = None,
+        store: StoreThread | None = None,
     ) -> None:
         self._source = source
         self._target_factory = target_factory
         self._batch_size = batch_size or self.default_batch_size
         self._clock = clock
         self._retry = retry or Retry()
+        self._store = store or HereAndNow()
+
+    def _on_store(self, fn: Callable[..., T], *args: object) -> T:
+        """Run one read or write of the local store on its thread, and wait for it."""
+        return self._store.submit(fn, *args).result()
 
     def __call__(
         self,

@@ -14,6 +14,9 @@ from keyring.backend import KeyringBackend
 from tests.support.fake_providers import FakeProviderServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every SQLite statement on the thread that opened the store (DESIGN.md §2): using it from
+# any other raises, in this process and in every `primer` the tests start.
+os.environ["PRIMER_STRICT_STORE_THREAD"] = "1"
 # No test may reach the network or the user's own Primer data or keys.
 for variable in (
     "OPENAI_API_KEY",

@@ -27,7 +27,8 @@ from domain.accounts import PASSWORD_RULES, WRONG_CREDENTIALS, LinkedAccount
 from domain.errors import AccountError, PrimerError
 
 if TYPE_CHECKING:
-    from app.bootstrap import Primer
+    from app.bootstrap import PreparedSettings, Primer
+    from domain.backup import StoreThread
 
 URL_HINT = "postgresql://USER:PASSWORD@HOST:5432/postgres"
 
@@ -38,9 +39,10 @@ class AccountDialog(QDialog):
 
     signed_in = Signal(object, list, str, bool)
 
-    def __init__(self, primer: Primer, parent: QWidget | None = None) -> None:
+    def __init__(self, primer: Primer, lane: StoreThread, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.primer = primer
+        self.lane = lane  # where this device's account link is written
         self.dispatcher = Dispatcher(self)
         self.setWindowTitle("Sign in to Primer")
         self.setMinimumWidth(560)
@@ -145,12 +147,13 @@ class AccountDialog(QDialog):
 
         run_in_thread(self.dispatcher, job, then, failed)
 
-    def _with_url(self) -> Callable[[], None]:
-        """Save the URL (password to the keyring) before any account work uses it."""
+    def _with_url(self) -> tuple[str, Callable[[], PreparedSettings]]:
+        """The URL typed, and a job for the worker that saves it (password to the keyring)
+        before any account work uses it; the GUI thread puts the settings in place."""
         url = self.url.text().strip()
         primer = self.primer
 
-        def save() -> None:  # on the worker: psycopg is imported there, not at start-up
+        def save() -> PreparedSettings:  # on the worker: psycopg is imported there
             from app.backup_database import ready, remember_backup_url
             from repositories.postgres.connection import BackupDatabase, split_password
 
@@ -159,42 +162,54 @@ class AccountDialog(QDialog):
             bare, password = split_password(url)
             if password is not None:  # a new password is kept only once it works
                 ready(BackupDatabase(bare, password))
-            primer.apply_settings(remember_backup_url(primer.settings, primer.secrets, url))
+            return primer.prepare_settings(
+                remember_backup_url(primer.settings, primer.secrets, url)
+            )
 
-        return save
+        return url, save
 
     def test_connection(self) -> None:
-        save = self._with_url()
+        url, save = self._with_url()
+        primer = self.primer
 
-        def job() -> str:
+        def job() -> tuple[str, PreparedSettings]:
             from repositories.postgres.connection import where
 
-            save()
-            database = self.primer.backup_database()
+            prepared = save()
+            database = primer.backup_database(url)
             database.check()  # every time: a wrong password must never read as connected
-            return where(database.url)
+            return where(database.url), prepared
 
-        self._run("Connecting…", job, lambda place: self._done(f"Connected to {place}. ✓"))
+        def connected(result: tuple[str, PreparedSettings]) -> None:
+            place, prepared = result
+            primer.use_settings(prepared)
+            self._done(f"Connected to {place}. ✓")
+
+        self._run("Connecting…", job, connected)
 
     def submit(self) -> None:
         email, password = self.email.text(), self.password.text()
         if self.registering and password != self.repeat.text():
             self._done("The two passwords differ.", error=True)
             return
-        save, registering = self._with_url(), self.registering
+        (url, save), registering = self._with_url(), self.registering
+        primer, lane = self.primer, self.lane
 
-        def job() -> tuple[LinkedAccount, list[str], str]:
-            save()
-            accounts = self.primer.accounts()
+        def job() -> tuple[PreparedSettings, LinkedAccount, list[str], str]:
+            prepared = save()
+            accounts = primer.accounts(url, store=lane)
             if registering:
                 account = accounts.register(email, password)
-                return account, accounts.save_all_keys(), ""
+                return prepared, account, accounts.save_all_keys(), ""
             signed_in = accounts.sign_in(email, password)
-            return signed_in.account, signed_in.restored, signed_in.unreadable_notice() or ""
+            notice = signed_in.unreadable_notice() or ""
+            return prepared, signed_in.account, signed_in.restored, notice
 
-        def finished(result: tuple[LinkedAccount, list[str], str]) -> None:
+        def finished(result: tuple[PreparedSettings, LinkedAccount, list[str], str]) -> None:
+            prepared, *outcome = result
+            primer.use_settings(prepared)
             self._done()
-            self.signed_in.emit(*result, registering)
+            self.signed_in.emit(*outcome, registering)
             self.accept()
 
         self._run("Creating your account…" if registering else "Signing in…", job, finished)

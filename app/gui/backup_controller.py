@@ -124,7 +124,7 @@ class BackupController(QObject):
     def sign_in(self) -> None:
         from app.gui.account_dialog import AccountDialog
 
-        dialog = AccountDialog(self.primer, self.window)
+        dialog = AccountDialog(self.primer, self.window.lane, self.window)
         dialog.signed_in.connect(self._signed_in)
         self.dialog = dialog
         dialog.open()
@@ -154,8 +154,10 @@ class BackupController(QObject):
         """Seal keys typed in Settings into the account; say so, or say why not."""
         primer = self.primer
 
+        lane = self.window.lane
+
         def job() -> list[str]:
-            accounts = primer.accounts()
+            accounts = primer.accounts(store=lane)
             return [name for name, key in keys.items() if accounts.save_key(name, key)]
 
         def done(saved: list[str]) -> None:
@@ -207,11 +209,11 @@ class BackupController(QObject):
         if self.account is None:
             self.sign_in()
             return
-        primer, account_id = self.primer, self.account.account_id
+        primer, account_id, lane = self.primer, self.account.account_id, self.window.lane
         cancel = self._start("Backing up…")
         run_in_thread(
             self.window.dispatcher,
-            lambda: primer.backup_now()(account_id, self._post_progress, cancel),
+            lambda: primer.backup_now(store=lane)(account_id, self._post_progress, cancel),
             self._backed_up,
             lambda error: self._failed("Backup failed", error, self.backup_now),
         )
@@ -237,11 +239,11 @@ class BackupController(QObject):
 
     def _restore_confirmed(self) -> None:
         assert self.account is not None
-        primer, account_id = self.primer, self.account.account_id
+        primer, account_id, lane = self.primer, self.account.account_id, self.window.lane
         cancel = self._start("Restoring…")
         run_in_thread(
             self.window.dispatcher,
-            lambda: primer.restore_backup()(account_id, self._post_progress, cancel),
+            lambda: primer.restore_backup(store=lane)(account_id, self._post_progress, cancel),
             self._restored,
             lambda error: self._failed("Restore failed", error, self._restore_confirmed),
         )

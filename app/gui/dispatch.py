@@ -62,6 +62,23 @@ class Dispatcher:
 
         return self._owner is None or shiboken6.isValid(self._owner)
 
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """For a worker (a backup, a restore): run one read or write of the store on the
+        lane, between the window's own jobs; the worker waits on the future, never the GUI."""
+        if self._closed:
+            from domain.errors import StoreError
+
+            raise StoreError("The window closed; what was sent so far stays sent.")
+        return self._lane().submit(fn, *args)
+
+    def _lane(self) -> ThreadPoolExecutor:
+        with self._starting:
+            if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor  # after the first paint
+
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="primer-db")
+            return self._executor
+
     def _deliver(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         if self.alive():
             fn(*args)
@@ -74,6 +91,7 @@ class Lane:
 
     def __init__(self, dispatcher: Dispatcher, on_error: OnError) -> None:
         self._executor: ThreadPoolExecutor | None = None  # started by the first job
+        self._starting = threading.Lock()
         self._dispatcher = dispatcher
         self._on_error = on_error
         self.pending = 0
@@ -88,15 +106,28 @@ class Lane:
         if self._closed:
             log.info("database lane closed; a late job was dropped")
             return
-        if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor  # after the first paint
-
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="primer-db")
         self.pending += 1
-        future = self._executor.submit(job)
+        future = self._lane().submit(job)
         future.add_done_callback(
             lambda f: self._dispatcher.post(self._deliver, f, on_done, on_error)
         )
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """For a worker (a backup, a restore): run one read or write of the store on the
+        lane, between the window's own jobs; the worker waits on the future, never the GUI."""
+        if self._closed:
+            from domain.errors import StoreError
+
+            raise StoreError("The window closed; what was sent so far stays sent.")
+        return self._lane().submit(fn, *args)
+
+    def _lane(self) -> ThreadPoolExecutor:
+        with self._starting:
+            if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor  # after the first paint
+
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="primer-db")
+            return self._executor
 
     def _deliver(
         self, future: Future[Any], on_done: Callable[[Any], None] | None, on_error: OnError | None

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.backup_database import remember_backup_url
-from app.bootstrap import Primer
+from app.bootstrap import PreparedSettings, Primer
 from app.gui.dispatch import Dispatcher, run_in_thread
-from app.providers.registry import ENV_BASE_URLS
+from app.providers.registry import ENV_BASE_URLS, ProviderRegistry
 from app.secrets import INSECURE_FILE_NAME, NO_KEYRING_MESSAGE, NoSecretStore
 from app.settings import BUILT_IN, ProviderConfig, Settings
 from domain.errors import PrimerError
@@ -273,7 +273,7 @@ class SettingsDialog(QDialog):
         typed = {n: f.text().strip() for n, f in self.key_fields.items() if f.text().strip()}
         primer = self.primer
 
-        def store() -> dict[str, str]:
+        def store() -> tuple[PreparedSettings, dict[str, str]]:  # on a worker: keyring, files
             chosen = settings
             if url != chosen.backup_url:
                 chosen = (
@@ -282,14 +282,16 @@ class SettingsDialog(QDialog):
                     else replace(chosen, backup_url="")
                 )
             try:
-                primer.apply_settings(chosen)
+                prepared = primer.prepare_settings(chosen)
             except OSError as error:
                 raise PrimerError(f"Settings could not be saved: {error.strerror}.") from None
             for name, key in typed.items():
-                primer.secrets.set(name, key)
-            return primer.providers.key_sources()
+                prepared.secrets.set(name, key)
+            return prepared, ProviderRegistry(prepared.settings, prepared.secrets).key_sources()
 
-        def stored(key_sources: dict[str, str]) -> None:
+        def stored(result: tuple[PreparedSettings, dict[str, str]]) -> None:
+            prepared, key_sources = result
+            primer.use_settings(prepared)  # here, on the GUI thread, never on the worker
             self.saved.emit(key_sources)
             if typed and self.account_email and self.save_to_account.isChecked():
                 self.keys_for_account.emit(typed)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from domain.backup import (
     TIME_FORMAT,
     AccountTransfer,
     BackupTarget,
-    ChangeBatch,
     Progress,
     push_isolating,
 )
@@ -84,49 +82,46 @@ class BackupNow(AccountTransfer[BackupReport]):
         progress: Progress | None,
         cancel: CancelToken | None,
     ) -> BackupReport:
-        total = self._source.pending_count(account_id)
+        source, on_store = self._source, self._on_store
+        total = on_store(source.pending_count, account_id)
         done = messages = 0
         conflicts: list[str] = []
         rejected: list[tuple[str, str]] = []
         touched: set[str] = set()
-        seq = self._source.acknowledged_seq(account_id)
+        seq = on_store(source.acknowledged_seq, account_id)
         if progress:
             progress(0, total)
-
-        def read(after: int) -> ChangeBatch | None:
-            return self._source.next_batch(account_id, after, self._batch_size)
-
-        # The next batch is read while the server takes this one.
-        with ThreadPoolExecutor(1, thread_name_prefix="primer-backup-read") as reader:
-            upcoming = reader.submit(read, seq)
-            while True:
-                if cancel is not None and cancel.cancelled:
-                    upcoming.cancel()
-                    return BackupReport(done, messages, False, conflicts)
-                batch = upcoming.result()
-                if batch is None:
-                    break
-                upcoming = reader.submit(read, batch.last_seq)
-                result = push_isolating(
-                    lambda part: self._retry(lambda: target.push(account_id, part)), batch
-                )
-                # Only now, with the batch committed remotely, may the watermark move.
-                self._source.acknowledge(account_id, batch.last_seq)
-                seq = batch.last_seq
-                conflicts.extend(result.conflicts)
-                rejected.extend(result.rejected)
-                touched.update(record[0] for record in batch.chats)
-                done += batch.change_count
-                messages += len(batch.messages)
-                if progress:
-                    progress(min(done, total), max(total, done))
+        # The store thread reads the next batch while the server takes this one.
+        upcoming = self._store.submit(source.next_batch, account_id, seq, self._batch_size)
+        while True:
+            if cancel is not None and cancel.cancelled:
+                upcoming.cancel()
+                return BackupReport(done, messages, False, conflicts)
+            batch = upcoming.result()
+            if batch is None:
+                break
+            upcoming = self._store.submit(
+                source.next_batch, account_id, batch.last_seq, self._batch_size
+            )
+            result = push_isolating(
+                lambda part: self._retry(lambda: target.push(account_id, part)), batch
+            )
+            # Only now, with the batch committed remotely, may the watermark move.
+            on_store(source.acknowledge, account_id, batch.last_seq)
+            seq = batch.last_seq
+            conflicts.extend(result.conflicts)
+            rejected.extend(result.rejected)
+            touched.update(record[0] for record in batch.chats)
+            done += batch.change_count
+            messages += len(batch.messages)
+            if progress:
+                progress(min(done, total), max(total, done))
         short = self._missing_remotely(target, account_id, sorted(touched), seq)
         deleted = set(target.deleted_among(account_id, short)) if short else set()
-        skipped = {row_id for row_id, _ in rejected} | {
-            chat_id for _, chat_id in self._rejected_messages(rejected)
-        }
+        refused = [row_id for row_id, _ in rejected]
+        skipped = set(refused) | {chat for _, chat in on_store(source.chats_of, refused)}
         at = self._clock().strftime(TIME_FORMAT)
-        self._source.backup_finished(account_id, at)
+        on_store(source.backup_finished, account_id, at)
         if conflicts:
             log.warning("backup: %d messages differ from the backup's copy", len(conflicts))
         for row_id, reason in rejected:
@@ -140,12 +135,8 @@ class BackupNow(AccountTransfer[BackupReport]):
             at,
             rejected,
             sorted(deleted),
-            self._source.pending_count(account_id),
+            on_store(source.pending_count, account_id),
         )
-
-    def _rejected_messages(self, rejected: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """(message id, chat id) of refused messages: their chats are short by design."""
-        return self._source.chats_of([row_id for row_id, _ in rejected]) if rejected else []
 
     def _missing_remotely(
         self, target: BackupTarget, account_id: str, chat_ids: list[str], seq: int
@@ -153,6 +144,6 @@ class BackupNow(AccountTransfer[BackupReport]):
         """Chats whose backup holds fewer messages than were sent (another machine may add)."""
         if not chat_ids:
             return []
-        local = self._source.message_counts(chat_ids, seq)
+        local = self._on_store(self._source.message_counts, chat_ids, seq)
         remote = target.message_counts(account_id, chat_ids)
         return [c for c in chat_ids if local.get(c, 0) > remote.get(c, 0)]

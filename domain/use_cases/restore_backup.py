@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from domain.backup import TIME_FORMAT, AccountTransfer, BackupTarget, Progress
@@ -36,23 +37,30 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
         snapshot = self._retry(lambda: target.snapshot(account_id))
         total = self._retry(lambda: target.message_count(account_id))
         # Chats first (newer side wins, deletions applied), so every message has its chat.
-        self._source.merge_chats(snapshot)
+        self._on_store(self._source.merge_chats, snapshot)
         done = added = 0
         after: str | None = None
         if progress:
             progress(0, total)
+        merging: Future[int] | None = None  # the store merges a page while the next arrives
         while True:
             if cancel is not None and cancel.cancelled:
+                added += merging.result() if merging else 0
                 return RestoreReport(len(snapshot.chats), added, False)
             page = self._retry(
                 lambda after=after: target.messages_after(account_id, after, self._batch_size)
             )
+            if merging is not None:
+                added += merging.result()
+                merging = None
             if not page:
                 break
-            added += self._source.merge_messages(page)
+            merging = self._store.submit(self._source.merge_messages, page)
             after = page[-1][0]
             done += len(page)
             if progress:
                 progress(min(done, total), max(done, total))
-        self._source.finish_restore(account_id, self._clock().strftime(TIME_FORMAT))
+        self._on_store(
+            self._source.finish_restore, account_id, self._clock().strftime(TIME_FORMAT)
+        )
         return RestoreReport(len(snapshot.chats), added, True)

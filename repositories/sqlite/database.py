@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from repositories.sqlite.migrations import migrate
 from repositories.sqlite.store_health import check_if_suspect, damaged, describe
 
 DATABASE_NAME = "primer.db"
+STRICT_THREAD_VARIABLE = "PRIMER_STRICT_STORE_THREAD"
 MIGRATION_LOCK_NAME = "primer.db.lock"
 MIGRATION_WAIT_SECONDS = 120
 
@@ -71,7 +73,28 @@ def open_store(data_dir: Path, *, unclean: bool = False) -> Engine:
         raise StoreError(f"Primer cannot use its database at {path}: {error.strerror}.") from None
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_connect)
+    if os.environ.get(STRICT_THREAD_VARIABLE):
+        _keep_to_this_thread(engine)
     return engine
+
+
+class WrongStoreThread(RuntimeError):
+    """A bug: the store was used from a thread other than the one that opened it."""
+
+
+def _keep_to_this_thread(engine: Engine) -> None:
+    """Every SQLite statement runs on one thread (the window's database lane, a command's
+    main thread): from any other, taking a connection raises. The tests run with it on."""
+    owner = threading.current_thread()
+
+    def check(*_args: Any) -> None:
+        here = threading.current_thread()
+        if here is not owner:
+            raise WrongStoreThread(
+                f"the store was used from thread {here.name!r}; it belongs to {owner.name!r}"
+            )
+
+    event.listen(engine, "checkout", check)
 
 
 def _create_private(path: Path) -> None:

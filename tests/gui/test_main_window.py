@@ -15,7 +15,7 @@ from app.gui.launch import create_window
 from app.gui.main_window import MainWindow
 from app.version import __version__
 from domain.entities import Message, MessageStatus
-from tests.gui.conftest import open_window, screenshot
+from tests.gui.conftest import on_lane, open_window, screenshot
 from tests.support.fake_providers import FakeProviderServer, Reply, error_json, openai_sse
 
 TIMEOUT = 20000
@@ -207,7 +207,8 @@ def test_a_long_title_does_not_move_the_sidebar(qtbot: QtBot, window: MainWindow
     before = window.splitter.sizes()
     long_title = "A very long title " * 12
     send(qtbot, window, "Another")  # (in the same chat)
-    window.primer.update_chat(window.current_chat_id, title=long_title)
+    primer, chat_id = window.primer, window.current_chat_id
+    on_lane(qtbot, window, lambda: primer.update_chat(chat_id, title=long_title))
     window.refresh_chats()
     window.open_chat(window.current_chat_id)
     qtbot.waitUntil(lambda: window.title_label.full_text() == long_title.strip(), timeout=TIMEOUT)
@@ -222,8 +223,13 @@ def test_a_new_chat_shows_its_question_as_soon_as_it_is_stored(
     from domain.use_cases.send_message import NewChatSettings
 
     assert window.primer is not None
-    pending = window.primer.send_message.send(
-        None, "Hi there", new_chat=NewChatSettings("openai", "gpt-test")
+    primer = window.primer
+    pending = on_lane(
+        qtbot,
+        window,
+        lambda: primer.send_message.send(
+            None, "Hi there", new_chat=NewChatSettings("openai", "gpt-test")
+        ),
     )
     with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
         window._begin(pending)  # what happens once the question is stored
@@ -337,7 +343,8 @@ def test_edit_makes_a_branch_and_keeps_the_original(
     assert fake_server.last_chat_request().body["messages"][-1]["content"] == "What is 3+3?"
     primer = window.primer
     assert primer is not None
-    everything = primer.load_conversation.every_message(window.current_chat_id or "")
+    chat_id = window.current_chat_id or ""
+    everything = on_lane(qtbot, window, lambda: primer.load_conversation.every_message(chat_id))
     assert [m.content for m in everything if m.role.value == "user"] == [
         "What is 2+2?",
         "What is 3+3?",

@@ -274,3 +274,30 @@ def test_renaming_pinning_off_or_undoing_a_delete_keeps_a_chats_place(data_dir: 
     primer.send_message.send(older.chat.id, "A new message")
     assert order() == ["Older, renamed", "Newer chat"]  # a new message does move it
     primer.engine.dispose()
+
+
+def test_the_store_is_used_from_the_thread_that_opened_it_only(data_dir: Path) -> None:
+    """The suite runs with the check on (tests/conftest.py): this shows that it bites."""
+    import threading
+
+    from repositories.sqlite.database import WrongStoreThread
+
+    engine = open_store(data_dir)
+    uow = unit_of_work_factory(engine)
+    with uow() as work:
+        work.chats.summaries()  # here: fine
+    caught: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            with uow() as work:
+                work.chats.summaries()
+        except BaseException as error:
+            caught.append(error)
+
+    thread = threading.Thread(target=elsewhere, name="a-stray-worker")
+    thread.start()
+    thread.join()
+    assert len(caught) == 1 and isinstance(caught[0], WrongStoreThread)
+    assert "a-stray-worker" in str(caught[0])
+    engine.dispose()
