@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.message_html import colors, message_html
+
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent, QTextCursor
     from PySide6.QtWidgets import QStyleOptionViewItem
@@ -43,7 +45,6 @@ VERSION_ROLE = Qt.ItemDataRole.UserRole + 2
 MARGIN = 8
 PADDING = 12
 MAX_TEXT_WIDTH = 860
-STREAM_CURSOR = " ▍"
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -137,26 +138,6 @@ class MessageListModel(QAbstractListModel):
             self.replace(dataclasses.replace(self._messages[row], content=text))
 
 
-def _colors(dark: bool) -> dict[str, str]:
-    if dark:
-        return {
-            "user": "#2a3442",
-            "assistant": "#1f2124",
-            "muted": "#9aa0a6",
-            "error": "#ff8a80",
-            "error_bg": "#3b2323",
-            "link": "#7ab7ff",
-        }
-    return {
-        "user": "#e9f0fb",
-        "assistant": "#ffffff",
-        "muted": "#5f6368",
-        "error": "#b3261e",
-        "error_bg": "#fdecea",
-        "link": "#1a5fb4",
-    }
-
-
 def _cursor(document: QTextDocument, start: int, end: int) -> QTextCursor:
     """A cursor over `start`..`end`, kept inside the text (it may have changed since)."""
     from PySide6.QtGui import QTextCursor
@@ -203,78 +184,6 @@ class MessageDelegate(QStyledItemDelegate):
     def _text_width(self, option_width: int) -> int:
         return max(120, min(MAX_TEXT_WIDTH, option_width - 2 * (MARGIN + PADDING)))
 
-    def _html(
-        self,
-        message: Message,
-        *,
-        last: bool,
-        streaming: bool,
-        version: tuple[int, int] | None,
-    ) -> tuple[str, tuple[str, ...]]:
-        import html
-
-        from domain.entities import MessageStatus, Role  # loaded by then: not at start-up
-
-        colors = _colors(self.dark)
-        muted = colors["muted"]
-        if message.role is Role.USER:
-            who = "You"
-        else:
-            who = html.escape(message.model or message.provider or "Assistant")
-        status = {
-            MessageStatus.INTERRUPTED: "stopped"
-            if message.metadata.get("stopped")
-            else "interrupted",
-            MessageStatus.ERROR: "failed",
-        }.get(message.status, "")
-        head = f'<p style="margin-bottom:4px;"><b>{who}</b>'
-        if status:
-            head += f' <span style="color:{muted};">· {status}</span>'
-        head += "</p>"
-        from app.gui.markdown import render_markdown  # on first use: keeps start-up fast
-
-        text = message.content + (STREAM_CURSOR if streaming else "")
-        rendered = render_markdown(text, dark=self.dark) if text else None
-        body = rendered.html if rendered else ""
-        if not text and streaming:
-            body = f'<p style="color:{muted};">Thinking…</p>'
-        extra = ""
-        if message.error:
-            background, color = colors["error_bg"], colors["error"]
-            extra += (
-                f'<table width="100%" cellpadding="6" style="background-color:{background};">'
-                f'<tr><td style="color:{color};">{html.escape(message.error)}</td></tr></table>'
-            )
-        notice = message.metadata.get("notice")
-        if notice:
-            extra += f'<p style="color:{muted};"><i>{html.escape(str(notice))}</i></p>'
-        links = []
-        if version is not None:
-            place, count = version
-            # big unadorned arrows; the spaces around them widen what a click can hit
-            arrow = 'style="text-decoration:none; font-size:large; font-weight:bold;"'
-            back, forward = "&nbsp;❮&nbsp;", "&nbsp;❯&nbsp;"
-            older = f'<a href="action:older-version" {arrow}>{back}</a>'
-            newer = f'<a href="action:newer-version" {arrow}>{forward}</a>'
-            if place == 1:
-                older = f"<span {arrow}>{back}</span>"
-            if place == count:
-                newer = f"<span {arrow}>{forward}</span>"
-            links.append(f'<span style="color:{muted};">{older}{place} / {count}{newer}</span>')
-        if not streaming:
-            if message.content:
-                links.append('<a href="action:copy">Copy</a>')
-            if message.role is Role.USER:
-                links.append('<a href="action:edit">Edit</a>')
-            elif message.role is Role.ASSISTANT and last:
-                links += _reply_actions(message)
-        footer = ""
-        if links:
-            footer = (
-                f'<p style="margin-top:6px; font-size:small;">{" &nbsp;·&nbsp; ".join(links)}</p>'
-            )
-        return head + body + extra + footer, rendered.code_blocks if rendered else ()
-
     def document(self, index: ModelIndex, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
         from domain.entities import MessageStatus  # loaded by then: not at start-up
 
@@ -288,11 +197,13 @@ class MessageDelegate(QStyledItemDelegate):
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        markup, blocks = self._html(message, last=last, streaming=streaming, version=version)
+        markup, blocks = message_html(
+            message, last=last, streaming=streaming, version=version, dark=self.dark
+        )
         document = QTextDocument()
         document.setDocumentMargin(0)
         document.setDefaultFont(self._view.font())
-        document.setDefaultStyleSheet(f"a {{ color: {_colors(self.dark)['link']}; }}")
+        document.setDefaultStyleSheet(f"a {{ color: {colors(self.dark)['link']}; }}")
         document.setHtml(markup)
         document.setTextWidth(self._text_width(width))
         self._cache[key] = (document, blocks)
@@ -316,12 +227,12 @@ class MessageDelegate(QStyledItemDelegate):
         message: Message = index.data(MESSAGE_ROLE)
         document, _ = self.document(index, self._view.viewport().width())
         bubble = self._bubble(option.rect, document)  # type: ignore[attr-defined]
-        colors = _colors(self.dark)
+        bubble_colour = colors(self.dark)["user"]
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         if message.role is Role.USER:
-            painter.setBrush(QColor(colors["user"]))
+            painter.setBrush(QColor(bubble_colour))
             painter.drawRoundedRect(bubble, 10, 10)
         painter.translate(bubble.topLeft() + QPoint(PADDING, PADDING))
         context = QAbstractTextDocumentLayout.PaintContext()
@@ -630,18 +541,3 @@ class ConversationView(QListView):
             )
             return
         super().paintEvent(event)
-
-
-def _reply_actions(message: Message) -> list[str]:
-    """Retry where trying again can help; where it cannot, the way to what must change."""
-    from domain.entities import MessageStatus
-
-    failed = message.status is MessageStatus.ERROR
-    if failed and not message.metadata.get("retryable", True):
-        if message.metadata.get("error_kind") == "auth":
-            return ['<a href="action:settings">Set the API key…</a>']
-        return []  # the message says what to change (another model, another prompt)
-    retry = failed or (
-        message.status is MessageStatus.INTERRUPTED and not message.metadata.get("stopped")
-    )
-    return ['<a href="action:regenerate">' + ("Retry" if retry else "Regenerate") + "</a>"]

@@ -60,10 +60,18 @@ class FakeChatRepository:
         return out
 
     def resolve_id(self, id_or_prefix: str) -> str:
-        matches = [i for i in self._t.chats if i.startswith(id_or_prefix)]
-        if len(matches) != 1:
+        if id_or_prefix in self._t.chats:
+            return id_or_prefix
+        matches = [
+            i
+            for i, chat in self._t.chats.items()
+            if i.startswith(id_or_prefix) and chat.deleted_at is None
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
             raise NotFoundError(f"No chat with id {id_or_prefix}.")
-        return matches[0]
+        raise NotFoundError(f"More than one chat starts with {id_or_prefix}; give more of the id.")
 
 
 class FakeMessageRepository:

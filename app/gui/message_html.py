@@ -1,0 +1,110 @@
+"""A message as HTML for the conversation view: a pure function of the message and how it
+is shown, tested without Qt (tests/unit/test_message_html.py)."""
+
+from __future__ import annotations
+
+import html
+
+from app.gui.markdown import render_markdown
+from domain.entities import Message, MessageStatus, Role
+
+STREAM_CURSOR = " ▍"
+
+
+def colors(dark: bool) -> dict[str, str]:
+    if dark:
+        return {
+            "user": "#2a3442",
+            "assistant": "#1f2124",
+            "muted": "#9aa0a6",
+            "error": "#ff8a80",
+            "error_bg": "#3b2323",
+            "link": "#7ab7ff",
+        }
+    return {
+        "user": "#e9f0fb",
+        "assistant": "#ffffff",
+        "muted": "#5f6368",
+        "error": "#b3261e",
+        "error_bg": "#fdecea",
+        "link": "#1a5fb4",
+    }
+
+
+def message_html(
+    message: Message,
+    *,
+    last: bool,
+    streaming: bool,
+    version: tuple[int, int] | None,
+    dark: bool,
+) -> tuple[str, tuple[str, ...]]:
+    """A message as the HTML its view draws, and the code blocks its Copy links copy.
+
+    `last`: the newest message shown (its reply gets Retry or Regenerate); `version`: its
+    place among its versions, (place, count), if it has others.
+    """
+    palette = colors(dark)
+    muted = palette["muted"]
+    if message.role is Role.USER:
+        who = "You"
+    else:
+        who = html.escape(message.model or message.provider or "Assistant")
+    status = {
+        MessageStatus.INTERRUPTED: "stopped" if message.metadata.get("stopped") else "interrupted",
+        MessageStatus.ERROR: "failed",
+    }.get(message.status, "")
+    head = f'<p style="margin-bottom:4px;"><b>{who}</b>'
+    if status:
+        head += f' <span style="color:{muted};">· {status}</span>'
+    head += "</p>"
+    text = message.content + (STREAM_CURSOR if streaming else "")
+    rendered = render_markdown(text, dark=dark) if text else None
+    body = rendered.html if rendered else ""
+    extra = ""
+    if message.error:
+        background, color = palette["error_bg"], palette["error"]
+        extra += (
+            f'<table width="100%" cellpadding="6" style="background-color:{background};">'
+            f'<tr><td style="color:{color};">{html.escape(message.error)}</td></tr></table>'
+        )
+    notice = message.metadata.get("notice")
+    if notice:
+        extra += f'<p style="color:{muted};"><i>{html.escape(str(notice))}</i></p>'
+    links = []
+    if version is not None:
+        place, count = version
+        # big unadorned arrows; the spaces around them widen what a click can hit
+        arrow = 'style="text-decoration:none; font-size:large; font-weight:bold;"'
+        back, forward = "&nbsp;❮&nbsp;", "&nbsp;❯&nbsp;"
+        older = f'<a href="action:older-version" {arrow}>{back}</a>'
+        newer = f'<a href="action:newer-version" {arrow}>{forward}</a>'
+        if place == 1:
+            older = f"<span {arrow}>{back}</span>"
+        if place == count:
+            newer = f"<span {arrow}>{forward}</span>"
+        links.append(f'<span style="color:{muted};">{older}{place} / {count}{newer}</span>')
+    if not streaming:
+        if message.content:
+            links.append('<a href="action:copy">Copy</a>')
+        if message.role is Role.USER:
+            links.append('<a href="action:edit">Edit</a>')
+        elif message.role is Role.ASSISTANT and last:
+            links += _reply_actions(message)
+    footer = ""
+    if links:
+        footer = f'<p style="margin-top:6px; font-size:small;">{" &nbsp;·&nbsp; ".join(links)}</p>'
+    return head + body + extra + footer, rendered.code_blocks if rendered else ()
+
+
+def _reply_actions(message: Message) -> list[str]:
+    """Retry where trying again can help; where it cannot, the way to what must change."""
+    failed = message.status is MessageStatus.ERROR
+    if failed and not message.metadata.get("retryable", True):
+        if message.metadata.get("error_kind") == "auth":
+            return ['<a href="action:settings">Set the API key…</a>']
+        return []  # the message says what to change (another model, another prompt)
+    retry = failed or (
+        message.status is MessageStatus.INTERRUPTED and not message.metadata.get("stopped")
+    )
+    return ['<a href="action:regenerate">' + ("Retry" if retry else "Regenerate") + "</a>"]
