@@ -10,7 +10,7 @@ from dataclasses import replace
 from app.settings import Settings
 from domain.errors import ConfigurationError
 from domain.ports import SecretStore
-from repositories.postgres.connection import BackupDatabase, split_password
+from repositories.postgres.connection import BackupDatabase, split_password, where
 from repositories.postgres.migrations import upgrade
 
 URL_VARIABLE = "PRIMER_BACKUP_URL"
@@ -39,6 +39,15 @@ def remember_backup_url(settings: Settings, secrets: SecretStore, url: str) -> S
     if password is not None:
         secrets.set(PASSWORD_SECRET, password)
     return replace(settings, backup_url=bare)
+
+
+def working_url(settings: Settings, secrets: SecretStore, url: str) -> tuple[Settings, str]:
+    """Connect to the database at `url` (its own password, or the one kept), bring its schema
+    up to date, and only then keep the URL: the new settings, and where it is for messages.
+    One way for the window's sign-in dialog and `primer db set-url`."""
+    bare, password = split_password(url)
+    database = ready(BackupDatabase(bare, password or secrets.get(PASSWORD_SECRET)))
+    return remember_backup_url(settings, secrets, url), where(database.url)
 
 
 def ready(database: BackupDatabase) -> BackupDatabase:

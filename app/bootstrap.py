@@ -86,6 +86,13 @@ class Primer:
 
         return ready(backup_database(self.settings, self.secrets, url))
 
+    def upgrade_backup_database(self, url: str | None = None) -> list[str]:
+        """Apply the backup database's missing schema now; the names of what was applied."""
+        from app.backup_database import backup_database
+        from repositories.postgres.migrations import upgrade
+
+        return upgrade(backup_database(self.settings, self.secrets, url))
+
     def accounts(self, url: str | None = None, store: StoreThread | None = None) -> Accounts:
         from app.accounts import Accounts
         from repositories.postgres.accounts import PostgresAccounts

@@ -197,20 +197,18 @@ def _restore(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _db(args: argparse.Namespace, data_dir: Path) -> int:
-    from app.backup_database import backup_database, ready, remember_backup_url
-    from repositories.postgres.connection import BackupDatabase, split_password, where
-    from repositories.postgres.migrations import upgrade
+    from app.backup_database import where, working_url
 
     primer = _primer(data_dir)
     if args.action == "set-url":
         if not args.url:
             raise PrimerError("Give the URL: primer db set-url postgresql://USER:PASSWORD@HOST/DB")
-        database = ready(BackupDatabase(*split_password(args.url)))  # saved only if it works
-        primer.apply_settings(remember_backup_url(primer.settings, primer.secrets, args.url))
-        print(f"Backup database set to {where(database.url)}; connection works.", file=sys.stderr)
+        settings, place = working_url(primer.settings, primer.secrets, args.url)
+        primer.apply_settings(settings)  # kept only once it worked
+        print(f"Backup database set to {place}; connection works.", file=sys.stderr)
         return 0
     if args.action == "upgrade":
-        applied = upgrade(backup_database(primer.settings, primer.secrets, args.backup_url))
+        applied = primer.upgrade_backup_database(args.backup_url)
         print(f"Applied: {', '.join(applied)}." if applied else "The schema is up to date.")
         return 0
     database = primer.backup_database(args.backup_url)

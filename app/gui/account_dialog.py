@@ -154,17 +154,12 @@ class AccountDialog(QDialog):
         primer = self.primer
 
         def save() -> PreparedSettings:  # on the worker: psycopg is imported there
-            from app.backup_database import ready, remember_backup_url
-            from repositories.postgres.connection import BackupDatabase, split_password
+            from app.backup_database import working_url
 
             if not url:
                 raise AccountError(f"Enter the backup database's URL, like {URL_HINT}.")
-            bare, password = split_password(url)
-            if password is not None:  # a new password is kept only once it works
-                ready(BackupDatabase(bare, password))
-            return primer.prepare_settings(
-                remember_backup_url(primer.settings, primer.secrets, url)
-            )
+            settings, _place = working_url(primer.settings, primer.secrets, url)
+            return primer.prepare_settings(settings)  # kept only once it worked
 
         return url, save
 
@@ -173,7 +168,7 @@ class AccountDialog(QDialog):
         primer = self.primer
 
         def job() -> tuple[str, PreparedSettings]:
-            from repositories.postgres.connection import where
+            from app.backup_database import where
 
             prepared = save()
             database = primer.backup_database(url)

@@ -33,6 +33,10 @@ def test_register_backup_and_restore_on_another_machine(
     laptop = machine(tmp_path, "laptop", fake_server.openai_url)
     assert primer("db", "set-url", backup_url, data_dir=laptop).returncode == 0
     assert APP_PASSWORD not in (laptop / "settings.json").read_text()
+    tested = primer("db", "test", data_dir=laptop)  # the password comes from the key file
+    assert tested.returncode == 0 and "Connected to 127.0.0.1:" in tested.stdout, tested.stderr
+    upgraded = primer("db", "upgrade", data_dir=laptop)
+    assert upgraded.returncode == 0 and "The schema is up to date." in upgraded.stdout
     stored = primer("keys", "set", "openai", stdin="sk-from-the-laptop\n", data_dir=laptop)
     assert stored.returncode == 0
     registered = primer(

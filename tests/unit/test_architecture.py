@@ -50,6 +50,18 @@ def test_repositories_do_not_know_the_app_or_qt() -> None:
     assert offenders == {}
 
 
+def test_the_window_and_the_commands_do_not_reach_into_the_repositories() -> None:
+    """They go through the composition root and the use cases. The self-check is the one
+    exception: it checks that an installed build carries its migration files."""
+    front_ends = [*(ROOT / "app" / "gui").rglob("*.py"), *(ROOT / "app").glob("cli*.py")]
+    offenders = {
+        str(path.relative_to(ROOT))
+        for path in front_ends
+        if "repositories" in _imports(path) and path.name != "self_check.py"
+    }  # (ast.walk sees the imports inside functions too, where the front ends import late)
+    assert offenders == set()
+
+
 def test_the_benchmarks_do_not_lean_on_the_tests() -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted(_imports(path) & {"tests"})
