@@ -194,7 +194,7 @@ def build(
         get_chat=GetChat(uow_factory),
         load_conversation=load_conversation,
         switch_branch=SwitchBranch(uow_factory, load_conversation),
-        update_chat=UpdateChat(uow_factory),
+        update_chat=UpdateChat(uow_factory, default_model=providers.default_model),
         delete_chat=DeleteChat(uow_factory),
         send_message=SendMessage(uow_factory, providers.context_window, writer=writers.me),
         stream_reply=StreamReply(providers, save_every=_reply_save_interval()),

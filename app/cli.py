@@ -211,9 +211,7 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
                 ("system_prompt", args.system),
             )
             if v is not None
-        }
-        if args.provider and not args.model:
-            changes["model"] = primer.providers.default_model(args.provider)
+        }  # (a new provider without --model takes its default model: UpdateChat)
         if changes:
             primer.update_chat(chat_id, **changes)
         pending = primer.send_message.send(chat_id, text)
@@ -241,11 +239,9 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
         outcome = primer.stream_reply(pending, write, cancel, checkpoint)
     except KeyboardInterrupt:
         cancel.cancel()
-        from domain.use_cases.stream_reply import ReplyOutcome
+        from domain.use_cases.stream_reply import stopped
 
-        outcome = ReplyOutcome(
-            "".join(written), MessageStatus.INTERRUPTED, metadata={"stopped": True}
-        )
+        outcome = stopped("".join(written))
     if written:
         sys.stdout.write("\n")
     stored = primer.finish_reply(pending.reply.id, outcome)

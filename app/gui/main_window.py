@@ -738,12 +738,9 @@ class MainWindow(QMainWindow):
 
     def _stop(self, active: ActiveReply) -> None:
         active.cancel.cancel()
-        from domain.entities import MessageStatus
-        from domain.use_cases.stream_reply import ReplyOutcome
+        from domain.use_cases.stream_reply import stopped
 
-        partial = "".join(active.parts)
-        stopped = ReplyOutcome(partial, MessageStatus.INTERRUPTED, metadata={"stopped": True})
-        self._finish(active, stopped)
+        self._finish(active, stopped("".join(active.parts)))
 
     def escape(self) -> None:
         if self.active is not None:

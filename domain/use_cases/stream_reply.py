@@ -33,6 +33,12 @@ class ReplyOutcome:
 SAVE_EVERY_SECONDS = 0.5
 
 
+def stopped(partial: str) -> ReplyOutcome:
+    """The person stopped the reply (Stop, Esc, Ctrl-C, a closed terminal): what arrived is
+    kept, marked interrupted; Regenerate, not Retry, is offered."""
+    return ReplyOutcome(partial, MessageStatus.INTERRUPTED, metadata={"stopped": True})
+
+
 class StreamReply:
     def __init__(
         self,
@@ -80,7 +86,7 @@ class StreamReply:
             )
         content = "".join(parts)
         if cancel.cancelled:
-            return ReplyOutcome(content, MessageStatus.INTERRUPTED, metadata={"stopped": True})
+            return stopped(content)
         if end is None:
             return ReplyOutcome(
                 content, MessageStatus.INTERRUPTED, error=CUT_OFF_NOTICE, retryable=True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from domain.clock import Clock, utc_now
 from domain.entities import Chat
@@ -13,9 +14,17 @@ EDITABLE_FIELDS = frozenset({"title", "pinned", "archived", "provider", "model",
 
 
 class UpdateChat:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock = utc_now,
+        default_model: Callable[[str], str] | None = None,
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._default_model = default_model
+        """A provider's default model: a chat moved to another provider without a model
+        named takes it (its old model means nothing there)."""
 
     def __call__(self, chat_id: str, **changes: object) -> Chat:
         unknown = set(changes) - EDITABLE_FIELDS
@@ -26,6 +35,8 @@ class UpdateChat:
             if not title:
                 raise PrimerError("A chat needs a title.")
             changes["title"] = title
+        if "provider" in changes and "model" not in changes and self._default_model:
+            changes["model"] = self._default_model(str(changes["provider"]))
         with self._uow_factory() as uow:
             chat = uow.chats.get(chat_id)
             updated = dataclasses.replace(chat, **changes, updated_at=self._clock())  # type: ignore[arg-type]

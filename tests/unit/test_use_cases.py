@@ -225,3 +225,10 @@ def test_the_text_so_far_is_handed_over_every_interval_not_every_piece(store: Fa
     outcome = stream(pending, lambda _text: None, CancelToken(), saved.append)
     assert saved == ["abc", "abcdef"]  # at 0.6 s and 1.2 s after the start
     assert outcome.content == "abcdef"
+
+
+def test_a_chat_moved_to_another_provider_takes_its_default_model(store: FakeStore) -> None:
+    pending = _send(store).send(None, "Hi", new_chat=SETTINGS)
+    update = UpdateChat(store, default_model=lambda provider: f"{provider}-default")
+    assert update(pending.chat.id, provider="gemini").model == "gemini-default"
+    assert update(pending.chat.id, provider="openai", model="gpt-x").model == "gpt-x"
