@@ -703,3 +703,17 @@ def test_messages_with_awkward_bytes_are_shown(
         document, _ = window.delegate.document(window.message_model.index(row), width)
         assert document.size().height() > 0
     assert fake_server.last_chat_request().body["messages"][0]["content"] == texts[0]
+
+
+def test_settings_show_the_base_url_the_environment_sets(
+    qtbot: QtBot, data_dir: Path, memory_keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    window = open_window(qtbot, data_dir)  # no base URL set in Primer: the SDK's is in use
+    window.open_settings()
+    openai, gemini = (window.settings_dialog.url_fields[name] for name in ("openai", "gemini"))
+    assert openai.text() == ""
+    assert openai.placeholderText() == "http://127.0.0.1:9/v1 (from OPENAI_BASE_URL)"
+    assert gemini.placeholderText() == "Google's default endpoint"  # nothing set for it
+    window.settings_dialog.reject()
+    window.close()
