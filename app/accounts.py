@@ -14,9 +14,12 @@ from typing import NamedTuple, TypeVar
 from app import account_crypto as crypto
 from domain.accounts import (
     WRONG_CREDENTIALS,
+    AccountLink,
     AccountRecord,
+    AccountStore,
     LinkedAccount,
     SignInBrake,
+    SignInBrakes,
     check_password,
     normalise_email,
     too_many_tries,
@@ -26,9 +29,6 @@ from domain.clock import Clock, utc_now
 from domain.errors import AccountError
 from domain.ids import new_id
 from domain.ports import SecretStore
-from repositories.postgres.accounts import PostgresAccounts
-from repositories.sqlite.account_link import SqliteAccountLink
-from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,11 +67,11 @@ class SignedIn(NamedTuple):
 class Accounts:
     def __init__(
         self,
-        remote: PostgresAccounts,
-        link: SqliteAccountLink,
+        remote: AccountStore,
+        link: AccountLink,
         secrets: SecretStore,
         local_keys: list[str],
-        brakes: SqliteSignInBrakes,
+        brakes: SignInBrakes,
         clock: Clock = utc_now,
         store: StoreThread | None = None,
     ) -> None:
@@ -238,7 +238,7 @@ def _unwrap(record: AccountRecord, password: str) -> bytes:
     )
 
 
-def sign_out(link: SqliteAccountLink, secrets: SecretStore) -> None:
+def sign_out(link: AccountLink, secrets: SecretStore) -> None:
     """Forget the account on this machine (no server needed); chats and provider keys stay."""
     account = link.current()
     link.unlink()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from domain.errors import AccountError
 
@@ -100,6 +101,32 @@ class AccountRecord:
     kdf_params: str | None = None
     """The key-derivation parameters the data key was wrapped under ("m=…,t=…,p=…");
     None for accounts made before they were stored."""
+
+
+class AccountStore(Protocol):
+    """Where accounts live (the backup database): hashes, wrapped keys, sealed API keys."""
+
+    def create(self, account: AccountRecord) -> None: ...
+    def find(self, email: str) -> AccountRecord | None: ...
+    def update_credentials(self, account: AccountRecord) -> None: ...
+    def put_key(self, account_id: str, key: SealedKey) -> None: ...
+    def delete_key(self, account_id: str, provider: str) -> None: ...
+    def keys(self, account_id: str) -> list[SealedKey]: ...
+
+
+class AccountLink(Protocol):
+    """Which account this device backs up to."""
+
+    def current(self) -> LinkedAccount | None: ...
+    def link(self, account: LinkedAccount) -> None: ...
+    def unlink(self) -> None: ...
+
+
+class SignInBrakes(Protocol):
+    """Wrong passwords in a row, per email, on this device."""
+
+    def get(self, email: str) -> SignInBrake: ...
+    def put(self, email: str, brake: SignInBrake) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

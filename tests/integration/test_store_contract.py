@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from domain.accounts import AccountRecord, AccountStore, SealedKey
 from domain.chats import new_chat
 from domain.entities import Chat, Message, MessageStatus, Role
-from domain.errors import NotFoundError
+from domain.errors import AccountError, NotFoundError
 from domain.ids import new_id
 from domain.ports import UnitOfWork
-from tests.support.fakes import FakeStore
+from tests.support.fakes import FakeAccountStore, FakeStore
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -160,3 +161,49 @@ def test_branch_choices_and_uncommitted_work(store: Callable[[], UnitOfWork]) ->
     with store() as uow:  # leaving without commit keeps nothing
         assert uow.branches.chosen(chat.id) == message.id
         assert uow.chats.get(chat.id).title == "Branches"
+
+
+@pytest.fixture(params=["postgres", "fake"])
+def account_store(request: pytest.FixtureRequest) -> Iterator[AccountStore]:
+    if request.param == "fake":
+        yield FakeAccountStore()
+        return
+    from app.backup_database import backup_database, ready
+    from app.settings import Settings
+    from repositories.postgres.accounts import PostgresAccounts
+    from tests.support.fakes import MemorySecrets
+
+    url = request.getfixturevalue("backup_url")
+    yield PostgresAccounts(ready(backup_database(Settings(), MemorySecrets(), url)))
+
+
+def _account(email: str) -> AccountRecord:
+    return AccountRecord(new_id(), email, "$argon2id$hash", b"salt", b"wrapped", b"nonce", "p")
+
+
+def test_accounts_one_per_email_whatever_its_case(account_store: AccountStore) -> None:
+    ada = _account("ada@example.org")
+    account_store.create(ada)
+    assert account_store.find("ADA@Example.org") == ada
+    assert account_store.find("bob@example.org") is None
+    with pytest.raises(AccountError, match="already exists"):
+        account_store.create(_account("Ada@example.org"))
+    changed = dataclasses.replace(ada, password_hash="$argon2id$other", kdf_params="q")
+    account_store.update_credentials(changed)
+    assert account_store.find("ada@example.org") == changed
+
+
+def test_sealed_keys_are_kept_per_account_and_provider(account_store: AccountStore) -> None:
+    ada, bob = _account("ada@example.org"), _account("bob@example.org")
+    account_store.create(ada)
+    account_store.create(bob)
+    account_store.put_key(ada.id, SealedKey("openai", b"one", b"n1"))
+    account_store.put_key(ada.id, SealedKey("gemini", b"two", b"n2"))
+    account_store.put_key(ada.id, SealedKey("openai", b"three", b"n3"))  # replaces
+    account_store.put_key(bob.id, SealedKey("openai", b"bob's", b"n4"))
+    assert account_store.keys(ada.id) == [
+        SealedKey("gemini", b"two", b"n2"), SealedKey("openai", b"three", b"n3")
+    ]  # fmt: skip
+    account_store.delete_key(ada.id, "gemini")
+    assert [key.provider for key in account_store.keys(ada.id)] == ["openai"]
+    assert account_store.keys(bob.id) == [SealedKey("openai", b"bob's", b"n4")]

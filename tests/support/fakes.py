@@ -7,8 +7,9 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Self
 
+from domain.accounts import AccountRecord, LinkedAccount, SealedKey, SignInBrake
 from domain.entities import Chat, ChatSummary, Message, MessageStatus
-from domain.errors import NotFoundError, ProviderError
+from domain.errors import AccountError, NotFoundError, ProviderError
 from domain.ports import CancelToken, ChatProvider, CompletionRequest, StreamEvent
 
 
@@ -249,3 +250,59 @@ class MemorySecrets:
 
     def delete(self, name: str) -> None:
         self.values.pop(name, None)
+
+
+class FakeAccountStore:
+    """Accounts as the backup database keeps them, in memory."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, AccountRecord] = {}
+        self.sealed: dict[tuple[str, str], SealedKey] = {}
+
+    def create(self, account: AccountRecord) -> None:
+        if self.find(account.email) is not None:
+            raise AccountError("An account with this email already exists; sign in instead.")
+        self.accounts[account.id] = account
+
+    def find(self, email: str) -> AccountRecord | None:
+        return next((a for a in self.accounts.values() if a.email.lower() == email.lower()), None)
+
+    def update_credentials(self, account: AccountRecord) -> None:
+        self.accounts[account.id] = account
+
+    def put_key(self, account_id: str, key: SealedKey) -> None:
+        self.sealed[(account_id, key.provider)] = key
+
+    def delete_key(self, account_id: str, provider: str) -> None:
+        self.sealed.pop((account_id, provider), None)
+
+    def keys(self, account_id: str) -> list[SealedKey]:
+        return sorted(
+            (key for (owner, _), key in self.sealed.items() if owner == account_id),
+            key=lambda key: key.provider,
+        )
+
+
+class FakeAccountLink:
+    def __init__(self) -> None:
+        self.linked: LinkedAccount | None = None
+
+    def current(self) -> LinkedAccount | None:
+        return self.linked
+
+    def link(self, account: LinkedAccount) -> None:
+        self.linked = account
+
+    def unlink(self) -> None:
+        self.linked = None
+
+
+class FakeSignInBrakes:
+    def __init__(self) -> None:
+        self.brakes: dict[str, SignInBrake] = {}
+
+    def get(self, email: str) -> SignInBrake:
+        return self.brakes.get(email, SignInBrake())
+
+    def put(self, email: str, brake: SignInBrake) -> None:
+        self.brakes[email] = brake

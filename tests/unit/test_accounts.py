@@ -1,0 +1,54 @@
+"""Accounts against in-memory ports: the rules without a database (the real adapters are
+held to the same contract in tests/integration/test_store_contract.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.accounts import Accounts, data_key_secret
+from domain.accounts import WRONG_CREDENTIALS
+from domain.errors import AccountError
+from tests.support.fakes import (
+    FakeAccountLink,
+    FakeAccountStore,
+    FakeSignInBrakes,
+    MemorySecrets,
+)
+
+PASSWORD = "correct horse battery"
+
+
+def _device(store: FakeAccountStore) -> tuple[Accounts, MemorySecrets, FakeAccountLink]:
+    secrets, link = MemorySecrets(), FakeAccountLink()
+    return Accounts(store, link, secrets, ["openai"], FakeSignInBrakes()), secrets, link
+
+
+def test_keys_follow_the_account_and_survive_a_password_change() -> None:
+    store = FakeAccountStore()
+    laptop, laptop_secrets, _ = _device(store)
+    laptop_secrets.set("openai", "sk-laptop")
+    account = laptop.register("Ada@Example.org", PASSWORD)
+    assert laptop.save_all_keys() == ["openai"]
+    assert "sk-laptop" not in repr(store.sealed)  # sealed, never plain
+
+    desktop, desktop_secrets, desktop_link = _device(store)
+    signed_in = desktop.sign_in("ada@example.org", PASSWORD)
+    assert signed_in.restored == ["openai"] and desktop_secrets.get("openai") == "sk-laptop"
+    assert desktop_link.current() == account
+    assert desktop_secrets.get(data_key_secret(account.account_id))
+
+    desktop.change_password(PASSWORD, "a brand new passphrase")
+    tablet = _device(store)[0]
+    with pytest.raises(AccountError, match=WRONG_CREDENTIALS):
+        tablet.sign_in("ada@example.org", PASSWORD)
+    assert tablet.sign_in("ada@example.org", "a brand new passphrase").restored == ["openai"]
+
+
+def test_one_email_one_account_and_signing_out_forgets_the_key() -> None:
+    store = FakeAccountStore()
+    first, secrets, link = _device(store)
+    account = first.register("ada@example.org", PASSWORD)
+    with pytest.raises(AccountError, match="already exists"):
+        _device(store)[0].register("ADA@example.org", PASSWORD)
+    first.sign_out()
+    assert link.current() is None and secrets.get(data_key_secret(account.account_id)) is None
