@@ -12,42 +12,16 @@ sees in an idle window in the same run.
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import statistics
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-
-def _serve(pieces: int, rate: float) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            self.send_response(200)
-            self.send_header("content-type", "text/event-stream")
-            self.end_headers()
-            for number in range(pieces):
-                delta = {"index": 0, "delta": {"content": f"word{number} "}, "finish_reason": None}
-                chunk = {"id": "b", "object": "chat.completion.chunk", "created": 1,
-                         "model": "bench", "choices": [delta]}  # fmt: skip
-                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                self.wfile.flush()
-                time.sleep(1 / rate)
-            end = {"id": "b", "object": "chat.completion.chunk", "created": 1, "model": "bench",
-                   "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}  # fmt: skip
-            self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+from bench.openai_server import base_url, serve
 
 
 def _gaps(app: QApplication, until, seconds_cap: float = 120.0) -> list[float]:
@@ -75,17 +49,14 @@ def main() -> None:
     parser.add_argument("--pieces", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=400)
     args = parser.parse_args()
-    server = _serve(args.pieces, args.rate)
+    server = serve(args.pieces, args.rate)
     folder = Path(tempfile.mkdtemp(prefix="primer-bench-stall-"))
     from app.settings import BUILT_IN, SettingsStore
 
     store = SettingsStore(folder)
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    url = base_url(server)
     config = BUILT_IN["openai"].__class__("openai", "openai", url, "bench")
     store.save(store.load().with_provider(config))
-
-    import os
-
     os.environ["OPENAI_API_KEY"] = "sk-bench"
     app = QApplication([])
     from app.gui.launch import create_window, open_store_in_background
