@@ -14,11 +14,6 @@ from domain.errors import ConfigurationError
 
 SERVICE = "Primer"
 INSECURE_FILE_NAME = "insecure-keys.json"
-NO_KEYRING_MESSAGE = (
-    "No system keyring was found, so Primer cannot store API keys securely on this machine. "
-    "Set OPENAI_API_KEY / GEMINI_API_KEY in your environment, or choose to keep keys in a "
-    "plain file in Settings."
-)
 CLI_PLAIN_FILE_HINT = (
     "To keep it in a file only you can read, run `primer keys storage file`"
     " (API keys can also come from OPENAI_API_KEY / GEMINI_API_KEY)."

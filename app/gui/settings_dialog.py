@@ -32,7 +32,7 @@ from app.backup_database import remember_backup_url
 from app.bootstrap import PreparedSettings, Primer
 from app.gui.dispatch import Dispatcher, run_in_thread
 from app.providers.registry import ENV_BASE_URLS, ProviderRegistry
-from app.secrets import INSECURE_FILE_NAME, NO_KEYRING_MESSAGE, NoSecretStore
+from app.secrets import INSECURE_FILE_NAME, NoSecretStore
 from app.settings import BUILT_IN, ProviderConfig, Settings
 from domain.errors import PrimerError
 
@@ -139,7 +139,11 @@ class SettingsDialog(QDialog):
         self.insecure_file.setChecked(settings.insecure_key_file)
         no_keyring = isinstance(primer.secrets, NoSecretStore) or settings.insecure_key_file
         if isinstance(primer.secrets, NoSecretStore):
-            self.key_storage.setText(f"⚠ {NO_KEYRING_MESSAGE}")
+            self.key_storage.setText(  # said inside Settings: the choice is right below
+                "⚠ No system keyring was found, so Primer cannot store API keys securely on "
+                "this computer. Set OPENAI_API_KEY / GEMINI_API_KEY in your environment, or "
+                "tick “Keep API keys in a plain file” below."
+            )
         elif settings.insecure_key_file:
             self.key_storage.setText("⚠ Keys are kept in a plain file, as you chose.")
         else:

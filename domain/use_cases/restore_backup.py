@@ -60,7 +60,5 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
             done += len(page)
             if progress:
                 progress(min(done, total), max(done, total))
-        self._on_store(
-            self._source.finish_restore, account_id, self._clock().strftime(TIME_FORMAT)
-        )
+        self._on_store(self._source.finish_restore, account_id, self._clock().strftime(TIME_FORMAT))
         return RestoreReport(len(snapshot.chats), added, True)

@@ -717,3 +717,22 @@ def test_settings_show_the_base_url_the_environment_sets(
     assert gemini.placeholderText() == "Google's default endpoint"  # nothing set for it
     window.settings_dialog.reject()
     window.close()
+
+
+def test_without_a_keyring_settings_points_to_the_choice_below_not_to_itself(
+    qtbot: QtBot, data_dir: Path
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        window = open_window(qtbot, data_dir)
+        window.open_settings()
+        text = window.settings_dialog.key_storage.text()
+        assert "No system keyring" in text and "below" in text and "in Settings" not in text
+        window.settings_dialog.reject()
+        window.close()
+    finally:
+        keyring.set_keyring(previous)
