@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.dispatch import Dispatcher, run_in_thread
+from app.gui.dispatch import Dispatcher
+from app.gui.operations import Op
 from domain.accounts import PASSWORD_RULES, WRONG_CREDENTIALS, LinkedAccount
 from domain.errors import AccountError, PrimerError
 
@@ -145,7 +146,7 @@ class AccountDialog(QDialog):
         def failed(error: PrimerError) -> None:
             self._done(error.message, error=True)
 
-        run_in_thread(self.dispatcher, job, then, failed)
+        Op(job).success(then).failure(failed).on_network(self.dispatcher, fallback=failed)
 
     def _with_url(self) -> tuple[str, Callable[[], PreparedSettings]]:
         """The URL typed, and a job for the worker that saves it (password to the keyring)

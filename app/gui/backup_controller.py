@@ -7,22 +7,25 @@ successful backup time stays in the status bar, and a failure always shows in th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QPushButton, QToolBar
 
-from app.gui.dispatch import run_in_thread
+from app.gui.operations import Op
 from domain.errors import PrimerError
 
 if TYPE_CHECKING:
     from app.bootstrap import Primer
     from app.gui.main_window import MainWindow
     from domain.accounts import LinkedAccount
+    from domain.backup import StoreThread
     from domain.ports import CancelToken
     from domain.use_cases.backup_now import BackupReport
     from domain.use_cases.restore_backup import RestoreReport
+
+T = TypeVar("T")
 
 
 def when(stamp: str | None) -> str:
@@ -84,7 +87,7 @@ class BackupController(QObject):
             last = primer.backup_source.last_backup_at(account.account_id) if account else None
             return account, last
 
-        self.window.lane.run(read, self._linked)
+        Op(read).success(self._linked).on_store(self.window.lane)
 
     def _linked(self, state: tuple[LinkedAccount | None, str | None]) -> None:
         self.account, self.last_backup = state
@@ -166,14 +169,11 @@ class BackupController(QObject):
                     f"Saved your key for {', '.join(saved)} to your account, encrypted.", 5000
                 )
 
-        run_in_thread(
-            self.window.dispatcher,
-            job,
-            done,
+        Op(job).success(done).failure(
             lambda error: self.window.message_bar.show_message(
                 f"Your key is stored on this computer, but not in your account: {error.message}"
-            ),
-        )
+            )
+        ).on_network(self.window.dispatcher, fallback=self.window.show_error)
 
     def sign_out(self) -> None:
         if self.account is None:
@@ -197,10 +197,9 @@ class BackupController(QObject):
         from app.accounts import sign_out
 
         primer = self.primer
-        self.window.lane.run(
-            lambda: sign_out(primer.account_link, primer.secrets),
-            lambda _r: self._linked((None, None)),
-        )
+        Op(sign_out, primer.account_link, primer.secrets).success(
+            lambda _r: self._linked((None, None))
+        ).on_store(self.window.lane)
 
     # ---------------------------------------------------------------- backup and restore
     def backup_now(self) -> None:
@@ -211,11 +210,10 @@ class BackupController(QObject):
             return
         primer, account_id, lane = self.primer, self.account.account_id, self.window.lane
         cancel = self._start("Backing up…")
-        run_in_thread(
-            self.window.dispatcher,
-            lambda: primer.backup_now(store=lane)(account_id, self._post_progress, cancel),
-            self._backed_up,
-            lambda error: self._failed("Backup failed", error, self.backup_now),
+        Op(self._transfer, primer.backup_now, lane, account_id, cancel).success(
+            self._backed_up
+        ).failure(lambda error: self._failed("Backup failed", error, self.backup_now)).on_network(
+            self.window.dispatcher, fallback=self.window.show_error
         )
 
     def restore(self) -> None:
@@ -241,12 +239,21 @@ class BackupController(QObject):
         assert self.account is not None
         primer, account_id, lane = self.primer, self.account.account_id, self.window.lane
         cancel = self._start("Restoring…")
-        run_in_thread(
-            self.window.dispatcher,
-            lambda: primer.restore_backup(store=lane)(account_id, self._post_progress, cancel),
-            self._restored,
-            lambda error: self._failed("Restore failed", error, self._restore_confirmed),
-        )
+        Op(self._transfer, primer.restore_backup, lane, account_id, cancel).success(
+            self._restored
+        ).failure(
+            lambda error: self._failed("Restore failed", error, self._restore_confirmed)
+        ).on_network(self.window.dispatcher, fallback=self.window.show_error)
+
+    def _transfer(
+        self,
+        make: Callable[..., Callable[..., T]],
+        lane: StoreThread,
+        account_id: str,
+        cancel: CancelToken,
+    ) -> T:
+        """On the network worker: back up or restore, the store used on the lane."""
+        return make(store=lane)(account_id, self._post_progress, cancel)
 
     def cancel_running(self) -> None:
         if self.cancel is not None:

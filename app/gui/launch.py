@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.gui import crash
 from app.gui.main_window import MainWindow
+from app.gui.operations import Op
 from app.gui.theme import STYLE_ARGUMENTS
 from app.logs import log_to_file
 from app.settings import SettingsStore
@@ -57,7 +58,9 @@ def open_store_in_background(window: MainWindow) -> None:
         window.fatal_dialog = box  # type: ignore[attr-defined]
         box.open()
 
-    window.lane.run(open_everything, lambda opened: window.attach(*opened), failed)
+    Op(open_everything).success(lambda opened: window.attach(*opened)).failure(failed).on_store(
+        window.lane
+    )
 
 
 def create_window(data_dir: Path) -> MainWindow:

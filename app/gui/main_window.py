@@ -37,10 +37,11 @@ from app.gui.conversation import (
     MessageDelegate,
     MessageListModel,
 )
-from app.gui.dispatch import Dispatcher, Lane, run_in_thread
+from app.gui.dispatch import Dispatcher, Lane
 from app.gui.elided_label import ElidedLabel
 from app.gui.garbage import GuiThreadCollector
 from app.gui.message_bar import MessageBar
+from app.gui.operations import Op
 from app.gui.theme import apply_theme, os_prefers_dark
 from app.version import __version__
 from domain.errors import PrimerError
@@ -296,7 +297,9 @@ class MainWindow(QMainWindow):
     def refresh_chats(self, select: str | None = None) -> None:
         assert self.primer is not None
         wanted = select or self.current_chat_id
-        self.lane.run(self.primer.list_chats, lambda chats: self._show_chats(chats, wanted))
+        Op(self.primer.list_chats).success(lambda chats: self._show_chats(chats, wanted)).on_store(
+            self.lane
+        )
 
     def _show_chats(self, chats: list[ChatSummary], select: str | None) -> None:
         if self.chat_list.state() == self.chat_list.State.EditingState:
@@ -327,11 +330,9 @@ class MainWindow(QMainWindow):
         self.current_chat_id = chat_id
         self._open_request += 1
         request = self._open_request
-        self.lane.run(
-            lambda: self.primer.load_conversation(chat_id),  # type: ignore[union-attr]
-            lambda conversation: self._show_conversation(conversation, request),
-            self._chat_failed,
-        )
+        Op(self.primer.load_conversation, chat_id).success(
+            lambda conversation: self._show_conversation(conversation, request)
+        ).failure(self._chat_failed).on_store(self.lane)
 
     def _chat_failed(self, error: PrimerError) -> None:
         self.show_error(error)
@@ -381,11 +382,9 @@ class MainWindow(QMainWindow):
         keep = (self.message_model.depth(row), self.conversation.visualRect(index).top())
         self._open_request += 1
         request = self._open_request
-        self.lane.run(
-            lambda: primer.switch_branch(message_id, step),
-            lambda conversation: self._show_conversation(conversation, request, keep=keep),
-            self.show_error,
-        )
+        Op(primer.switch_branch, message_id, step).success(
+            lambda conversation: self._show_conversation(conversation, request, keep=keep)
+        ).on_store(self.lane)
 
     def _load_older(self) -> None:
         if self._loading_older or not self.message_model.has_older() or self.primer is None:
@@ -406,7 +405,8 @@ class MainWindow(QMainWindow):
             self.conversation.doItemsLayout()
             bar.setValue(bar.maximum() - from_bottom)
 
-        self.lane.run(lambda: self.primer.load_conversation.messages(ids), show)  # type: ignore[union-attr]
+        assert self.primer is not None
+        Op(self.primer.load_conversation.messages, ids).success(show).on_store(self.lane)
 
     def new_chat(self, focus: bool = True) -> None:
         self._cancel_edit()
@@ -438,22 +438,20 @@ class MainWindow(QMainWindow):
 
     def _rename(self, chat_id: str, title: str) -> None:
         assert self.primer is not None
-        self.lane.run(
-            lambda: self.primer.update_chat(chat_id, title=title),  # type: ignore[union-attr]
+        Op(self.primer.update_chat, chat_id, title=title).success(
             lambda chat: (
                 self.refresh_chats(),
                 self.title_label.setText(chat.title) if chat.id == self.current_chat_id else None,
             ),
-        )
+        ).on_store(self.lane)
 
     def toggle_pin(self) -> None:
         summary = self._current_summary()
         if summary is None or self.primer is None:
             return
-        self.lane.run(
-            lambda: self.primer.update_chat(summary.id, pinned=not summary.pinned),  # type: ignore[union-attr]
-            lambda _chat: self.refresh_chats(),
-        )
+        Op(self.primer.update_chat, summary.id, pinned=not summary.pinned).success(
+            lambda _chat: self.refresh_chats()
+        ).on_store(self.lane)
 
     def delete_current_chat(self) -> None:
         summary = self._current_summary()
@@ -472,14 +470,15 @@ class MainWindow(QMainWindow):
                 timeout_ms=15000,
                 action=(
                     "Undo",
-                    lambda: self.lane.run(
-                        lambda: primer.delete_chat.undo(summary.id),
-                        lambda _r: self.refresh_chats(select=summary.id),
+                    lambda: (
+                        Op(primer.delete_chat.undo, summary.id)
+                        .success(lambda _r: self.refresh_chats(select=summary.id))
+                        .on_store(self.lane)
                     ),
                 ),
             )
 
-        self.lane.run(lambda: primer.delete_chat(summary.id), deleted)
+        Op(primer.delete_chat, summary.id).success(deleted).on_store(self.lane)
 
     def _chat_menu(self, pos: QPoint) -> None:
         index = self.chat_list.indexAt(pos)
@@ -544,7 +543,7 @@ class MainWindow(QMainWindow):
                 self._fill_models(provider, self.model_box.currentText())
 
         # A failed listing keeps the fallback list; the chat itself reports real failures.
-        run_in_thread(self.dispatcher, fetch, got, lambda _error: None)
+        Op(fetch).success(got).on_network(self.dispatcher, fallback=lambda _error: None)
 
     def _provider_chosen(self, _index: int) -> None:
         if self.primer is None:
@@ -567,10 +566,9 @@ class MainWindow(QMainWindow):
         if summary and all(getattr(summary, k, None) == v for k, v in changes.items()):
             return
         chat_id = self.current_chat_id
-        self.lane.run(
-            lambda: self.primer.update_chat(chat_id, **changes),  # type: ignore[union-attr]
-            lambda _chat: self.refresh_chats(),
-        )
+        Op(self.primer.update_chat, chat_id, **changes).success(
+            lambda _chat: self.refresh_chats()
+        ).on_store(self.lane)
 
     def edit_system_prompt(self) -> None:
         if self.primer is None:
@@ -579,12 +577,11 @@ class MainWindow(QMainWindow):
         if chat_id is None:
             self._system_prompt_dialog(self.draft_system_prompt, self._set_draft_prompt)
             return
-        self.lane.run(
-            lambda: self.primer.get_chat(chat_id).system_prompt,  # type: ignore[union-attr]
-            lambda current: self._system_prompt_dialog(
-                current, lambda text: self._save_chat_settings(system_prompt=text)
-            ),
-        )
+        Op(self.primer.get_chat, chat_id).success(
+            lambda chat: self._system_prompt_dialog(
+                chat.system_prompt, lambda text: self._save_chat_settings(system_prompt=text)
+            )
+        ).on_store(self.lane)
 
     def _set_draft_prompt(self, text: str) -> None:
         self.draft_system_prompt = text
@@ -653,7 +650,7 @@ class MainWindow(QMainWindow):
             self.send_button.setEnabled(True)
             self.show_error(error)
 
-        self.lane.run(job, sent, failed)
+        Op(job).success(sent).failure(failed).on_store(self.lane)
 
     def regenerate_last(self) -> None:
         messages = self.message_model.messages()
@@ -664,7 +661,7 @@ class MainWindow(QMainWindow):
         if self.primer is None or self.active is not None:
             return
         primer = self.primer
-        self.lane.run(lambda: primer.send_message.regenerate(reply_id), self._begin)
+        Op(primer.send_message.regenerate, reply_id).success(self._begin).on_store(self.lane)
 
     def _begin(self, pending: PendingReply) -> None:
         """Show the stored user message and empty reply, then stream into it."""
@@ -685,10 +682,9 @@ class MainWindow(QMainWindow):
         self.refresh_chats(select=pending.chat.id)
         self._open_request += 1
         request = self._open_request
-        self.lane.run(
-            lambda: primer.load_conversation(pending.chat.id),
-            lambda conversation: self._show_conversation(conversation, request),
-        )
+        Op(primer.load_conversation, pending.chat.id).success(
+            lambda conversation: self._show_conversation(conversation, request)
+        ).on_store(self.lane)
         cancel = active.cancel
 
         def on_delta(text: str) -> None:
@@ -697,17 +693,14 @@ class MainWindow(QMainWindow):
         def checkpoint(text: str) -> None:  # on the stream's thread: the lane saves it
             self.dispatcher.post(self._save_progress, pending.reply.id, text)
 
-        run_in_thread(
-            self.dispatcher,
-            lambda: primer.stream_reply(pending, on_delta, cancel, checkpoint),
-            lambda outcome: self._stream_ended(active, outcome),
-            self.show_error,
-        )
+        Op(primer.stream_reply, pending, on_delta, cancel, checkpoint).success(
+            lambda outcome: self._stream_ended(active, outcome)
+        ).on_network(self.dispatcher, fallback=self.show_error)
 
     def _save_progress(self, reply_id: str, text: str) -> None:
         if self.primer is not None:
             primer = self.primer
-            self.lane.run(lambda: primer.save_reply_progress(reply_id, text))
+            Op(primer.save_reply_progress, reply_id, text).on_store(self.lane)
 
     def _delta(self, active: ActiveReply, text: str) -> None:
         if self.streams.get(active.pending.chat.id) is not active:
@@ -767,7 +760,7 @@ class MainWindow(QMainWindow):
             self.refresh_chats()
             self.reply_finished.emit(message)
 
-        self.lane.run(lambda: primer.finish_reply(reply_id, outcome), stored)
+        Op(primer.finish_reply, reply_id, outcome).success(stored).on_store(self.lane)
 
     def _set_streaming(self, streaming: bool) -> None:
         self.send_button.setVisible(not streaming)
@@ -866,11 +859,8 @@ class MainWindow(QMainWindow):
         """Settings or keys changed; without `key_sources`, they are read again off this thread."""
         assert self.primer is not None
         if key_sources is None:
-            run_in_thread(
-                self.dispatcher,
-                self.primer.providers.key_sources,
-                self._key_sources_read,
-                self.show_error,
+            Op(self.primer.providers.key_sources).success(self._key_sources_read).on_network(
+                self.dispatcher, fallback=self.show_error
             )
         else:
             self.key_sources = key_sources

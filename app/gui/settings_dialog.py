@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from app.backup_database import remember_backup_url
 from app.bootstrap import PreparedSettings, Primer
-from app.gui.dispatch import Dispatcher, run_in_thread
+from app.gui.dispatch import Dispatcher
+from app.gui.operations import Op
 from app.providers.registry import ENV_BASE_URLS, ProviderRegistry
 from app.secrets import INSECURE_FILE_NAME, NoSecretStore
 from app.settings import BUILT_IN, ProviderConfig, Settings
@@ -307,7 +308,7 @@ class SettingsDialog(QDialog):
 
         self.error.hide()
         self.buttons.setEnabled(False)
-        run_in_thread(self._dispatcher, store, stored, failed)
+        Op(store).success(stored).failure(failed).on_network(self._dispatcher, fallback=failed)
 
     def _show_error(self, error: PrimerError) -> None:
         self.error.setText(error.message)

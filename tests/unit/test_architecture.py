@@ -62,6 +62,47 @@ def test_the_window_and_the_commands_do_not_reach_into_the_repositories() -> Non
     assert offenders == set()
 
 
+def _starts_work_itself(path: Path) -> list[str]:
+    """Calls that run work off the GUI thread by hand: `lane.run(...)`, `run_in_thread(...)`,
+    `threading.Thread(...)`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "run_in_thread":
+            found.append(f"{node.lineno}: run_in_thread")
+        elif isinstance(func, ast.Attribute):
+            owner = func.value
+            owner_name = (
+                owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            )
+            if func.attr == "run" and owner_name in ("lane", "Lane"):
+                found.append(f"{node.lineno}: lane.run")
+            if func.attr in ("Thread", "run_in_thread") and owner_name in ("threading", "dispatch"):
+                found.append(f"{node.lineno}: {owner_name}.{func.attr}")
+    return found
+
+
+def test_the_window_runs_work_only_through_op() -> None:
+    """One way to run work from the GUI (app/gui/operations.py), as Anki's CollectionOp."""
+    allowed = {"dispatch.py", "operations.py"}
+    offenders = {
+        path.name: _starts_work_itself(path)
+        for path in (ROOT / "app" / "gui").rglob("*.py")
+        if path.name not in allowed and _starts_work_itself(path)
+    }
+    assert offenders == {}
+
+
+def test_the_work_checker_sees_work_started_by_hand(tmp_path: Path) -> None:
+    sample = tmp_path / "window.py"
+    sample.write_text(
+        "self.lane.run(job)\nrun_in_thread(d, job, a, b)\nthreading.Thread(target=job)\n"
+    )
+    assert len(_starts_work_itself(sample)) == 3
+
+
 def test_the_benchmarks_do_not_lean_on_the_tests() -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted(_imports(path) & {"tests"})
