@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is 
     from repositories.postgres.connection import BackupDatabase
     from repositories.sqlite.account_link import SqliteAccountLink
     from repositories.sqlite.backup_source import SqliteBackupSource
+    from repositories.sqlite.local_copies import LocalCopy
     from repositories.writer_locks import WriterLocks
 
 
@@ -141,6 +142,32 @@ class Primer:
     def apply_settings(self, settings: Settings) -> None:
         """Save new settings and put them in place (a command, on its one thread)."""
         self.use_settings(self.prepare_settings(settings))
+
+
+def local_copies(data_dir: Path) -> list[LocalCopy]:
+    """The copies of the store Primer saved in `backups/`, newest first (no store opened:
+    this works when the store is damaged)."""
+    from repositories.sqlite.database import DATABASE_NAME
+    from repositories.sqlite.local_copies import local_copies as copies
+
+    return copies(data_dir / DATABASE_NAME)
+
+
+def use_local_copy(data_dir: Path, name: str) -> Path:
+    """Put a saved copy in the store's place, once no other Primer has the folder open;
+    return where the replaced store was kept."""
+    from domain.errors import StoreError
+    from repositories.sqlite.database import DATABASE_NAME
+    from repositories.sqlite.local_copies import use_local_copy as use
+    from repositories.writer_locks import WriterLocks
+
+    writers = WriterLocks(data_dir)
+    try:
+        if writers.others_running():
+            raise StoreError("Primer is running on this data folder; quit it first.")
+        return use(data_dir / DATABASE_NAME, name)
+    finally:
+        writers.close()
 
 
 def _reply_save_interval() -> float:

@@ -80,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     storage.add_argument("where", choices=["keyring", "file"])
 
+    copies = commands.add_parser(
+        "local-backups",
+        parents=[common],
+        help="list the copies of your chats saved on this computer, or put one in place",
+        description="list: the copies of the database Primer saved in the data folder's "
+        "backups/ (one before every upgrade). use NAME: put that copy in place of the "
+        "database (for a damaged one); the database it replaces is kept beside it.",
+    )
+    copy_actions = copies.add_subparsers(dest="action", metavar="ACTION", required=True)
+    copy_actions.add_parser("list", parents=[common], help="the saved copies, newest first")
+    use = copy_actions.add_parser("use", parents=[common], help="put a copy in place")
+    use.add_argument("name", metavar="NAME")
+
     check = commands.add_parser(
         "self-check",
         parents=[common],
@@ -418,11 +431,29 @@ def _iso(value: object) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _local_backups(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.bootstrap import local_copies, use_local_copy
+
+    if args.action == "list":
+        found = local_copies(data_dir)
+        if not found:
+            print("No saved copies yet (one is saved before every upgrade).")
+        for copy in found:
+            when = copy.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            print(f"{copy.name}  {when}  {copy.size / 1_048_576:.1f} MB")
+        return 0
+    aside = use_local_copy(data_dir, args.name)
+    print(f"The copy {args.name} is now your database; the one it replaced is kept as "
+          f"{aside.name}.", file=sys.stderr)  # fmt: skip
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "ask": _ask,
     "chats": _chats,
     "show": _show,
     "keys": _keys,
+    "local-backups": _local_backups,
 }
 
 if __name__ == "__main__":

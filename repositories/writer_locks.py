@@ -47,6 +47,12 @@ class WriterLocks:
             path.unlink()
         return False
 
+    def others_running(self) -> int:
+        """How many other Primers hold this data folder now."""
+        return sum(
+            1 for path in self._folder.glob("*.lock") if path.stem != self._me and _locked(path)
+        )
+
     def close(self) -> None:
         self._lock.release()
         with contextlib.suppress(OSError):

@@ -44,8 +44,8 @@ def damaged(path: Path, what: str) -> StoreDamaged:
     copy = newest_copy(path)
     if copy is not None:
         way_back = (
-            f"The newest copy Primer saved is {copy}: to use it, quit Primer, move "
-            f"{path.name} aside (keep it) and copy that file to {path}."
+            f"The newest copy Primer saved is {copy.name}: to use it, quit Primer and run "
+            f"`primer local-backups use {copy.name}` (the damaged file is kept aside)."
         )
     else:
         way_back = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -327,6 +328,8 @@ def test_a_damaged_store_is_reported_and_never_written_to(
         fake_server.queue(Reply(body=openai_sse([f"Reply {n} " + "x" * 4000] * 30)))
         assert primer("ask", f"Question {n}", data_dir=cli_dir).returncode == 0
     path = cli_dir / "primer.db"
+    (cli_dir / "backups").mkdir()
+    shutil.copy(path, cli_dir / "backups" / "primer-good.db")  # as before an upgrade
     with sqlite3.connect(path) as db:
         page_size = db.execute("PRAGMA page_size").fetchone()[0]
         root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'chats'").fetchone()[0]
@@ -342,6 +345,17 @@ def test_a_damaged_store_is_reported_and_never_written_to(
     asked = primer("ask", "Write into it?", data_dir=cli_dir)
     assert asked.returncode == 1 and "is damaged" in asked.stderr, asked.stderr
     assert _sha256(path) == damaged_hash
+    assert "primer local-backups use primer-good.db" in asked.stderr  # the way back, named
+
+    listed = primer("local-backups", "list", data_dir=cli_dir)
+    assert listed.returncode == 0 and listed.stdout.startswith("primer-good.db")
+    used = primer("local-backups", "use", "primer-good.db", data_dir=cli_dir)
+    assert used.returncode == 0 and "is now your database" in used.stderr, used.stderr
+    kept = list(cli_dir.glob("primer.db.replaced-*"))
+    main_file = [p for p in kept if not p.name.endswith(("-wal", "-shm"))]
+    assert [_sha256(p) for p in main_file] == [damaged_hash]  # kept aside, not deleted
+    again = json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)
+    assert sorted(chat["title"] for chat in again) == ["Question 0", "Question 1", "Question 2"]
 
 
 def test_an_empty_store_file_is_damage_not_a_new_start(data_dir: Path) -> None:
