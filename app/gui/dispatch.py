@@ -62,23 +62,6 @@ class Dispatcher:
 
         return self._owner is None or shiboken6.isValid(self._owner)
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
-        """For a worker (a backup, a restore): run one read or write of the store on the
-        lane, between the window's own jobs; the worker waits on the future, never the GUI."""
-        if self._closed:
-            from domain.errors import StoreError
-
-            raise StoreError("The window closed; what was sent so far stays sent.")
-        return self._lane().submit(fn, *args)
-
-    def _lane(self) -> ThreadPoolExecutor:
-        with self._starting:
-            if self._executor is None:
-                from concurrent.futures import ThreadPoolExecutor  # after the first paint
-
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="primer-db")
-            return self._executor
-
     def _deliver(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         if self.alive():
             fn(*args)
