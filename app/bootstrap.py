@@ -25,8 +25,8 @@ from domain.use_cases.update_chat import UpdateChat
 if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
     from sqlalchemy import Engine
 
-    from app.accounts import Accounts
     from domain.backup import StoreThread
+    from domain.use_cases.accounts import Accounts
     from domain.use_cases.backup_now import BackupNow
     from domain.use_cases.restore_backup import RestoreBackup
     from repositories.postgres.connection import BackupDatabase
@@ -95,14 +95,18 @@ class Primer:
         return upgrade(backup_database(self.settings, self.secrets, url))
 
     def accounts(self, url: str | None = None, store: StoreThread | None = None) -> Accounts:
-        from app.accounts import Accounts
+        """The account actions, on the backup database at `url` (default: the kept one);
+        `store`: where this device's link is written, when not on the caller's thread."""
+        from app import account_crypto
+        from domain.use_cases.accounts import Accounts
         from repositories.postgres.accounts import PostgresAccounts
         from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
 
         remote = PostgresAccounts(self.backup_database(url))
         providers = list(self.settings.providers)
         brakes = SqliteSignInBrakes(self.engine)
-        return Accounts(remote, self.account_link, self.secrets, providers, brakes, store=store)
+        link = self.account_link
+        return Accounts(remote, link, self.secrets, providers, brakes, account_crypto, store=store)
 
     def backup_now(self, url: str | None = None, store: StoreThread | None = None) -> BackupNow:
         """`store`: the thread the local store is used on, when it is not the caller's."""

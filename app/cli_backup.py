@@ -101,7 +101,7 @@ def _account(args: argparse.Namespace, data_dir: Path) -> int:
         if linked is None:
             print("Not signed in.", file=sys.stderr)
             return 0
-        from app.accounts import sign_out
+        from domain.use_cases.accounts import sign_out
 
         sign_out(primer.account_link, primer.secrets)
         print(f"Signed out of {linked.email}; your chats stay on this machine.", file=sys.stderr)
@@ -145,7 +145,7 @@ def _account(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _signed_in(primer: Primer) -> str:
-    from app.accounts import NOT_SIGNED_IN
+    from domain.use_cases.accounts import NOT_SIGNED_IN
 
     linked = primer.account_link.current()
     if linked is None:

@@ -194,7 +194,7 @@ class BackupController(QObject):
         box.open()
 
     def _sign_out_confirmed(self) -> None:
-        from app.accounts import sign_out
+        from domain.use_cases.accounts import sign_out
 
         primer = self.primer
         Op(sign_out, primer.account_link, primer.secrets).success(

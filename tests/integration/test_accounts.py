@@ -10,13 +10,13 @@ import psycopg
 import pytest
 from argon2 import extract_parameters
 
-from app.accounts import data_key_secret
 from app.backup_database import PASSWORD_SECRET, remember_backup_url
 from app.bootstrap import build
 from app.secrets import InsecureFileSecretStore
 from devtools.embedded_postgres import APP_PASSWORD, PostgresForTests, free_port
 from domain.accounts import WRONG_CREDENTIALS
 from domain.errors import AccountError, BackupRejected, BackupUnreachable
+from domain.use_cases.accounts import data_key_secret
 from repositories.postgres.connection import BackupDatabase, split_password
 from repositories.postgres.migrations import upgrade
 from tests.support.seeding import add_chat
@@ -347,7 +347,8 @@ def test_common_and_guessable_passwords_are_refused_with_a_reason(machine, weak:
 def test_wrong_passwords_in_a_row_slow_the_next_try_by_the_clock(machine, backup_url: str) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from app.accounts import Accounts
+    from app import account_crypto
+    from domain.use_cases.accounts import Accounts
     from repositories.postgres.accounts import PostgresAccounts
     from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
 
@@ -361,6 +362,7 @@ def test_wrong_passwords_in_a_row_slow_the_next_try_by_the_clock(machine, backup
         laptop.secrets,
         [],
         brakes,
+        account_crypto,
         clock=lambda: now[0],
     )
     for _ in range(3):  # a few typos cost nothing

@@ -1,4 +1,6 @@
-"""Register, sign in, sign out, change password, and API keys saved to the account.
+"""Register, sign in, sign out, change password, and API keys saved to the account: the
+account actions the window and the commands share, on ports (the account store, this
+device's link and sign-in brakes, the key vault), tested with fakes.
 
 The password never leaves this machine: the server gets an Argon2id hash for sign-in and a
 data key wrapped under a second Argon2id output; API keys go up sealed under that data key.
@@ -11,12 +13,12 @@ import logging
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
-from app import account_crypto as crypto
 from domain.accounts import (
     WRONG_CREDENTIALS,
     AccountLink,
     AccountRecord,
     AccountStore,
+    KeyVault,
     LinkedAccount,
     SignInBrake,
     SignInBrakes,
@@ -42,9 +44,6 @@ def data_key_secret(account_id: str) -> str:
 
 
 NOT_SIGNED_IN = "You are not signed in. Sign in (Account → Sign in…, or `primer account login`)."
-
-# Verified against when the email is unknown, so both failures take the same time.
-_DECOY_HASH = crypto.hash_password("primer-decoy-password")
 
 
 class SignedIn(NamedTuple):
@@ -72,9 +71,13 @@ class Accounts:
         secrets: SecretStore,
         local_keys: list[str],
         brakes: SignInBrakes,
+        crypto: KeyVault,
         clock: Clock = utc_now,
         store: StoreThread | None = None,
     ) -> None:
+        self._crypto = crypto
+        self._decoy: str | None = None
+        """Verified against when the email is unknown, so both failures take as long."""
         self._remote = remote
         self._link = link
         self._secrets = secrets
@@ -94,13 +97,13 @@ class Accounts:
         email = normalise_email(email)
         check_password(password, email)
         account_id = new_id()
-        data_key = crypto.new_data_key()
+        data_key = self._crypto.new_data_key()
         account = LinkedAccount(account_id, email)
         # The data key is stored first: with nowhere to keep it, no account is created.
         secret = data_key_secret(account_id)
         self._secrets.set(secret, base64.b64encode(data_key).decode())
         try:
-            self._remote.create(_credentials(account_id, email, password, data_key))
+            self._remote.create(_credentials(self._crypto, account_id, email, password, data_key))
         except BaseException:
             self._secrets.delete(secret)
             raise
@@ -111,18 +114,18 @@ class Accounts:
     def sign_in(self, email: str, password: str) -> SignedIn:
         """Sign in; return the account and the providers whose keys came back from it."""
         record = self._check(normalise_email(email), password)
-        data_key = _unwrap(record, password)
-        if crypto.needs_rehash(record.password_hash) or (
-            record.kdf_params != crypto.current_kdf_params()
+        data_key = _unwrap(self._crypto, record, password)
+        if self._crypto.needs_rehash(record.password_hash) or (
+            record.kdf_params != self._crypto.current_kdf_params()
         ):  # stronger parameters than when this was written: write it again under them
             self._remote.update_credentials(
-                _credentials(record.id, record.email, password, data_key)
+                _credentials(self._crypto, record.id, record.email, password, data_key)
             )
         account = LinkedAccount(record.id, record.email)
         self._start_session(account, data_key)
         restored, unreadable = [], []
         for sealed in self._remote.keys(record.id):
-            key = crypto.open_key(data_key, record.id, sealed)
+            key = self._crypto.open_key(data_key, record.id, sealed)
             if key is None:
                 log.warning("account: a saved key for %s could not be opened", sealed.provider)
                 unreadable.append(sealed.provider)
@@ -139,10 +142,10 @@ class Accounts:
         account = self._require()
         record = self._check(account.email, old_password)
         check_password(new_password, record.email)
-        data_key = _unwrap(record, old_password)
+        data_key = _unwrap(self._crypto, record, old_password)
         # Only the wrapping changes: every saved key stays readable under the same data key.
         self._remote.update_credentials(
-            _credentials(record.id, record.email, new_password, data_key)
+            _credentials(self._crypto, record.id, record.email, new_password, data_key)
         )
 
     def save_key(self, provider: str, api_key: str) -> bool:
@@ -151,7 +154,7 @@ class Accounts:
         if account is None:
             return False
         data_key = self._data_key(account.account_id)
-        sealed = crypto.seal_key(data_key, account.account_id, provider, api_key)
+        sealed = self._crypto.seal_key(data_key, account.account_id, provider, api_key)
         self._remote.put_key(account.account_id, sealed)
         return True
 
@@ -177,8 +180,10 @@ class Accounts:
             raise too_many_tries(wait)
         record = self._remote.find(email)
         if record is None:
-            crypto.verify_password(_DECOY_HASH, password)
-        if record is None or not crypto.verify_password(record.password_hash, password):
+            if self._decoy is None:
+                self._decoy = self._crypto.hash_password("primer-decoy-password")
+            self._crypto.verify_password(self._decoy, password)
+        if record is None or not self._crypto.verify_password(record.password_hash, password):
             self._local(self._brakes.put, email, brake.after_failure(now))
             raise AccountError(WRONG_CREDENTIALS)
         if brake.failures:
@@ -212,12 +217,14 @@ class Accounts:
 
     def _opens_a_saved_key(self, account_id: str, data_key: bytes) -> bool:
         return any(
-            crypto.open_key(data_key, account_id, sealed) is not None
+            self._crypto.open_key(data_key, account_id, sealed) is not None
             for sealed in self._remote.keys(account_id)
         )
 
 
-def _credentials(account_id: str, email: str, password: str, data_key: bytes) -> AccountRecord:
+def _credentials(
+    crypto: KeyVault, account_id: str, email: str, password: str, data_key: bytes
+) -> AccountRecord:
     """The sign-in hash and the data key wrapped under today's parameters, a new salt."""
     salt, params = crypto.new_salt(), crypto.current_kdf_params()
     wrapped, nonce = crypto.wrap_data_key(
@@ -228,7 +235,7 @@ def _credentials(account_id: str, email: str, password: str, data_key: bytes) ->
     )
 
 
-def _unwrap(record: AccountRecord, password: str) -> bytes:
+def _unwrap(crypto: KeyVault, record: AccountRecord, password: str) -> bytes:
     """The data key, under the parameters it was wrapped with (not today's)."""
     return crypto.unwrap_data_key(
         crypto.key_encryption_key(password, record.kdf_salt, record.kdf_params),

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.accounts import Accounts, data_key_secret
+from app import account_crypto
 from domain.accounts import WRONG_CREDENTIALS
 from domain.errors import AccountError
+from domain.use_cases.accounts import Accounts, data_key_secret
 from tests.support.fakes import (
     FakeAccountLink,
     FakeAccountStore,
@@ -20,7 +21,8 @@ PASSWORD = "correct horse battery"
 
 def _device(store: FakeAccountStore) -> tuple[Accounts, MemorySecrets, FakeAccountLink]:
     secrets, link = MemorySecrets(), FakeAccountLink()
-    return Accounts(store, link, secrets, ["openai"], FakeSignInBrakes()), secrets, link
+    accounts = Accounts(store, link, secrets, ["openai"], FakeSignInBrakes(), account_crypto)
+    return accounts, secrets, link
 
 
 def test_keys_follow_the_account_and_survive_a_password_change() -> None:
