@@ -6,6 +6,7 @@ A file newer than this build, or one that is not a database, is refused and left
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,10 +68,11 @@ def migrate(path: Path, migrations: list[Migration] | None = None) -> int:
 
 def _write_backup_copy(connection: sqlite3.Connection, path: Path, version: int) -> Path:
     folder = path.parent / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # copies of chats: private too
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = folder / f"{path.stem}-schema{version}-{stamp}{path.suffix}"
     try:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
         with sqlite3.connect(target) as copy:
             connection.backup(copy)
         copy.close()

@@ -76,6 +76,8 @@ def test_migrates_from_every_earlier_version_and_keeps_a_copy(tmp_path: Path, st
     db.close()
     copies = list((tmp_path / "backups").glob("*.db"))
     assert len(copies) == 1
+    assert copies[0].stat().st_mode & 0o077 == 0  # a copy of chats is as private as they are
+    assert (tmp_path / "backups").stat().st_mode & 0o077 == 0
     with sqlite3.connect(copies[0]) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == start + 1
         assert db.execute("SELECT title FROM chats").fetchall() == [("kept",)]
