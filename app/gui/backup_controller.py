@@ -155,9 +155,7 @@ class BackupController(QObject):
 
     def save_keys(self, keys: dict[str, str]) -> None:
         """Seal keys typed in Settings into the account; say so, or say why not."""
-        primer = self.primer
-
-        lane = self.window.lane
+        primer, lane = self.primer, self.window.lane
 
         def job() -> list[str]:
             accounts = primer.accounts(store=lane)

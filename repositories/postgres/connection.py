@@ -154,7 +154,7 @@ def _by_sqlstate(state: str, place: str, detail: str) -> BackupError:
         )
     if category in ("22", "23"):
         return BackupRowRejected(f"the backup database refused a value ({detail})")
-    if category == "54" or state == "53100":
+    if category == "54":  # program limit exceeded
         return BackupRejected(
             f"The backup database at {place} is out of room or over a limit ({detail})."
         )

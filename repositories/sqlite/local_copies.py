@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.errors import StoreError
-from repositories.sqlite.store_health import BACKUPS_FOLDER, DAMAGE_MARKER_SUFFIX
+
+BACKUPS_FOLDER = "backups"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +29,12 @@ class LocalCopy:
 def local_copies(database: Path) -> list[LocalCopy]:
     """The copies, newest first."""
     folder = database.parent / BACKUPS_FOLDER
-    found = [
-        LocalCopy(path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC), path.stat().st_size)
-        for path in folder.glob(f"{database.stem}-*{database.suffix}")
-    ]
+    found = []
+    for path in folder.glob(f"{database.stem}-*{database.suffix}"):
+        facts = path.stat()
+        found.append(
+            LocalCopy(path.name, datetime.fromtimestamp(facts.st_mtime, UTC), facts.st_size)
+        )
     return sorted(found, key=lambda copy: copy.saved_at, reverse=True)
 
 
@@ -46,7 +49,7 @@ def use_local_copy(database: Path, name: str) -> Path:
         part = database.with_name(database.name + suffix)
         if part.exists():
             os.replace(part, aside.with_name(aside.name + suffix))
-    database.with_name(database.name + DAMAGE_MARKER_SUFFIX).unlink(missing_ok=True)
+    # (the damage mark stays: the next start checks the copy and, finding it whole, clears it)
     descriptor = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as target, copy.open("rb") as source:
         shutil.copyfileobj(source, target)

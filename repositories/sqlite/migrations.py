@@ -13,12 +13,8 @@ from pathlib import Path
 
 from domain.errors import StoreError
 from repositories.migration_files import Migration, bundled_migrations
-
-
-def _describe(path: Path, error: sqlite3.Error) -> StoreError:
-    from repositories.sqlite.store_health import describe
-
-    return describe(error, path)
+from repositories.sqlite.local_copies import BACKUPS_FOLDER
+from repositories.sqlite.store_health import describe
 
 
 def schema_version(connection: sqlite3.Connection) -> int:
@@ -34,13 +30,13 @@ def migrate(path: Path, migrations: list[Migration] | None = None) -> int:
     try:
         connection = sqlite3.connect(path, isolation_level=None, timeout=10)
     except sqlite3.Error as error:
-        raise _describe(path, error) from None
+        raise describe(error, path) from None
     try:
         try:
             current = schema_version(connection)
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as error:
-            raise _describe(path, error) from None
+            raise describe(error, path) from None
         if current > latest:
             raise StoreError(
                 f"The database at {path} was written by a newer version of Primer "
@@ -67,7 +63,7 @@ def migrate(path: Path, migrations: list[Migration] | None = None) -> int:
 
 
 def _write_backup_copy(connection: sqlite3.Connection, path: Path, version: int) -> Path:
-    folder = path.parent / "backups"
+    folder = path.parent / BACKUPS_FOLDER
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # copies of chats: private too
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = folder / f"{path.stem}-schema{version}-{stamp}{path.suffix}"

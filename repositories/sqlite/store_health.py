@@ -13,9 +13,9 @@ import sqlite3
 from pathlib import Path
 
 from domain.errors import StoreError
+from repositories.sqlite.local_copies import local_copies
 
 DAMAGE_MARKER_SUFFIX = ".damaged"
-BACKUPS_FOLDER = "backups"
 
 _CORRUPT, _NOTADB = sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB
 _FULL, _IOERR = sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR
@@ -27,22 +27,14 @@ class StoreDamaged(StoreError):
     """The database file is damaged: Primer refuses to write to it."""
 
 
-def newest_copy(path: Path) -> Path | None:
-    """The newest copy Primer saved of the store (before each upgrade), if any."""
-    copies = sorted(
-        (path.parent / BACKUPS_FOLDER).glob(f"{path.stem}-*{path.suffix}"),
-        key=lambda copy: copy.stat().st_mtime,
-    )
-    return copies[-1] if copies else None
-
-
 def damaged(path: Path, what: str) -> StoreDamaged:
     """Remember the damage and say what a person can do about it."""
     marker = path.with_name(path.name + DAMAGE_MARKER_SUFFIX)
     with contextlib.suppress(OSError):  # the message below still stops every write
         marker.write_text(what + "\n", "utf-8")
-    copy = newest_copy(path)
-    if copy is not None:
+    copies = local_copies(path)
+    if copies:
+        copy = copies[0]
         way_back = (
             f"The newest copy Primer saved is {copy.name}: to use it, quit Primer and run "
             f"`primer local-backups use {copy.name}` (the damaged file is kept aside)."

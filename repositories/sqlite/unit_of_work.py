@@ -16,6 +16,7 @@ from repositories.sqlite.branch_choices import SqliteBranchChoices
 from repositories.sqlite.chat_repository import SqliteChatRepository
 from repositories.sqlite.message_repository import SqliteMessageRepository
 from repositories.sqlite.reply_writers import SqliteReplyWriters
+from repositories.sqlite.store_health import describe
 
 
 class SqliteUnitOfWork:
@@ -51,8 +52,6 @@ class SqliteUnitOfWork:
 
 def explain(error: DBAPIError, engine: Engine) -> StoreError:
     """An SQLAlchemy failure of the store, as a sentence (SQLite's result code decides)."""
-    from repositories.sqlite.store_health import describe
-
     original = error.orig
     if not isinstance(original, sqlite3.Error):
         return StoreError(f"The local database failed: {original or error}.")
