@@ -195,7 +195,7 @@ def _upsert_chats(cursor: psycopg.Cursor, account_id: str, chats: Sequence[ChatR
     ids, undeleted = columns[0], columns[9]
     cursor.execute(
         "DELETE FROM deletions d USING unnest(%s::uuid[], %s::timestamptz[]) AS c (id, at)"
-        " WHERE d.user_id = %s AND d.chat_id = c.id AND d.deleted_at < c.at",
+        " WHERE d.user_id = %s AND d.chat_id = c.id AND d.deleted_at <= c.at",
         (ids, undeleted, account_id),
     )
     cursor.execute(

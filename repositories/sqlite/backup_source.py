@@ -264,7 +264,7 @@ def _requeue_undone_chats(db: sqlite3.Connection) -> None:
     newer_undo = (
         "SELECT r.id FROM remote_chats r JOIN chats c ON c.id = r.id"
         " WHERE r.undeleted_at > coalesce(c.undeleted_at, '')"
-        " AND (c.deleted_at IS NULL OR r.undeleted_at > c.deleted_at)"
+        " AND (c.deleted_at IS NULL OR r.undeleted_at >= c.deleted_at)"
     )
     # (For a chat deleted here, the undelete trigger queues its messages.)
     db.execute(
@@ -272,17 +272,13 @@ def _requeue_undone_chats(db: sqlite3.Connection) -> None:
         f" FROM messages WHERE chat_id IN ({newer_undo} AND c.deleted_at IS NULL)"
     )
     # Taking the remote Undo's time (not a new one) keeps the stamp trigger out of it;
-    # the update itself queues the chat.
+    # the update itself queues the chat. A chat deleted here comes back as the copy that
+    # brought it back (domain/sync.py); a live one keeps the newer copy.
+    remote_wins = "(r.updated_at > chats.updated_at OR chats.deleted_at IS NOT NULL)"
+    fields = ("title", "provider", "model", "system_prompt", "pinned", "archived", "updated_at")
+    taken = ", ".join(f"{name} = iif({remote_wins}, r.{name}, chats.{name})" for name in fields)
     db.execute(
-        "UPDATE chats SET deleted_at = NULL, undeleted_at = r.undeleted_at,"
-        " title = iif(r.updated_at > chats.updated_at, r.title, chats.title),"
-        " provider = iif(r.updated_at > chats.updated_at, r.provider, chats.provider),"
-        " model = iif(r.updated_at > chats.updated_at, r.model, chats.model),"
-        " system_prompt = iif(r.updated_at > chats.updated_at,"
-        "   r.system_prompt, chats.system_prompt),"
-        " pinned = iif(r.updated_at > chats.updated_at, r.pinned, chats.pinned),"
-        " archived = iif(r.updated_at > chats.updated_at, r.archived, chats.archived),"
-        " updated_at = max(r.updated_at, chats.updated_at)"
+        f"UPDATE chats SET deleted_at = NULL, undeleted_at = r.undeleted_at, {taken}"
         f" FROM remote_chats r WHERE chats.id = r.id AND r.id IN ({newer_undo})"
     )
 

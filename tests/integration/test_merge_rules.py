@@ -1,120 +1,154 @@
-"""The rules by which two copies of a chat merge, as one table run against both places
-that apply them: this machine's store on restore (SQLite) and the backup database on
-backup (PostgreSQL). The rules stay in SQL there for speed (a million rows move in bulk);
-this table is their one specification.
-
-Each case: what the receiving side holds, what arrives, and what it must hold after.
-Times are minutes after noon; `undo` is when the sender last brought the chat back.
-"""
+"""The merge rules applied where the rows are: this machine's store on restore (SQLite) and
+the backup database on backup (PostgreSQL). Both run the table of `merge_cases.py` and
+generated cases, and must decide as the pure rules of `domain/sync.py` do."""
 
 from __future__ import annotations
 
-import dataclasses
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
+from app.bootstrap import Primer
 from domain.backup import TIME_FORMAT, ChangeBatch, ChatRecord, RemoteSnapshot
 from domain.chats import new_chat
+from domain.entities import Message, MessageStatus, Role
 from domain.ids import new_id
+from domain.sync import Arrival, ChatState, keeps_messages, merge_chat, resend_messages
+from repositories.postgres.backup_target import PostgresBackupTarget
 from tests.integration.test_backup import PASSWORD, Machine
+from tests.support.merge_cases import CASES, Outcome, arrivals, held_states, outcome
 
-NOON = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-def at(minute: int | None) -> str | None:
-    return None if minute is None else (NOON + timedelta(minutes=minute)).strftime(TIME_FORMAT)
-
-
-@dataclass(frozen=True)
-class Held:
-    title: str
-    updated: int
-    deleted: int | None = None
+GENERATED = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
-@dataclass(frozen=True)
-class Arriving:
-    title: str | None = None  # a copy of the chat, if any
-    updated: int = 0
-    undo: int | None = None
-    deleted: int | None = None  # a deletion, if any
+def text(time: object) -> str | None:
+    return None if time is None else time.strftime(TIME_FORMAT)  # type: ignore[attr-defined]
 
 
-CASES = {
-    "a newer copy wins": (Held("old", 1), Arriving("new", 2), ("live", "new")),
-    "an older copy loses": (Held("new", 2), Arriving("old", 1), ("live", "new")),
-    "a deletion wins over a copy that did not know of it": (
-        Held("kept", 1), Arriving(deleted=2), ("deleted", None),
-    ),
-    "an Undo after the deletion brings the chat back": (
-        Held("gone", 1, deleted=2), Arriving("back", 3, undo=3), ("live", "back"),
-    ),
-    "an Undo before the deletion does not": (
-        Held("gone", 1, deleted=3), Arriving("edit", 4, undo=2), ("deleted", None),
-    ),
-    "an edit made without knowing of the deletion does not bring it back": (
-        Held("gone", 1, deleted=2), Arriving("edit", 5), ("deleted", None),
-    ),
-}  # fmt: skip
-
-
-def _record(chat_id: str, arriving: Arriving) -> ChatRecord:
-    assert arriving.title is not None
-    updated = at(arriving.updated)
+def record(chat_id: str, copy: ChatState) -> ChatRecord:
+    updated = text(copy.updated_at)
     assert updated is not None
-    return (chat_id, arriving.title, "openai", "m", "", False, False, at(0) or "", updated,
-            at(arriving.undo))  # fmt: skip
+    return (chat_id, copy.content, "openai", "m", "", False, False, updated, updated,
+            text(copy.undeleted_at))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Here:
+    """What this machine holds after a merge, and what it does with the chat's messages."""
+
+    outcome: Outcome
+    resends: bool
+    """Its messages of the chat went back into the queue for the backup."""
+    keeps_arriving_messages: bool
+
+
+def merged_here(primer: Primer, held: ChatState, arriving: Arrival) -> Here:
+    """Hold `held` in this machine's store, with a message; merge `arriving` as a restore
+    does; then let a message of the chat arrive."""
+    chat = new_chat(title=held.content, provider="openai", model="m", system_prompt="",
+                    now=held.updated_at)  # fmt: skip
+    message = Message(new_id(), chat.id, None, Role.USER, "hi", MessageStatus.COMPLETE,
+                      held.updated_at)  # fmt: skip
+    with primer.uow_factory() as uow:
+        uow.chats.add(chat)
+        uow.messages.add(message)
+        uow.commit()
+    with sqlite3.connect(primer.data_dir / "primer.db") as db:
+        db.execute(
+            "UPDATE chats SET deleted_at = ?, undeleted_at = ? WHERE id = ?",
+            (text(held.deleted_at), text(held.undeleted_at), chat.id),
+        )
+        queued = QUEUED_MESSAGES
+        before = db.execute(queued, (message.id,)).fetchone()[0]
+    db.close()
+    chats = [record(chat.id, arriving.copy)] if arriving.copy else []
+    deletions = [(chat.id, text(arriving.deleted_at))] if arriving.deleted_at else []
+    source = primer.backup_source
+    source.merge_chats(RemoteSnapshot(chats, deletions))  # type: ignore[arg-type]
+    with sqlite3.connect(primer.data_dir / "primer.db") as db:
+        resends = db.execute(queued, (message.id,)).fetchone()[0] > before
+    db.close()
+    arriving_message = (new_id(), chat.id, None, "user", "from elsewhere", "complete", "", "",
+                        None, None, None, None, "{}", text(held.updated_at) or "")  # fmt: skip
+    kept = source.merge_messages([arriving_message]) == 1
+    with primer.uow_factory() as uow:
+        after = uow.chats.get(chat.id, include_deleted=True)
+    state: Outcome = ("deleted", None) if after.deleted_at else ("live", after.title)
+    return Here(state, resends, kept)
+
+
+QUEUED_MESSAGES = "SELECT count(*) FROM changes WHERE entity = 'message' AND entity_id = ?"
+
+
+def merged_in_backup(
+    target: PostgresBackupTarget, account: str, held: ChatState, arriving: Arrival
+) -> Outcome:
+    """Hold `held` in the backup database, merge `arriving` as a backup does."""
+    chat_id = new_id()
+    live = ChatState(held.content, held.updated_at, undeleted_at=held.undeleted_at)
+    target.push(account, ChangeBatch(1, 1, chats=[record(chat_id, live)]))
+    if held.deleted_at is not None:
+        deleted = text(held.deleted_at) or ""
+        target.push(account, ChangeBatch(2, 1, deletions=[(chat_id, deleted)]))
+    chats = [record(chat_id, arriving.copy)] if arriving.copy else []
+    deletions = [(chat_id, text(arriving.deleted_at) or "")] if arriving.deleted_at else []
+    target.push(account, ChangeBatch(3, 1, chats=chats, deletions=deletions))
+    snapshot = target.snapshot(account)
+    titles = {row[0]: row[1] for row in snapshot.chats}
+    deleted_ids = {row[0] for row in snapshot.deletions}
+    if chat_id in deleted_ids and chat_id not in titles:
+        return ("deleted", None)
+    return ("live", titles[chat_id])
+
+
+@pytest.fixture
+def backup(machine: Machine) -> Callable[[ChatState, Arrival], Outcome]:
+    primer = machine("laptop")
+    account = primer.accounts().register(f"{new_id()}@example.org", PASSWORD).account_id
+    target = PostgresBackupTarget(primer.backup_database())
+    yield lambda held, arriving: merged_in_backup(target, account, held, arriving)
+    target.close()
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_this_machine_merges_by_the_rules(machine: Machine, case: str) -> None:
     held, arriving, expected = CASES[case]
-    primer = machine("laptop")
-    chat = new_chat(title=held.title, provider="openai", model="m", system_prompt="",
-                    now=NOON + timedelta(minutes=held.updated))  # fmt: skip
-    with primer.uow_factory() as uow:
-        uow.chats.add(chat)
-        uow.commit()
-    if held.deleted is not None:
-        with primer.uow_factory() as uow:
-            deleted_at = NOON + timedelta(minutes=held.deleted)
-            uow.chats.update(dataclasses.replace(chat, deleted_at=deleted_at))
-            uow.commit()
-    chats = [_record(chat.id, arriving)] if arriving.title else []
-    deletions = [(chat.id, at(arriving.deleted))] if arriving.deleted is not None else []
-    primer.backup_source.merge_chats(RemoteSnapshot(chats, deletions))  # type: ignore[arg-type]
-
-    with primer.uow_factory() as uow:
-        after = uow.chats.get(chat.id, include_deleted=True)
-    state = "deleted" if after.deleted_at else "live"
-    assert (state, after.title if state == "live" else None) == expected
+    assert merged_here(machine("laptop"), held.state(), arriving.arrival()).outcome == expected
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_backup_database_merges_by_the_same_rules(
-    machine: Machine, backup_url: str, case: str
+    backup: Callable[[ChatState, Arrival], Outcome], case: str
 ) -> None:
-    from repositories.postgres.backup_target import PostgresBackupTarget
-
     held, arriving, expected = CASES[case]
-    primer = machine("laptop")
-    account = primer.accounts().register(f"{new_id()}@example.org", PASSWORD).account_id
-    target = PostgresBackupTarget(primer.backup_database())
-    chat_id = new_id()
-    target.push(
-        account, ChangeBatch(1, 1, chats=[_record(chat_id, Arriving(held.title, held.updated))])
-    )
-    if held.deleted is not None:
-        target.push(account, ChangeBatch(2, 1, deletions=[(chat_id, at(held.deleted) or "")]))
-    chats = [_record(chat_id, arriving)] if arriving.title else []
-    deletions = [(chat_id, at(arriving.deleted) or "")] if arriving.deleted is not None else []
-    target.push(account, ChangeBatch(3, 1, chats=chats, deletions=deletions))
+    assert backup(held.state(), arriving.arrival()) == expected
 
-    snapshot = target.snapshot(account)
-    target.close()
-    titles = {row[0]: row[1] for row in snapshot.chats}
-    deleted = {row[0] for row in snapshot.deletions}
-    state = "deleted" if chat_id in deleted and chat_id not in titles else "live"
-    assert (state, titles.get(chat_id) if state == "live" else None) == expected
+
+def test_generated_cases_merge_here_as_the_rules_say(machine: Machine) -> None:
+    primer = machine("laptop")
+
+    @GENERATED
+    @given(held=held_states(), arriving=arrivals())
+    def check(held: ChatState, arriving: Arrival) -> None:
+        after = merge_chat(held, arriving)
+        assert merged_here(primer, held, arriving) == Here(
+            outcome(after), resend_messages(held, arriving), keeps_messages(after)
+        )
+
+    check()
+
+
+def test_generated_cases_merge_in_the_backup_as_the_rules_say(
+    backup: Callable[[ChatState, Arrival], Outcome],
+) -> None:
+    @GENERATED
+    @given(held=held_states(), arriving=arrivals())
+    def check(held: ChatState, arriving: Arrival) -> None:
+        assert backup(held, arriving) == outcome(merge_chat(held, arriving))
+
+    check()
