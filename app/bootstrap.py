@@ -10,6 +10,7 @@ from app.providers.registry import ProviderRegistry
 from app.secrets import choose_secret_store
 from app.settings import Settings, SettingsStore
 from domain.ports import SecretStore, UnitOfWorkFactory
+from domain.use_cases.ask import Ask
 from domain.use_cases.delete_chat import DeleteChat
 from domain.use_cases.finish_reply import FinishReply
 from domain.use_cases.get_chat import GetChat
@@ -68,6 +69,18 @@ class Primer:
     save_reply_progress: SaveReplyProgress
     finish_reply: FinishReply
     recover_interrupted: RecoverInterruptedReplies
+
+    @property
+    def ask(self) -> Ask:
+        """Ask in one go, as a command does (the window runs the steps apart)."""
+        return Ask(
+            get_chat=self.get_chat,
+            update_chat=self.update_chat,
+            send_message=self.send_message,
+            stream_reply=self.stream_reply,
+            save_reply_progress=self.save_reply_progress,
+            finish_reply=self.finish_reply,
+        )
 
     @property
     def account_link(self) -> SqliteAccountLink:
@@ -224,10 +237,15 @@ def build(
         list_chats=ListChats(uow_factory),
         get_chat=GetChat(uow_factory),
         load_conversation=load_conversation,
-        switch_branch=SwitchBranch(uow_factory, load_conversation),
+        switch_branch=SwitchBranch(uow_factory),
         update_chat=UpdateChat(uow_factory, default_model=providers.default_model),
         delete_chat=DeleteChat(uow_factory),
-        send_message=SendMessage(uow_factory, providers.context_window, writer=writers.me),
+        send_message=SendMessage(
+            uow_factory,
+            providers.context_window,
+            writer=writers.me,
+            default_model=providers.default_model,
+        ),
         stream_reply=StreamReply(providers, save_every=_reply_save_interval()),
         save_reply_progress=SaveReplyProgress(uow_factory),
         finish_reply=FinishReply(uow_factory),

@@ -198,8 +198,7 @@ def build_for_terminal(data_dir: Path, base_url: str | None = None) -> Primer:
 
 def _ask(args: argparse.Namespace, data_dir: Path) -> int:
     from domain.entities import MessageStatus
-    from domain.ports import CancelToken
-    from domain.use_cases.send_message import NewChatSettings
+    from domain.use_cases.send_message import NewChatSettings, PendingReply
 
     if args.text in ([], ["-"]):
         if not args.text and sys.stdin.isatty():
@@ -214,62 +213,47 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
     else:
         text = " ".join(args.text)
     primer = build_for_terminal(data_dir, args.base_url)
-    if args.chat:
-        chat_id = primer.get_chat(args.chat).id
-        changes = {
-            k: v
-            for k, v in (
-                ("provider", args.provider),
-                ("model", args.model),
-                ("system_prompt", args.system),
-            )
-            if v is not None
-        }  # (a new provider without --model takes its default model: UpdateChat)
-        if changes:
-            primer.update_chat(chat_id, **changes)
-        pending = primer.send_message.send(chat_id, text)
-    else:
-        provider = args.provider or primer.settings.default_provider
-        primer.providers.config(provider)  # an unknown name fails before anything is stored
-        settings = NewChatSettings(
-            provider, args.model or primer.providers.default_model(provider), args.system or ""
+    changes = {
+        k: v
+        for k, v in (
+            ("provider", args.provider),
+            ("model", args.model),
+            ("system_prompt", args.system),
         )
-        pending = primer.send_message.send(None, text, new_chat=settings)
-        print(f"chat {pending.chat.id}", file=sys.stderr)
-
-    cancel = CancelToken()
+        if v is not None
+    }  # (a new provider without --model takes its default model: UpdateChat)
+    new_chat = NewChatSettings(
+        args.provider or primer.settings.default_provider, args.model or "", args.system or ""
+    )
     written: list[str] = []
+
+    def started(pending: PendingReply) -> None:
+        if not args.chat:
+            print(f"chat {pending.chat.id}", file=sys.stderr)
 
     def write(delta: str) -> None:
         written.append(delta)
         sys.stdout.write(delta)
         sys.stdout.flush()
 
-    def checkpoint(text: str) -> None:
-        primer.save_reply_progress(pending.reply.id, text)
-
-    try:
-        outcome = primer.stream_reply(pending, write, cancel, checkpoint)
-    except KeyboardInterrupt:
-        cancel.cancel()
-        from domain.use_cases.stream_reply import stopped
-
-        outcome = stopped("".join(written))
+    asked = primer.ask(
+        text, chat=args.chat, changes=changes, new_chat=new_chat, on_start=started, on_delta=write
+    )
     if written:
         sys.stdout.write("\n")
-    stored = primer.finish_reply(pending.reply.id, outcome)
+    stored = asked.reply
     if stored.status is MessageStatus.COMPLETE:
         notice = stored.metadata.get("notice")
         if notice:
             print(f"primer: {notice}", file=sys.stderr)
         return 0
-    if cancel.cancelled:
+    if asked.stopped:
         print("primer: stopped; the partial reply was kept.", file=sys.stderr)
         return 130
     print(f"primer: {stored.error}", file=sys.stderr)
     if stored.metadata.get("error_kind") == "auth":
         print(
-            f"primer: store the right key with `primer keys set {pending.chat.provider}`.",
+            f"primer: store the right key with `primer keys set {asked.pending.chat.provider}`.",
             file=sys.stderr,
         )
     return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from domain.entities import Chat
+from domain.entities import Chat, ChatSummary
 from domain.ids import new_id
 
 LOCAL_USER_ID = "00000000-0000-7000-8000-000000000001"
@@ -58,3 +58,21 @@ def new_chat(*, title: str, provider: str, model: str, system_prompt: str, now: 
         created_at=now,
         updated_at=now,
     )
+
+
+def summary_of(chat: Chat, *, active_at: datetime | None) -> ChatSummary:
+    """The chat's row in the chat list."""
+    return ChatSummary(
+        chat.id,
+        chat.title,
+        chat.provider,
+        chat.model,
+        chat.pinned,
+        chat.updated_at,
+        active_at=active_at,
+    )
+
+
+def list_order(summary: ChatSummary) -> tuple[bool, float]:
+    """The chat list's order: pinned first, then the chat with the newest message."""
+    return (not summary.pinned, -(summary.active_at or summary.updated_at).timestamp())

@@ -41,15 +41,24 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
+def history_budget(context_tokens: int, system_prompt: str) -> int:
+    """Tokens left for the conversation once the reply and the system prompt have room."""
+    return int(context_tokens * (1 - REPLY_RESERVE_FRACTION)) - estimate_tokens(system_prompt)
+
+
+def turn_cost(turn: Turn) -> int:
+    return estimate_tokens(turn.content) + PER_TURN_OVERHEAD
+
+
 def trim_history(turns: Sequence[Turn], system_prompt: str, context_tokens: int) -> list[Turn]:
     """Keep the newest turns that fit, leaving room for the reply.
 
     The latest turn is always kept, even alone over budget: the provider then says so itself.
     """
-    budget = int(context_tokens * (1 - REPLY_RESERVE_FRACTION)) - estimate_tokens(system_prompt)
+    budget = history_budget(context_tokens, system_prompt)
     kept: list[Turn] = []
     for turn in reversed(turns):
-        cost = estimate_tokens(turn.content) + PER_TURN_OVERHEAD
+        cost = turn_cost(turn)
         if kept and cost > budget:
             break
         kept.append(turn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 if TYPE_CHECKING:
-    from domain.entities import ChatSummary
+    from domain.entities import Chat, ChatSummary
 
 CHAT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -74,6 +75,44 @@ class ChatListModel(QAbstractListModel):
         self.beginResetModel()
         self._chats = list(chats)
         self.endResetModel()
+
+    def put(self, summary: ChatSummary) -> None:
+        """Add the chat's row, or change it, where the list's order puts it: one row moves,
+        the list is not read again, and the selection stays on its chat."""
+        from domain.chats import list_order
+
+        old = self.row_of(summary.id)
+        others = [chat for chat in self._chats if chat.id != summary.id]
+        new = bisect.bisect_left(others, list_order(summary), key=list_order)
+        if old < 0:
+            self.beginInsertRows(QModelIndex(), new, new)
+            self._chats.insert(new, summary)
+            self.endInsertRows()
+            return
+        if new != old:
+            # Qt counts the destination before the move: one further down when moving down
+            self.beginMoveRows(QModelIndex(), old, old, QModelIndex(), new + (new > old))
+            self._chats = others
+            self._chats.insert(new, summary)
+            self.endMoveRows()
+        else:
+            self._chats[old] = summary
+        self.dataChanged.emit(self.index(new), self.index(new))
+
+    def change(self, chat: Chat) -> None:
+        """A chat's title, pin, provider or model changed; its place by activity stays."""
+        row = self.row_of(chat.id)
+        if row >= 0:
+            from domain.chats import summary_of
+
+            self.put(summary_of(chat, active_at=self._chats[row].active_at))
+
+    def remove(self, chat_id: str) -> None:
+        row = self.row_of(chat_id)
+        if row >= 0:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._chats[row]
+            self.endRemoveRows()
 
     def row_of(self, chat_id: str) -> int:
         return next((row for row, chat in enumerate(self._chats) if chat.id == chat_id), -1)

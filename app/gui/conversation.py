@@ -1,323 +1,20 @@
-"""The message list: a model holding the newest page of the visible branch, a delegate
-that paints each message as a Markdown document with action links, and the view.
-
-Variable-height rows make a long QListView slow, so only a page is loaded at first and
-older pages arrive as the user scrolls up (DESIGN.md §8).
-"""
+"""The conversation view: keeps to the newest message while a reply streams, and lets the
+user select text with the mouse, in one message or across several, and copy it. The
+model is `message_model.py`, the painting `message_delegate.py`."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections import OrderedDict
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QEvent,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPoint,
-    QRect,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QMouseEvent, QPainter, QTextDocument
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QListView,
-    QStyledItemDelegate,
-    QWidget,
-)
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent, QPainter
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from app.gui.message_html import colors, message_html
+from app.gui.message_delegate import MessageDelegate
+from app.gui.message_model import MessageListModel
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QKeyEvent, QTextCursor
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
-    from domain.entities import Message
-
-MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
-VERSION_ROLE = Qt.ItemDataRole.UserRole + 2
-MARGIN = 8
-PADDING = 12
-MAX_TEXT_WIDTH = 860
-ModelIndex = QModelIndex | QPersistentModelIndex
-
-
-class MessageListModel(QAbstractListModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.chat_id: str | None = None
-        self._messages: list[Message] = []
-        self._older_ids: list[str] = []
-        self._versions: Mapping[str, tuple[int, int]] = {}
-        self._rows: dict[str, int] | None = None  # row of each message id, made on demand
-
-    # -- Qt model API
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._messages)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._messages):
-            return None
-        message = self._messages[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return message.content if role == Qt.ItemDataRole.DisplayRole else None
-        if role == MESSAGE_ROLE:
-            return message
-        if role == VERSION_ROLE:
-            return self._versions.get(message.id)
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        return Qt.ItemFlag.ItemIsEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags
-
-    # -- Primer API
-    def show(
-        self,
-        chat_id: str | None,
-        messages: Sequence[Message],
-        older_ids: Sequence[str],
-        versions: Mapping[str, tuple[int, int]] | None = None,
-    ) -> None:
-        """`versions`: (place, count) of each message that has other versions."""
-        self.beginResetModel()
-        self.chat_id = chat_id
-        self._messages = list(messages)
-        self._older_ids = list(older_ids)
-        self._versions = versions or {}
-        self._rows = None
-        self.endResetModel()
-
-    def depth(self, row: int) -> int:
-        """How far down the branch this row is, counting pages not loaded yet."""
-        return len(self._older_ids) + row
-
-    def message(self, row: int) -> Message:
-        return self._messages[row]
-
-    def messages(self) -> list[Message]:
-        return list(self._messages)
-
-    def row_of(self, message_id: str) -> int:
-        if self._rows is None:
-            self._rows = {message.id: row for row, message in enumerate(self._messages)}
-        return self._rows.get(message_id, -1)
-
-    def has_older(self) -> bool:
-        return bool(self._older_ids)
-
-    def older_page(self, size: int) -> list[str]:
-        return self._older_ids[-size:]
-
-    def prepend(self, messages: Sequence[Message]) -> None:
-        if not messages:
-            return
-        first_id = messages[0].id
-        keep = self._older_ids.index(first_id) if first_id in self._older_ids else 0
-        self.beginInsertRows(QModelIndex(), 0, len(messages) - 1)
-        self._messages[:0] = messages
-        self._rows = None
-        self._older_ids = self._older_ids[:keep]
-        self.endInsertRows()
-
-    def replace(self, message: Message) -> None:
-        row = self.row_of(message.id)
-        if row >= 0:
-            self._messages[row] = message
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
-
-    def set_text(self, message_id: str, text: str) -> None:
-        row = self.row_of(message_id)
-        if row >= 0 and self._messages[row].content != text:
-            self.replace(dataclasses.replace(self._messages[row], content=text))
-
-
-def _cursor(document: QTextDocument, start: int, end: int) -> QTextCursor:
-    """A cursor over `start`..`end`, kept inside the text (it may have changed since)."""
-    from PySide6.QtGui import QTextCursor
-
-    last = document.characterCount() - 1
-    cursor = QTextCursor(document)
-    cursor.setPosition(min(start, last))
-    cursor.setPosition(min(end, last), QTextCursor.MoveMode.KeepAnchor)
-    return cursor
-
-
-def _text_range(document: QTextDocument) -> tuple[int, int]:
-    """Where the message's own text lies in its document: after the name that heads it and
-    before the row of links under it (the only block whose links are `action:`s)."""
-    heading, last = document.firstBlock(), document.lastBlock()
-    end = document.characterCount() - 1
-    start = heading.next().position() if heading.next().isValid() else end
-    iterator = last.begin()
-    while last.position() > start and not iterator.atEnd():
-        if iterator.fragment().charFormat().anchorHref().startswith("action:"):
-            end = last.position() - 1
-            break
-        iterator += 1
-    return start, max(start, end)
-
-
-class MessageDelegate(QStyledItemDelegate):
-    """Paints a message and turns clicks on its links into `action(name, message_id, arg)`."""
-
-    action = Signal(str, str, str)
-
-    def __init__(self, view: ConversationView, *, dark: bool = False) -> None:
-        super().__init__(view)
-        self._view = view
-        self.dark = dark
-        self._cache: OrderedDict[tuple[Any, ...], tuple[QTextDocument, tuple[str, ...]]] = (
-            OrderedDict()
-        )
-
-    def set_dark(self, dark: bool) -> None:
-        self.dark = dark
-        self._cache.clear()
-
-    def _text_width(self, option_width: int) -> int:
-        return max(120, min(MAX_TEXT_WIDTH, option_width - 2 * (MARGIN + PADDING)))
-
-    def document(self, index: ModelIndex, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
-        from domain.entities import MessageStatus  # loaded by then: not at start-up
-
-        message: Message = index.data(MESSAGE_ROLE)
-        version: tuple[int, int] | None = index.data(VERSION_ROLE)
-        last = index.row() == index.model().rowCount() - 1
-        streaming = message.status is MessageStatus.STREAMING
-        key = (message.id, message.content, message.status, message.error)
-        key += (version, last, width, self.dark)
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        markup, blocks = message_html(
-            message, last=last, streaming=streaming, version=version, dark=self.dark
-        )
-        document = QTextDocument()
-        document.setDocumentMargin(0)
-        document.setDefaultFont(self._view.font())
-        document.setDefaultStyleSheet(f"a {{ color: {colors(self.dark)['link']}; }}")
-        document.setHtml(markup)
-        document.setTextWidth(self._text_width(width))
-        self._cache[key] = (document, blocks)
-        if len(self._cache) > 400:
-            self._cache.popitem(last=False)
-        return document, blocks
-
-    def _bubble(self, rect: QRect, document: QTextDocument) -> QRect:
-        height = int(document.size().height()) + 2 * PADDING
-        width = int(document.textWidth()) + 2 * PADDING
-        return QRect(rect.left() + MARGIN, rect.top() + MARGIN, width, height)
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
-        width = self._view.viewport().width()
-        document, _ = self.document(index, width)
-        return QSize(width, int(document.size().height()) + 2 * (PADDING + MARGIN))
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        from domain.entities import Role  # loaded by then: not at start-up
-
-        message: Message = index.data(MESSAGE_ROLE)
-        document, _ = self.document(index, self._view.viewport().width())
-        bubble = self._bubble(option.rect, document)  # type: ignore[attr-defined]
-        bubble_colour = colors(self.dark)["user"]
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        if message.role is Role.USER:
-            painter.setBrush(QColor(bubble_colour))
-            painter.drawRoundedRect(bubble, 10, 10)
-        painter.translate(bubble.topLeft() + QPoint(PADDING, PADDING))
-        context = QAbstractTextDocumentLayout.PaintContext()
-        palette = option.palette  # type: ignore[attr-defined]
-        context.palette = palette
-        selected = self._view.selected_range(index.row())
-        if selected is not None:
-            from PySide6.QtGui import QTextCharFormat
-
-            highlight = QAbstractTextDocumentLayout.Selection()
-            highlight.cursor = _cursor(document, *selected)
-            highlight.format = QTextCharFormat()
-            highlight.format.setBackground(palette.highlight())
-            highlight.format.setForeground(palette.highlightedText())
-            context.selections = [highlight]
-        document.documentLayout().draw(painter, context)
-        painter.restore()
-
-    def _text_origin(self, index: ModelIndex, rect: QRect) -> tuple[QTextDocument, QPoint]:
-        document, _ = self.document(index, self._view.viewport().width())
-        return document, self._bubble(rect, document).topLeft() + QPoint(PADDING, PADDING)
-
-    def anchor_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
-        document, origin = self._text_origin(index, rect)
-        return document.documentLayout().anchorAt(pos - origin) or ""
-
-    def text_range(self, index: ModelIndex) -> tuple[int, int]:
-        document, _ = self.document(index, self._view.viewport().width())
-        return _text_range(document)
-
-    def position_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> int:
-        """The place in the message's own text nearest to `pos`: its start for a point above
-        the text, its end for one below."""
-        document, origin = self._text_origin(index, rect)
-        start, end = _text_range(document)
-        local = pos - origin
-        if local.y() < 0:
-            return start
-        if local.y() >= document.size().height():
-            return end
-        hit = document.documentLayout().hitTest(local, Qt.HitTestAccuracy.FuzzyHit)
-        return min(max(hit, start), end)
-
-    def word_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> tuple[int, int]:
-        from PySide6.QtGui import QTextCursor
-
-        document, _ = self._text_origin(index, rect)
-        cursor = QTextCursor(document)
-        cursor.setPosition(self.position_at(index, rect, pos))
-        cursor.select(QTextCursor.SelectionType.WordUnderCursor)
-        return cursor.anchor(), cursor.position()
-
-    def selected_text(self, index: ModelIndex, start: int, end: int) -> str:
-        document, _ = self.document(index, self._view.viewport().width())
-        return _cursor(document, start, end).selection().toPlainText()
-
-    def editorEvent(
-        self, event: QEvent, model: Any, option: QStyleOptionViewItem, index: ModelIndex
-    ) -> bool:
-        if event.type() not in (QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove):
-            return False
-        assert isinstance(event, QMouseEvent)
-        anchor = self.anchor_at(index, option.rect, event.position().toPoint())  # type: ignore[attr-defined]
-        viewport = self._view.viewport()
-        if event.type() == QEvent.Type.MouseMove:
-            shape = Qt.CursorShape.PointingHandCursor if anchor else Qt.CursorShape.IBeamCursor
-            viewport.setCursor(shape)
-            return False
-        if not anchor or event.button() != Qt.MouseButton.LeftButton or self._view.selecting:
-            return False
-        self.trigger(index, anchor)
-        return True
-
-    def trigger(self, index: ModelIndex, anchor: str) -> None:
-        """Act on a link: `action:NAME` or `copy-code:N`; other links open in the browser."""
-        message: Message = index.data(MESSAGE_ROLE)
-        if anchor.startswith("action:"):
-            self.action.emit(anchor.removeprefix("action:"), message.id, "")
-        elif anchor.startswith("copy-code:"):
-            _, blocks = self.document(index, self._view.viewport().width())
-            number = int(anchor.removeprefix("copy-code:"))
-            if 0 <= number < len(blocks):
-                self.action.emit("copy-code", message.id, blocks[number])
-        else:
-            self.action.emit("open-link", message.id, anchor)
+    from PySide6.QtGui import QKeyEvent
 
 
 class TextPoint(NamedTuple):
@@ -365,6 +62,16 @@ class ConversationView(QListView):
         self._drag_scroll.timeout.connect(self._scroll_while_dragging)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._range_changed)
+
+    def set_ready(self, ready: bool) -> None:
+        """What an empty chat says: how to start, or first how to add a provider."""
+        self.empty_text = (
+            "Ask anything. Type below and press Enter."
+            if ready
+            else "Welcome to Primer.\n\nAdd an API key for OpenAI or Gemini in Settings (Ctrl+,), "
+            "or add a local server such as Ollama, then type below and press Enter."
+        )
+        self.viewport().update()
 
     def setModel(self, model: Any) -> None:
         super().setModel(model)

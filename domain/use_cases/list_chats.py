@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.chats import list_order
 from domain.entities import ChatSummary
 from domain.ports import UnitOfWorkFactory
 
@@ -13,6 +14,4 @@ class ListChats:
     def __call__(self, *, with_counts: bool = False) -> list[ChatSummary]:
         with self._uow_factory() as uow:
             summaries = uow.chats.summaries(with_counts=with_counts)
-        return sorted(
-            summaries, key=lambda s: (not s.pinned, -(s.active_at or s.updated_at).timestamp())
-        )
+        return sorted(summaries, key=list_order)

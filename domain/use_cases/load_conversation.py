@@ -40,9 +40,7 @@ class LoadConversation:
         with self._uow_factory() as uow:
             chat = uow.chats.get(chat_id)
             lineage, path = visible_path(uow, chat_id)
-            wanted = path if page_size is None else path[len(path) - min(page_size, len(path)) :]
-            page = uow.messages.get_many(wanted) if wanted else []
-        return Conversation(chat, tuple(path), tuple(page), branch_positions(lineage, path))
+            return conversation(uow, chat, lineage, path, page_size)
 
     def every_message(self, chat_id: str) -> list[Message]:
         """Every branch, oldest first: what an export needs."""
@@ -61,3 +59,12 @@ def visible_path(uow: UnitOfWork, chat_id: str) -> tuple[Lineage, list[str]]:
         uow.messages.lineage(chat_id), uow.messages.failed_ids(chat_id)
     )
     return lineage, active_path(lineage, visible_leaf(lineage, uow.branches.chosen(chat_id)))
+
+
+def conversation(
+    uow: UnitOfWork, chat: Chat, lineage: Lineage, path: Sequence[str], page_size: int | None
+) -> Conversation:
+    """What a chat shows of a tree already read: the newest `page_size` of `path`."""
+    wanted = path if page_size is None else path[len(path) - min(page_size, len(path)) :]
+    page = uow.messages.get_many(wanted) if wanted else []
+    return Conversation(chat, tuple(path), tuple(page), branch_positions(lineage, path))

@@ -7,14 +7,14 @@ committed before any network call, so a failed reply never loses them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from domain.branches import active_path
-from domain.chats import new_chat, title_from_text
+from domain.branches import Lineage, active_path
+from domain.chats import new_chat, summary_of, title_from_text
 from domain.clock import Clock, utc_now
-from domain.context import trim_history
-from domain.entities import Chat, Message, MessageStatus, Role
+from domain.context import history_budget, trim_history, turn_cost
+from domain.entities import Chat, ChatSummary, Message, MessageStatus, Role
 from domain.errors import PrimerError
 from domain.ids import new_id
 from domain.ports import CompletionRequest, Turn, UnitOfWork, UnitOfWorkFactory
@@ -27,17 +27,46 @@ ContextWindow = Callable[[str, str], int]
 @dataclass(frozen=True, slots=True)
 class NewChatSettings:
     provider: str
-    model: str
+    model: str = ""
+    """Empty: the provider's default model."""
     system_prompt: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class PendingReply:
+    """The stored question and the empty reply, and what changed for a view to follow
+    without reading the chat again (as Anki's `OpChanges`): the chat's row in the list moves
+    to the top, and the branch on screen goes on from `parent_id` with `shown`."""
+
     chat: Chat
     user_message: Message | None
     reply: Message
     request: CompletionRequest
     dropped_turns: int
+    """Messages of the branch before the oldest one sent: the context window was full."""
+    version: tuple[int, int] | None = None
+    """(place, count) of the first new message among its versions, if it has others."""
+
+    @property
+    def parent_id(self) -> str | None:
+        """The message the new ones follow on the branch (None: they start the chat)."""
+        return self.shown[0].parent_id
+
+    @property
+    def shown(self) -> tuple[Message, ...]:
+        """The new messages, in the order the branch shows them."""
+        if self.user_message is None:
+            return (self.reply,)
+        return (self.user_message, self.reply)
+
+    @property
+    def summary(self) -> ChatSummary:
+        """The chat's row in the chat list after this send."""
+        return summary_of(self.chat, active_at=self.reply.created_at)
+
+
+HISTORY_PAGE = 200
+"""Messages read at a time, newest first, until the context window is full."""
 
 
 class SendMessage:
@@ -48,12 +77,16 @@ class SendMessage:
         clock: Clock = utc_now,
         *,
         writer: str,
+        default_model: Callable[[str], str] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._context_window = context_window
         self._clock = clock
         self._writer = writer
         """This process's writer id: a reply it opens is its own until it finishes."""
+        self._default_model = default_model
+        """A provider's default model, for a new chat that names none; it raises for a
+        provider that does not exist, before anything is stored."""
 
     def send(
         self, chat_id: str | None, text: str, *, new_chat: NewChatSettings | None = None
@@ -66,12 +99,12 @@ class SendMessage:
                 if new_chat is None:
                     raise ValueError("a new chat needs its settings")
                 chat = self._create_chat(uow, text, new_chat)
-                parent_id = None
+                lineage: Lineage = []
+                path: list[str] = []
             else:
                 chat = uow.chats.get(chat_id)
-                _, path = visible_path(uow, chat.id)
-                parent_id = path[-1] if path else None
-            return self._append_user_turn(uow, chat, parent_id, text)
+                lineage, path = visible_path(uow, chat.id)
+            return self._append_user_turn(uow, chat, lineage, path, text)
 
     def edit(self, message_id: str, text: str) -> PendingReply:
         """A new user message beside the edited one: a branch; the original stays."""
@@ -82,7 +115,10 @@ class SendMessage:
             if original.role is not Role.USER:
                 raise PrimerError("Only your own messages can be edited.")
             chat = uow.chats.get(original.chat_id)
-            return self._append_user_turn(uow, chat, original.parent_id, text)
+            lineage, _ = visible_path(uow, chat.id)
+            parent_id = original.parent_id
+            path = active_path(lineage, parent_id) if parent_id else []
+            return self._append_user_turn(uow, chat, lineage, path, text, parent_id=parent_id)
 
     def regenerate(self, reply_id: str) -> PendingReply:
         """A new reply beside an earlier one (also Retry after an error)."""
@@ -91,15 +127,22 @@ class SendMessage:
             if old.role is not Role.ASSISTANT or old.parent_id is None:
                 raise PrimerError("Only a reply to your message can be regenerated.")
             chat = uow.chats.get(old.chat_id)
-            pending = self._open_reply(uow, chat, old.parent_id, user_message=None)
+            lineage, _ = visible_path(uow, chat.id)
+            if old.status is MessageStatus.ERROR and all(p != old.id for _, p in lineage):
+                # a Retry: the failure it replaces is no version to switch to
+                lineage = [(i, p) for i, p in lineage if i != old.id]
+            path = active_path(lineage, old.parent_id)
+            history = self._history(uow, chat, path, newest=None)
+            pending = self._open_reply(uow, chat, lineage, old.parent_id, history, None)
             uow.commit()
             return pending
 
     def _create_chat(self, uow: UnitOfWork, text: str, settings: NewChatSettings) -> Chat:
+        default = self._default_model(settings.provider) if self._default_model else ""
         chat = new_chat(
             title=title_from_text(text),
             provider=settings.provider,
-            model=settings.model,
+            model=settings.model or default,
             system_prompt=settings.system_prompt,
             now=self._clock(),
         )
@@ -107,24 +150,72 @@ class SendMessage:
         return chat
 
     def _append_user_turn(
-        self, uow: UnitOfWork, chat: Chat, parent_id: str | None, text: str
+        self,
+        uow: UnitOfWork,
+        chat: Chat,
+        lineage: Lineage,
+        path: list[str],
+        text: str,
+        *,
+        parent_id: str | None = None,
     ) -> PendingReply:
+        """`path`: the branch the new message follows, oldest first; its parent is the
+        path's last message unless `parent_id` says otherwise (an edit)."""
         user_message = Message(
             id=new_id(),
             chat_id=chat.id,
-            parent_id=parent_id,
+            parent_id=parent_id or (path[-1] if path else None),
             role=Role.USER,
             content=text,
             status=MessageStatus.COMPLETE,
             created_at=self._clock(),
         )
+        history = self._history(uow, chat, path, newest=user_message)
         uow.messages.add(user_message)
-        pending = self._open_reply(uow, chat, user_message.id, user_message=user_message)
+        pending = self._open_reply(
+            uow, chat, lineage, user_message.id, history, user_message=user_message
+        )
         uow.commit()
         return pending
 
+    def _history(
+        self, uow: UnitOfWork, chat: Chat, path: Sequence[str], *, newest: Message | None
+    ) -> tuple[list[Turn], int]:
+        """The turns to send, oldest first, and how many messages of the branch before the
+        oldest one sent were left out: read newest first, a page at a time, until the
+        model's context window is full (a chat of 10,000 messages is not read whole)."""
+        window = self._context_window(chat.provider, chat.model)
+        budget = history_budget(window, chat.system_prompt)
+        turns: list[tuple[int, Turn]] = []  # (place on the path, turn), newest first
+        if newest is not None:
+            turns.append((len(path), Turn(newest.role, newest.content)))
+            budget -= turn_cost(turns[0][1])
+        end = len(path)
+        while end > 0 and budget > 0:
+            start = max(0, end - HISTORY_PAGE)
+            page = uow.messages.get_many(path[start:end])
+            for place, message in reversed(list(enumerate(page, start))):
+                if (
+                    message.role in (Role.USER, Role.ASSISTANT)
+                    and message.content
+                    and (message.status != MessageStatus.ERROR)
+                ):
+                    turns.append((place, Turn(message.role, message.content)))
+                    budget -= turn_cost(turns[-1][1])
+            end = start
+        turns.reverse()
+        kept = trim_history([turn for _, turn in turns], chat.system_prompt, window)
+        oldest_sent = turns[len(turns) - len(kept)][0] if kept else len(path)
+        return kept, oldest_sent
+
     def _open_reply(
-        self, uow: UnitOfWork, chat: Chat, parent_id: str, *, user_message: Message | None
+        self,
+        uow: UnitOfWork,
+        chat: Chat,
+        lineage: Lineage,
+        parent_id: str,
+        history: tuple[list[Turn], int],
+        user_message: Message | None,
     ) -> PendingReply:
         now = self._clock()
         reply = Message(
@@ -143,16 +234,9 @@ class SendMessage:
         uow.branches.choose(chat.id, None)  # the reply is the newest message: it shows
         chat = dataclasses.replace(chat, updated_at=now)
         uow.chats.update(chat)
-        history_ids = active_path(uow.messages.lineage(chat.id), leaf=parent_id)
-        history = uow.messages.get_many(history_ids)
-        turns = [
-            Turn(m.role, m.content)
-            for m in history
-            if m.role in (Role.USER, Role.ASSISTANT)
-            and m.content
-            and m.status != MessageStatus.ERROR
-        ]
-        window = self._context_window(chat.provider, chat.model)
-        kept = trim_history(turns, chat.system_prompt, window)
-        request = CompletionRequest(chat.model, chat.system_prompt, tuple(kept))
-        return PendingReply(chat, user_message, reply, request, len(turns) - len(kept))
+        first = user_message or reply
+        others = [i for i, parent in lineage if parent == first.parent_id]
+        version = (len(others) + 1, len(others) + 1) if others else None
+        turns, dropped = history
+        request = CompletionRequest(chat.model, chat.system_prompt, tuple(turns))
+        return PendingReply(chat, user_message, reply, request, dropped, version)

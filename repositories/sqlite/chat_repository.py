@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -48,7 +50,9 @@ class SqliteChatRepository:
             setattr(row, name, value)
         self._session.flush()
 
-    def summaries(self, *, with_counts: bool = False) -> list[ChatSummary]:
+    def summaries(
+        self, *, with_counts: bool = False, ids: Sequence[str] | None = None
+    ) -> list[ChatSummary]:
         newest_message = (
             select(func.max(MessageRow.created_at))
             .where(col(MessageRow.chat_id) == col(ChatRow.id))
@@ -75,6 +79,8 @@ class SqliteChatRepository:
                 .where(col(ChatRow.deleted_at).is_(None))
                 .outerjoin(counts, counts.c.chat_id == ChatRow.id)
             )
+        if ids is not None:
+            query = query.where(col(ChatRow.id).in_(ids))
         rows = self._session.exec(query).all()
         return [
             ChatSummary(

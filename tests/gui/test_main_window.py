@@ -10,9 +10,9 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.gui.conversation import VERSION_ROLE
 from app.gui.launch import create_window
 from app.gui.main_window import MainWindow
+from app.gui.message_model import VERSION_ROLE
 from app.version import __version__
 from domain.entities import Message, MessageStatus
 from tests.gui.conftest import on_lane, open_window, screenshot
@@ -31,7 +31,7 @@ def send(qtbot: QtBot, window: MainWindow, text: str) -> Message:
 
 def text_point(window: MainWindow, row: int, position: int) -> QPoint:
     """Where text `position` of message `row` is drawn, in viewport coordinates."""
-    from app.gui.conversation import MARGIN, PADDING
+    from app.gui.message_delegate import MARGIN, PADDING
 
     index = window.message_model.index(row)
     rect = window.conversation.visualRect(index)
@@ -172,7 +172,7 @@ def test_two_chats_stream_at_once_and_stop_acts_on_the_chat_on_screen(
     try:
         window.composer.setPlainText("First chat")
         qtbot.keyClick(window.composer, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: len(window.streams) == 1, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: len(window.replies.streams) == 1, timeout=TIMEOUT)
         first_chat = window.current_chat_id
         qtbot.waitUntil(lambda: "part1" in window.message_model.messages()[-1].content)
 
@@ -180,14 +180,14 @@ def test_two_chats_stream_at_once_and_stop_acts_on_the_chat_on_screen(
         assert window.send_button.isVisible() and not window.stop_button.isVisible()
         window.composer.setPlainText("Second chat")
         qtbot.keyClick(window.composer, Qt.Key.Key_Return)  # allowed: another chat
-        qtbot.waitUntil(lambda: len(window.streams) == 2, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: len(window.replies.streams) == 2, timeout=TIMEOUT)
         assert window.current_chat_id != first_chat and window.stop_button.isVisible()
         qtbot.waitUntil(lambda: "part1" in window.message_model.messages()[-1].content)
 
         with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT) as stopped:
             qtbot.keyClick(window.composer, Qt.Key.Key_Escape)  # stops the second only
         assert stopped.args[0].status is MessageStatus.INTERRUPTED
-        assert list(window.streams) == [first_chat]
+        assert list(window.replies.streams) == [first_chat]
 
         with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT) as finished:
             first_gate.set()
@@ -232,7 +232,7 @@ def test_a_new_chat_shows_its_question_as_soon_as_it_is_stored(
         ),
     )
     with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
-        window._begin(pending)  # what happens once the question is stored
+        window.replies.begin(pending)  # what happens once the question is stored
         # Shown before any read of the store: no empty "New chat" view meanwhile.
         assert [m.content for m in window.message_model.messages()] == ["Hi there", ""]
         assert window.title_label.full_text() == "Hi there"
@@ -307,7 +307,7 @@ def test_rename_in_place_pin_delete_and_undo(qtbot: QtBot, window: MainWindow) -
     window.chat_list.setCurrentIndex(window.chat_model.index(1))
     qtbot.waitUntil(lambda: window.current_chat_id == first.id, timeout=TIMEOUT)
     with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
-        window.toggle_pin()
+        window.sidebar.toggle_pin()
     qtbot.waitUntil(lambda: window.chat_model.summary(0).id == first.id, timeout=TIMEOUT)
     assert window.chat_model.summary(0).pinned
 

@@ -237,7 +237,7 @@ def test_the_chosen_branch_is_kept_on_this_device_and_not_backed_up(data_dir: Pa
     with sqlite3.connect(data_dir / DATABASE_NAME) as db:
         changes_before = db.execute("SELECT count(*) FROM changes").fetchone()[0]
     db.close()
-    SwitchBranch(uow, LoadConversation(uow))(edited.user_message.id, -1)
+    SwitchBranch(uow)(edited.user_message.id, -1)
     engine.dispose()
 
     reopened = open_store(data_dir)

@@ -105,6 +105,10 @@ def test_summaries_count_messages_and_know_the_newest(store: Callable[[], UnitOf
     assert summaries[chat.id].message_count == 2 and summaries[empty.id].message_count == 0
     assert summaries[chat.id].active_at.replace(tzinfo=UTC) == START + timedelta(minutes=9)
     assert summaries[empty.id].active_at.replace(tzinfo=UTC) == START + timedelta(minutes=5)
+    with store() as uow:  # one chat's row, as an Undo wants it
+        (one,) = uow.chats.summaries(ids=[chat.id])
+        assert uow.chats.summaries(ids=[]) == []
+    assert one == dataclasses.replace(summaries[chat.id], message_count=None)
 
 
 def test_messages_keep_their_tree_and_order(store: Callable[[], UnitOfWork]) -> None:

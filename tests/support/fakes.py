@@ -38,10 +38,12 @@ class FakeChatRepository:
         self.get(chat.id, include_deleted=True)
         self._t.chats[chat.id] = chat
 
-    def summaries(self, *, with_counts: bool = False) -> list[ChatSummary]:
+    def summaries(
+        self, *, with_counts: bool = False, ids: Sequence[str] | None = None
+    ) -> list[ChatSummary]:
         out = []
         for c in self._t.chats.values():
-            if c.deleted_at:
+            if c.deleted_at or (ids is not None and c.id not in ids):
                 continue
             own = [m for m in self._t.messages.values() if m.chat_id == c.id]
             count = len(own)

@@ -116,3 +116,12 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "bad.py"
     sample.write_text("from PySide6.QtCore import QObject\nimport sqlalchemy.orm\n")
     assert _imports(sample) & FORBIDDEN == {"PySide6", "sqlalchemy"}
+
+
+def test_no_window_module_grows_past_about_400_lines_without_saying_why() -> None:
+    """A file with one job a newcomer can name stays short; a longer one says why."""
+    for path in sorted((ROOT / "app" / "gui").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        docstring = ast.get_docstring(ast.parse(text)) or ""
+        lines = text.count("\n")
+        assert lines <= 400 or "long because" in docstring, f"{path.name}: {lines} lines"

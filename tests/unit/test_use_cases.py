@@ -7,15 +7,23 @@ import pytest
 from domain.entities import MessageStatus, Role, Usage
 from domain.errors import AuthenticationFailed, NetworkFailure, PrimerError
 from domain.ports import CancelToken, StreamEnd, TextDelta
+from domain.use_cases.ask import Ask
 from domain.use_cases.delete_chat import DeleteChat
 from domain.use_cases.finish_reply import FinishReply
+from domain.use_cases.get_chat import GetChat
 from domain.use_cases.list_chats import ListChats
 from domain.use_cases.load_conversation import LoadConversation
-from domain.use_cases.send_message import NewChatSettings, SendMessage
+from domain.use_cases.save_reply_progress import SaveReplyProgress
+from domain.use_cases.send_message import HISTORY_PAGE, NewChatSettings, SendMessage
 from domain.use_cases.stream_reply import CUT_OFF_NOTICE, StreamReply
 from domain.use_cases.switch_branch import SwitchBranch
 from domain.use_cases.update_chat import UpdateChat
-from tests.support.fakes import FakeStore, ScriptedProvider, SingleProviderResolver
+from tests.support.fakes import (
+    FakeMessageRepository,
+    FakeStore,
+    ScriptedProvider,
+    SingleProviderResolver,
+)
 
 SETTINGS = NewChatSettings("openai", "gpt-test", "Be brief.")
 
@@ -144,7 +152,7 @@ def test_switching_branch_shows_the_older_version_and_sends_continue_it(
     store: FakeStore,
 ) -> None:
     send, load = _send(store), LoadConversation(store)
-    switch = SwitchBranch(store, load)
+    switch = SwitchBranch(store)
     first = send.send(None, "What is 2+2?", new_chat=SETTINGS)
     edited = send.edit(first.user_message.id, "What is 3+3?")
     chat_id = first.chat.id
@@ -232,3 +240,102 @@ def test_a_chat_moved_to_another_provider_takes_its_default_model(store: FakeSto
     update = UpdateChat(store, default_model=lambda provider: f"{provider}-default")
     assert update(pending.chat.id, provider="gemini").model == "gemini-default"
     assert update(pending.chat.id, provider="openai", model="gpt-x").model == "gpt-x"
+
+
+def _ask(store: FakeStore, provider: ScriptedProvider) -> Ask:
+    return Ask(
+        get_chat=GetChat(store),
+        update_chat=UpdateChat(store, default_model=lambda provider: f"{provider}-default"),
+        send_message=SendMessage(
+            store,
+            lambda provider, model: 8192,
+            writer="this-process",
+            default_model=lambda provider: f"{provider}-default",
+        ),
+        stream_reply=StreamReply(SingleProviderResolver(provider)),
+        save_reply_progress=SaveReplyProgress(store),
+        finish_reply=FinishReply(store),
+    )
+
+
+def test_ask_starts_a_chat_with_the_provider_s_default_model_and_stores_the_reply(
+    store: FakeStore,
+) -> None:
+    provider = ScriptedProvider([TextDelta("Hi "), TextDelta("there."), StreamEnd("stop")])
+    started, seen = [], []
+    asked = _ask(store, provider)(
+        "Hello",
+        new_chat=NewChatSettings("openai"),
+        on_start=started.append,
+        on_delta=seen.append,
+    )
+    assert started == [asked.pending] and seen == ["Hi ", "there."]
+    assert asked.pending.chat.model == "openai-default"
+    stored = store.tables.messages[asked.reply.id]
+    assert (stored.content, stored.status) == ("Hi there.", MessageStatus.COMPLETE)
+    assert not asked.stopped
+
+
+def test_ask_goes_on_in_a_chat_after_changing_it(store: FakeStore) -> None:
+    first = _ask(store, ScriptedProvider([TextDelta("One."), StreamEnd("stop")]))(
+        "First", new_chat=SETTINGS
+    )
+    prefix = first.pending.chat.id[:12]
+    provider = ScriptedProvider([TextDelta("Two."), StreamEnd("stop")])
+    asked = _ask(store, provider)(
+        "Second", chat=prefix, changes={"provider": "gemini"}, new_chat=SETTINGS
+    )
+    assert asked.pending.chat.id == first.pending.chat.id
+    chat = store.tables.chats[first.pending.chat.id]
+    assert (chat.provider, chat.model) == ("gemini", "gemini-default")  # a new provider's model
+    assert [t.content for t in provider.requests[0].turns] == ["First", "One.", "Second"]
+
+
+def test_ctrl_c_while_a_reply_arrives_keeps_what_arrived(store: FakeStore) -> None:
+    class Interrupted(ScriptedProvider):
+        def stream(self, request, cancel):  # type: ignore[no-untyped-def]
+            yield TextDelta("Part")
+            raise KeyboardInterrupt
+
+    asked = _ask(store, Interrupted())("Tell me", new_chat=SETTINGS)
+    stored = store.tables.messages[asked.reply.id]
+    assert asked.stopped
+    assert (stored.content, stored.status) == ("Part", MessageStatus.INTERRUPTED)
+
+
+def test_a_send_reads_only_what_the_context_window_holds(store: FakeStore) -> None:
+    """A long chat is read newest first, a page at a time, until the window is full; what
+    did not fit is counted, not read."""
+    send = _send(store, window=2048)  # about 95 of these questions fit
+    pending = send.send(None, "q0", new_chat=SETTINGS)
+    for number in range(1, 600):
+        pending = send.send(pending.chat.id, f"q{number} " + "x" * 40)
+    reads: list[int] = []
+    messages = FakeMessageRepository.get_many
+
+    def counted(self, ids):  # type: ignore[no-untyped-def]
+        reads.append(len(ids))
+        return messages(self, ids)
+
+    FakeMessageRepository.get_many = counted  # type: ignore[method-assign]
+    try:
+        last = send.send(pending.chat.id, "newest")
+    finally:
+        FakeMessageRepository.get_many = messages  # type: ignore[method-assign]
+    assert reads == [HISTORY_PAGE]  # of a branch of 1,200 messages
+    history = last.request.turns[:-1]
+    assert 80 < len(history) < 100 and last.request.turns[-1].content == "newest"
+    assert history[-1].content == "q599 " + "x" * 40
+    # each question's reply is empty (never streamed): no turn, but a message on the branch
+    assert last.dropped_turns == 1200 - 2 * len(history)
+
+
+def test_a_send_says_which_version_its_message_is(store: FakeStore) -> None:
+    send = _send(store)
+    first = send.send(None, "2+2?", new_chat=SETTINGS)
+    assert first.version is None and first.parent_id is None
+    edited = send.edit(first.user_message.id, "3+3?")
+    assert edited.version == (2, 2) and edited.parent_id is None
+    regenerated = send.regenerate(edited.reply.id)
+    assert regenerated.version == (2, 2) and regenerated.parent_id == edited.user_message.id
+    assert regenerated.shown == (regenerated.reply,)

@@ -1,0 +1,160 @@
+"""The sidebar: the New chat button and the chat list, and what is done to a chat from it
+(open, rename, pin, delete and Undo). Changes arrive as what the use case says changed,
+one row at a time; the whole list is read only at start-up and after a restore."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPoint, QTimer
+from PySide6.QtWidgets import QMenu, QPushButton, QVBoxLayout, QWidget
+
+from app.gui.chat_list import CHAT_ID_ROLE, NO_CHATS_TEXT, ChatListModel, ChatListView
+from app.gui.operations import Op
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+    from domain.entities import Chat, ChatSummary
+
+
+class Sidebar(QWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window = window
+        self.model = ChatListModel()
+        self.view = ChatListView()
+        self.view.setModel(self.model)
+        self.new_chat_button = QPushButton("New chat")
+        self.new_chat_button.setToolTip("Start a new chat (Ctrl+N)")
+        self.new_chat_button.clicked.connect(window.new_chat)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.addWidget(self.new_chat_button)
+        layout.addWidget(self.view, 1)
+        self.view.selectionModel().currentChanged.connect(self._chosen)
+        self.view.customContextMenuRequested.connect(self._menu)
+        self.view.delete_pressed.connect(self.delete_current)
+        self.model.rename_requested.connect(self._rename)
+
+    # ---------------------------------------------------------------- the list
+    def refresh(self, select: str | None = None) -> None:
+        """Read the whole list (start-up, a restore); `select` the chat to show."""
+        primer = self.window.primer
+        assert primer is not None
+        wanted = select or self.window.current_chat_id
+        Op(primer.list_chats).success(lambda chats: self._show(chats, wanted)).on_store(
+            self.window.lane
+        )
+
+    def _show(self, chats: list[ChatSummary], select: str | None) -> None:
+        if self.view.state() == self.view.State.EditingState:
+            # Resetting the model now would throw away a rename being typed.
+            QTimer.singleShot(250, lambda: self._show(chats, select))
+            return
+        self.view.empty_text = NO_CHATS_TEXT
+        self.model.show(chats)
+        row = self.model.row_of(select) if select else -1
+        if row >= 0:
+            self._select_row(row)
+        if row >= 0 and select != self.window.current_chat_id:
+            self.window.open_chat(select)  # type: ignore[arg-type]
+        self.window.chats_loaded.emit()
+
+    def put(self, summary: ChatSummary) -> None:
+        """Put the chat's row where the list's order says, keeping the chat on screen
+        selected."""
+        self.model.put(summary)
+        self._after_change(summary.id)
+
+    def changed(self, chat: Chat) -> None:
+        """A chat's title, pin, provider or model changed."""
+        self.model.change(chat)
+        if chat.id == self.window.current_chat_id:
+            self.window.title_label.setText(chat.title)
+        self._after_change(chat.id)
+
+    def _after_change(self, chat_id: str) -> None:
+        if chat_id == self.window.current_chat_id:
+            self._select_row(self.model.row_of(chat_id))
+        self.window.chats_loaded.emit()
+
+    def _select_row(self, row: int) -> None:
+        selection = self.view.selectionModel()
+        selection.blockSignals(True)  # selecting the chat on screen must not open it again
+        selection.setCurrentIndex(self.model.index(row), selection.SelectionFlag.ClearAndSelect)
+        selection.blockSignals(False)
+
+    def clear_selection(self) -> None:
+        selection = self.view.selectionModel()
+        selection.clearSelection()
+        selection.setCurrentIndex(QModelIndex(), selection.SelectionFlag.Clear)
+
+    def _chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        chat_id = current.data(CHAT_ID_ROLE) if current.isValid() else None
+        if chat_id and chat_id != self.window.current_chat_id:
+            self.window.open_chat(chat_id)
+
+    def current_summary(self) -> ChatSummary | None:
+        """The list's row of the chat on screen."""
+        chat_id = self.window.current_chat_id
+        row = self.model.row_of(chat_id) if chat_id else -1
+        return self.model.summary(row) if row >= 0 else None
+
+    # ---------------------------------------------------------------- actions on a chat
+    def rename_current(self) -> None:
+        chat_id = self.window.current_chat_id
+        row = self.model.row_of(chat_id) if chat_id else -1
+        if row >= 0:
+            self.view.edit(self.model.index(row))
+
+    def _rename(self, chat_id: str, title: str) -> None:
+        self.window.update_chat(chat_id, title=title)
+
+    def toggle_pin(self) -> None:
+        summary = self.current_summary()
+        if summary is not None:
+            self.window.update_chat(summary.id, pinned=not summary.pinned)
+
+    def delete_current(self) -> None:
+        summary = self.current_summary()
+        window = self.window
+        primer = window.primer
+        if summary is None or primer is None:
+            return
+        window.replies.stop_chat(summary.id)
+
+        def deleted(_: object) -> None:
+            window.new_chat(focus=False)
+            self.model.remove(summary.id)
+            window.chats_loaded.emit()
+            window.message_bar.show_message(
+                f"Deleted “{summary.title}”.",
+                kind="info",
+                timeout_ms=15000,
+                action=("Undo", lambda: self._undo_delete(summary.id)),
+            )
+
+        Op(primer.delete_chat, summary.id).success(deleted).on_store(window.lane)
+
+    def _undo_delete(self, chat_id: str) -> None:
+        primer = self.window.primer
+        assert primer is not None
+        Op(primer.delete_chat.undo, chat_id).success(self._undone).on_store(self.window.lane)
+
+    def _undone(self, summary: ChatSummary) -> None:
+        self.model.put(summary)
+        self.window.open_chat(summary.id)
+        self._after_change(summary.id)
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        self.view.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction("Rename", self.rename_current)
+        pinned = self.model.summary(index.row()).pinned
+        menu.addAction("Unpin" if pinned else "Pin to top", self.toggle_pin)
+        menu.addSeparator()
+        menu.addAction("Delete", self.delete_current)
+        menu.popup(self.view.viewport().mapToGlobal(pos))

@@ -1,0 +1,113 @@
+"""A send in a big chat updates the window from what the use cases say changed: the chat
+list and the visible branch are not read again (issue 13)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import event
+
+from app.gui.chat_list import ChatListModel
+from app.gui.main_window import MainWindow
+from app.gui.message_model import VERSION_ROLE
+from domain.chats import list_order
+from domain.clock import utc_now
+from domain.entities import ChatSummary
+from tests.gui.conftest import on_lane
+from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse
+from tests.support.seeding import add_chat
+
+TIMEOUT = 20000
+
+
+@contextmanager
+def statements(window: MainWindow) -> Iterator[list[str]]:
+    """Every SQL statement the store runs meanwhile (on the lane: the one store thread)."""
+    assert window.primer is not None
+    engine = window.primer.engine
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_send_in_a_10000_message_chat_reads_neither_the_list_nor_the_branch_again(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    primer = window.primer
+    assert primer is not None
+    chat = on_lane(qtbot, window, lambda: add_chat(primer, "Big", 10_000))
+    with qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
+        window.refresh_chats(select=chat.id)
+    assert window.message_model.rowCount() == 50
+    fake_server.queue(Reply(body=openai_sse(["Fine ", "thanks."])))
+    window.composer.setPlainText("How are you?")
+    with statements(window) as seen:
+        with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+            window.replies.send()
+        qtbot.waitUntil(lambda: window.lane.pending == 0, timeout=TIMEOUT)
+    listing = [s for s in seen if "FROM chats WHERE chats.deleted_at IS NULL" in s]
+    lineage = [s for s in seen if s.startswith("SELECT id, parent_id FROM messages")]
+    ids_read = sum(s.count("?") for s in seen if s.startswith("SELECT messages.id"))
+    assert listing == [], "the chat list was read again"
+    assert len(lineage) == 1, "the tree was read more than once (the send's own read)"
+    assert ids_read < 1_000, "the branch was read whole (the model's window holds far less)"
+    assert len(seen) < 25, seen
+    # and the window shows what changed
+    shown = window.message_model.messages()
+    assert len(shown) == 52 and [m.content for m in shown[-2:]] == ["How are you?", "Fine thanks."]
+    assert window.chat_model.summary(0).id == chat.id
+    assert window.chat_list.currentIndex().row() == 0
+    assert window.title_label.text() == "Big"
+
+
+def test_switching_versions_reads_the_tree_once(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    primer = window.primer
+    assert primer is not None
+    chat = on_lane(qtbot, window, lambda: add_chat(primer, "Versions", 300))
+    with qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
+        window.refresh_chats(select=chat.id)
+    fake_server.queue(Reply(body=openai_sse(["Again."])))
+    last_reply = window.message_model.messages()[-1].id
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+        window.replies.regenerate(last_reply)
+    assert window.message_model.messages()[-1].content == "Again."
+    assert window.message_model.index(49).data(VERSION_ROLE) == (2, 2)
+    newest = window.message_model.messages()[-1].id
+    with statements(window) as seen, qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
+        window.switch_version(newest, -1)
+    lineage = [s for s in seen if s.startswith("SELECT id, parent_id FROM messages")]
+    assert len(lineage) == 1
+    assert window.message_model.messages()[-1].id == last_reply
+
+
+def test_the_chat_list_moves_one_row_and_keeps_qt_s_model_rules(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = ChatListModel()
+    qtmodeltester.check(model, force_py=True)
+    now = utc_now()
+    chats = [
+        ChatSummary(f"c{i}", f"Chat {i}", "openai", "m", False, now, active_at=now - timedelta(i))
+        for i in range(5)
+    ]
+    model.show(chats)
+    model.put(replace(chats[3], active_at=now + timedelta(1)))  # a send: to the top
+    model.put(replace(chats[0], pinned=True))  # pinned above all
+    model.put(ChatSummary("new", "New", "openai", "m", False, now, active_at=now))
+    model.put(replace(chats[4], title="Renamed"))  # same place
+    model.remove("c2")
+    ids = [model.summary(row).id for row in range(model.rowCount())]
+    assert ids == ["c0", "c3", "new", "c1", "c4"]
+    assert model.summary(4).title == "Renamed"
+    assert ids == [s.id for s in sorted(map(model.summary, range(5)), key=list_order)]
