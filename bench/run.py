@@ -2,9 +2,10 @@
 
     python -m bench.run            # generates bench/.data on first use (about a minute)
 
-Reports: cold start to first paint against a bare PySide6 window (target <= 2.0), time
-to open a 10,000-message chat (target < 100 ms), resident memory with a 10,000-chat /
-1,000,000-message store open (target < 200 MB).
+Reports: cold start to first paint against a bare PySide6 window (target <= 2.0), launch
+to a usable chat list of 10,000 chats (target <= 1.0 s), time to open a 10,000-message
+chat (target < 100 ms), resident memory with a 10,000-chat / 1,000,000-message store open
+(target < 200 MB).
 """
 
 from __future__ import annotations
@@ -25,18 +26,23 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def first_paint_seconds(command: list[str], env: dict[str, str]) -> float:
+def seconds_until(marker: str, command: list[str], env: dict[str, str]) -> float:
+    """From starting `command` to its printing `marker` (the process then quits)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     assert process.stdout is not None
     for line in process.stdout:
-        if line.strip() == "first-paint":
+        if line.strip() == marker:
             elapsed = time.perf_counter() - start
             break
     else:
-        raise RuntimeError(f"{command} never painted")
+        raise RuntimeError(f"{command} never printed {marker}")
     process.wait(timeout=60)
     return elapsed
+
+
+def first_paint_seconds(command: list[str], env: dict[str, str]) -> float:
+    return seconds_until("first-paint", command, env)
 
 
 # Python's bytecode cache is allowed, as on a user's machine: with PYTHONDONTWRITEBYTECODE
@@ -118,6 +124,9 @@ def main() -> None:
     primer_cmd = [sys.executable, "-m", "app", "--data-dir", str(args.data_dir)]
     samples = first_paint_samples(bare_cmd, primer_cmd, args.runs)
     window_env = {k: v for k, v in FIRST_PAINT_ENV.items() if k != "PRIMER_EXIT_AFTER_FIRST_PAINT"}
+    list_cmd = [sys.executable, "-m", "bench.launch_to_list", str(args.data_dir)]
+    seconds_until("chat-list", list_cmd, window_env)  # warm, as for the first paint
+    to_list = [seconds_until("chat-list", list_cmd, window_env) for _ in range(args.runs)]
     measured = subprocess.run(
         [sys.executable, "-m", "bench.open_chat", str(args.data_dir), big, small],
         capture_output=True,
@@ -133,8 +142,9 @@ def main() -> None:
         + describe_ratio("bare PySide6", "Primer", samples)
     )
     print(
-        f"chat list of {figures['chat_list_rows']} chats shown "
-        f"{figures['chat_list_seconds'] * 1000:.0f} ms after the store began to open"
+        f"launch to a usable chat list of {figures['chat_list_rows']} chats: median "
+        f"{statistics.median(to_list) * 1000:.0f} ms, slowest {max(to_list) * 1000:.0f} ms "
+        f"of {args.runs} (target <= 1000 ms; first paint above)"
     )
     print(
         f"open the 10,000-message chat: median {figures['open_big_chat_ms_median']:.1f} ms, "
