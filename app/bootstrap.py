@@ -24,8 +24,6 @@ from domain.use_cases.switch_branch import SwitchBranch
 from domain.use_cases.update_chat import UpdateChat
 
 if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
-    from sqlalchemy import Engine
-
     from domain.backup import StoreThread
     from domain.use_cases.accounts import Accounts
     from domain.use_cases.backup_now import BackupNow
@@ -34,6 +32,7 @@ if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is 
     from repositories.sqlite.account_link import SqliteAccountLink
     from repositories.sqlite.backup_source import SqliteBackupSource
     from repositories.sqlite.local_copies import LocalCopy
+    from repositories.sqlite.store import Store
     from repositories.writer_locks import WriterLocks
 
 
@@ -55,7 +54,7 @@ class Primer:
     settings: Settings
     secrets: SecretStore
     providers: ProviderRegistry
-    engine: Engine
+    store: Store
     writers: WriterLocks
     uow_factory: UnitOfWorkFactory
     list_chats: ListChats
@@ -86,13 +85,13 @@ class Primer:
     def account_link(self) -> SqliteAccountLink:
         from repositories.sqlite.account_link import SqliteAccountLink
 
-        return SqliteAccountLink(self.engine)
+        return SqliteAccountLink(self.store)
 
     @property
     def backup_source(self) -> SqliteBackupSource:
         from repositories.sqlite.backup_source import SqliteBackupSource
 
-        return SqliteBackupSource(self.engine)
+        return SqliteBackupSource(self.store)
 
     def backup_database(self, url: str | None = None) -> BackupDatabase:
         """The configured backup database, its schema brought up to date."""
@@ -117,7 +116,7 @@ class Primer:
 
         remote = PostgresAccounts(self.backup_database(url))
         providers = list(self.settings.providers)
-        brakes = SqliteSignInBrakes(self.engine)
+        brakes = SqliteSignInBrakes(self.store)
         link = self.account_link
         return Accounts(remote, link, self.secrets, providers, brakes, account_crypto, store=store)
 
@@ -214,8 +213,8 @@ def build(
     prepare_data_dir(data_dir)
     writers = WriterLocks(data_dir)
     # A Primer that did not close (a crash, a kill) may have left the file damaged.
-    engine = open_store(data_dir, unclean=writers.left_by_dead > 0)
-    uow_factory = unit_of_work_factory(engine)
+    store = open_store(data_dir, unclean=writers.left_by_dead > 0)
+    uow_factory = unit_of_work_factory(store)
     settings_store = SettingsStore(data_dir)
     settings = settings_store.load()
     if secrets is None:
@@ -231,7 +230,7 @@ def build(
         settings=settings,
         secrets=secrets,
         providers=providers,
-        engine=engine,
+        store=store,
         writers=writers,
         uow_factory=uow_factory,
         list_chats=ListChats(uow_factory),

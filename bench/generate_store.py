@@ -65,7 +65,7 @@ def generate(
     seed: int = 7,
 ) -> str:
     """Build the store; return the big chat's id."""
-    open_store(data_dir).dispose()
+    open_store(data_dir).close()
     rng = random.Random(seed)
     connection = sqlite3.connect(data_dir / DATABASE_NAME)
     connection.execute("PRAGMA synchronous = OFF")

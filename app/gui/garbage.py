@@ -3,7 +3,7 @@
 Python collects cycles on whichever thread happens to allocate when a threshold is
 crossed. If that is the database lane or a stream's worker, and the garbage holds a Qt
 object (a closed window's last cycle), Qt deletes a widget off the GUI thread and the
-program crashes (seen in the GUI tests: SIGSEGV while the lane was in SQLAlchemy). So
+program crashes (seen in the GUI tests: SIGSEGV while the lane was reading the store). So
 automatic collection is off while a window lives, and a timer on the GUI thread collects
 whenever the counts say a collection is due, as qutebrowser does.
 

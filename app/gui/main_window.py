@@ -35,7 +35,6 @@ from app.gui.message_delegate import MessageDelegate
 from app.gui.message_model import MessageListModel
 from app.gui.operations import Op
 from app.gui.replies import Replies
-from app.gui.settings_dialog import SettingsDialog
 from app.gui.sidebar import Sidebar
 from app.gui.theme import apply_theme, os_prefers_dark
 from app.version import __version__
@@ -331,6 +330,10 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         if self.primer is None:
             return
+        # Loaded when first opened: it brings the backup database's driver (psycopg), a
+        # tenth of a second that the first paint does not wait for.
+        from app.gui.settings_dialog import SettingsDialog
+
         account = self.backup.account
         dialog = SettingsDialog(
             self.primer,

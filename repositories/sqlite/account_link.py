@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
-
 from domain.accounts import LinkedAccount
 from domain.chats import LOCAL_USER_ID
+from repositories.sqlite.store import Store
 
 
 class SqliteAccountLink:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def current(self) -> LinkedAccount | None:
-        with self._engine.connect() as db:
+        with self._store.transaction() as db:
             row = db.execute(
-                text("SELECT account_id, email FROM users WHERE id = :id"), {"id": LOCAL_USER_ID}
-            ).first()
+                "SELECT account_id, email FROM users WHERE id = ?", (LOCAL_USER_ID,)
+            ).fetchone()
         if row is None or row[0] is None:
             return None
         return LinkedAccount(account_id=row[0], email=row[1] or "")
@@ -29,8 +28,8 @@ class SqliteAccountLink:
         self._set(None, None)
 
     def _set(self, account_id: str | None, email: str | None) -> None:
-        with self._engine.begin() as db:
+        with self._store.transaction() as db:
             db.execute(
-                text("UPDATE users SET account_id = :account, email = :email WHERE id = :id"),
-                {"account": account_id, "email": email, "id": LOCAL_USER_ID},
+                "UPDATE users SET account_id = ?, email = ? WHERE id = ?",
+                (account_id, email, LOCAL_USER_ID),
             )

@@ -7,11 +7,8 @@ drops the change-log rows its own writes made, so restored rows are not sent bac
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-
-from sqlalchemy import Engine
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
 from domain.backup import (
     CHAT_COLUMNS,
@@ -23,7 +20,7 @@ from domain.backup import (
     RemoteSnapshot,
 )
 from domain.chats import LOCAL_USER_ID
-from repositories.sqlite.store_health import describe
+from repositories.sqlite.store import Store
 
 _IN_CHUNK = 500
 _MESSAGE_SELECT = ", ".join(MESSAGE_COLUMNS)
@@ -31,24 +28,13 @@ _CHAT_SELECT = ", ".join(CHAT_COLUMNS)
 
 
 class SqliteBackupSource:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        raw = self._engine.raw_connection()
-        try:
-            connection = raw.driver_connection
-            assert isinstance(connection, sqlite3.Connection)
-            yield connection
-        except sqlite3.Error as error:
-            raw.rollback()
-            raise describe(error, Path(self._engine.url.database or "")) from None
-        except BaseException:
-            raw.rollback()
-            raise
-        finally:
-            raw.close()
+    def _connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The store's connection: what is not committed is rolled back; SQLite's failures
+        as a sentence."""
+        return self._store.transaction()
 
     # Backup -------------------------------------------------------------------------------
 

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import sqlite3
 
 
 class SqliteBranchChoices:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
 
     def chosen(self, chat_id: str) -> str | None:
         row = (
-            self._session.connection()
-            .exec_driver_sql("SELECT message_id FROM branch_choices WHERE chat_id = ?", (chat_id,))
-            .first()
+            self._db.execute("SELECT message_id FROM branch_choices WHERE chat_id = ?", (chat_id,))
+            .fetchone()
         )
         return row[0] if row else None
 
     def choose(self, chat_id: str, message_id: str | None) -> None:
-        connection = self._session.connection()
         if message_id is None:
-            connection.exec_driver_sql("DELETE FROM branch_choices WHERE chat_id = ?", (chat_id,))
+            self._db.execute("DELETE FROM branch_choices WHERE chat_id = ?", (chat_id,))
         else:
-            connection.exec_driver_sql(
+            self._db.execute(
                 "INSERT INTO branch_choices (chat_id, message_id) VALUES (?, ?) "
                 "ON CONFLICT (chat_id) DO UPDATE SET message_id = excluded.message_id",
                 (chat_id, message_id),

@@ -2,122 +2,114 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
-
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 from domain.entities import Chat, ChatSummary
 from domain.errors import NotFoundError
-from repositories.sqlite.tables import ChatRow, MessageRow
+from repositories.sqlite.store import parse_time, time_text
+
+_COLUMNS = (
+    "id", "user_id", "title", "provider", "model", "system_prompt", "pinned", "archived",
+    "created_at", "updated_at", "deleted_at",
+)  # fmt: skip
+"""What a Chat holds; `undeleted_at` is the store's own (a trigger on Undo, and restore)."""
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM chats"
+_IN_CHUNK = 500
 
 
-def _to_chat(row: ChatRow) -> Chat:
+def _to_chat(row: tuple) -> Chat:
     return Chat(
-        id=row.id,
-        user_id=row.user_id,
-        title=row.title,
-        provider=row.provider,
-        model=row.model,
-        system_prompt=row.system_prompt,
-        pinned=bool(row.pinned),
-        archived=bool(row.archived),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted_at=row.deleted_at,
+        id=row[0],
+        user_id=row[1],
+        title=row[2],
+        provider=row[3],
+        model=row[4],
+        system_prompt=row[5],
+        pinned=bool(row[6]),
+        archived=bool(row[7]),
+        created_at=parse_time(row[8]),  # type: ignore[arg-type]
+        updated_at=parse_time(row[9]),  # type: ignore[arg-type]
+        deleted_at=parse_time(row[10]),
     )
 
 
+def _to_summary(row: tuple, with_count: bool) -> ChatSummary:
+    return ChatSummary(
+        id=row[0],
+        title=row[1],
+        provider=row[2],
+        model=row[3],
+        pinned=bool(row[4]),
+        updated_at=parse_time(row[5]),  # type: ignore[arg-type]
+        message_count=row[7] if with_count else None,
+        active_at=parse_time(row[6]),
+    )
+
+
+def _values(chat: Chat) -> tuple[object, ...]:
+    return (
+        chat.id, chat.user_id, chat.title, chat.provider, chat.model, chat.system_prompt,
+        chat.pinned, chat.archived, time_text(chat.created_at), time_text(chat.updated_at),
+        time_text(chat.deleted_at),
+    )  # fmt: skip
+
+
 class SqliteChatRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
 
     def add(self, chat: Chat) -> None:
-        self._session.add(ChatRow(**_fields(chat)))
-        self._session.flush()
+        marks = ", ".join("?" * len(_COLUMNS))
+        self._db.execute(f"INSERT INTO chats ({', '.join(_COLUMNS)}) VALUES ({marks})",
+                         _values(chat))  # fmt: skip
 
     def get(self, chat_id: str, *, include_deleted: bool = False) -> Chat:
-        row = self._session.get(ChatRow, chat_id)
-        if row is None or (row.deleted_at is not None and not include_deleted):
+        row = self._db.execute(f"{_SELECT} WHERE id = ?", (chat_id,)).fetchone()
+        if row is None or (row[10] is not None and not include_deleted):
             raise NotFoundError(f"No chat with id {chat_id}.")
         return _to_chat(row)
 
     def update(self, chat: Chat) -> None:
-        row = self._session.get(ChatRow, chat.id)
-        if row is None:
+        settings = ", ".join(f"{name} = ?" for name in _COLUMNS[1:])
+        updated = self._db.execute(
+            f"UPDATE chats SET {settings} WHERE id = ?", (*_values(chat)[1:], chat.id)
+        )
+        if updated.rowcount == 0:
             raise NotFoundError(f"No chat with id {chat.id}.")
-        for name, value in _fields(chat).items():
-            setattr(row, name, value)
-        self._session.flush()
 
     def summaries(
         self, *, with_counts: bool = False, ids: Sequence[str] | None = None
     ) -> list[ChatSummary]:
-        newest_message = (
-            select(func.max(MessageRow.created_at))
-            .where(col(MessageRow.chat_id) == col(ChatRow.id))
-            .scalar_subquery()
-        )  # one seek per chat in the (chat_id, created_at, ...) index
-        columns = [
-            ChatRow.id,
-            ChatRow.title,
-            ChatRow.provider,
-            ChatRow.model,
-            ChatRow.pinned,
-            ChatRow.updated_at,
-            func.coalesce(newest_message, ChatRow.created_at),
-        ]
-        query = select(*columns).where(col(ChatRow.deleted_at).is_(None))
+        # The newest message: one seek per chat in the (chat_id, created_at, ...) index.
+        query = (
+            "SELECT id, title, provider, model, pinned, updated_at, coalesce((SELECT"
+            " max(created_at) FROM messages WHERE messages.chat_id = chats.id), created_at)"
+        )
         if with_counts:
-            counts = (
-                select(MessageRow.chat_id, func.count().label("n"))
-                .group_by(MessageRow.chat_id)
-                .subquery()
-            )
-            query = (
-                select(*columns, func.coalesce(counts.c.n, 0))
-                .where(col(ChatRow.deleted_at).is_(None))
-                .outerjoin(counts, counts.c.chat_id == ChatRow.id)
-            )
-        if ids is not None:
-            query = query.where(col(ChatRow.id).in_(ids))
-        rows = self._session.exec(query).all()
-        return [
-            ChatSummary(
-                r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[7] if with_counts else None, r[6]
-            )
-            for r in rows
-        ]
+            query += ", (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id)"
+        query += " FROM chats WHERE deleted_at IS NULL"
+        if ids is None:
+            rows = self._db.execute(query).fetchall()
+        else:
+            rows = []
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = tuple(ids[start : start + _IN_CHUNK])
+                marks = ", ".join("?" * len(chunk))
+                rows += self._db.execute(f"{query} AND id IN ({marks})", chunk).fetchall()
+        return [_to_summary(row, with_counts) for row in rows]
 
     def resolve_id(self, id_or_prefix: str) -> str:
         """Accept a whole id or an unambiguous prefix of one, as git does."""
-        if self._session.get(ChatRow, id_or_prefix) is not None:
+        if self._db.execute("SELECT 1 FROM chats WHERE id = ?", (id_or_prefix,)).fetchone():
             return id_or_prefix
         escaped = id_or_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        matches = self._session.exec(
-            select(ChatRow.id)
-            .where(col(ChatRow.id).like(f"{escaped}%", escape="\\"))
-            .where(col(ChatRow.deleted_at).is_(None))
-            .limit(2)
-        ).all()
+        matches = self._db.execute(
+            "SELECT id FROM chats WHERE id LIKE ? ESCAPE '\\' AND deleted_at IS NULL LIMIT 2",
+            (f"{escaped}%",),
+        ).fetchall()
         if len(matches) == 1:
-            return matches[0]
+            return str(matches[0][0])
         if not matches:
             raise NotFoundError(f"No chat with id {id_or_prefix}.")
         raise NotFoundError(f"More than one chat starts with {id_or_prefix}; give more of the id.")
-
-
-def _fields(chat: Chat) -> dict[str, object]:
-    return {
-        "id": chat.id,
-        "user_id": chat.user_id,
-        "title": chat.title,
-        "provider": chat.provider,
-        "model": chat.model,
-        "system_prompt": chat.system_prompt,
-        "pinned": chat.pinned,
-        "archived": chat.archived,
-        "created_at": chat.created_at,
-        "updated_at": chat.updated_at,
-        "deleted_at": chat.deleted_at,
-    }

@@ -3,98 +3,94 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
-
-from sqlalchemy import update
-from sqlmodel import Session, col, select
 
 from domain.entities import Message, MessageStatus, Role
 from domain.errors import NotFoundError
-from repositories.sqlite.tables import MessageRow
+from repositories.sqlite.store import parse_time, time_text
 
 _IN_CHUNK = 500
+_COLUMNS = (
+    "id", "chat_id", "parent_id", "role", "content", "status", "provider", "model",
+    "input_tokens", "output_tokens", "cost", "error", "metadata", "created_at",
+)  # fmt: skip
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM messages"
+_STREAMING = MessageStatus.STREAMING.value
 
 
-def _to_message(row: MessageRow) -> Message:
+def _to_message(row: tuple) -> Message:
     return Message(
-        id=row.id,
-        chat_id=row.chat_id,
-        parent_id=row.parent_id,
-        role=Role(row.role),
-        content=row.content,
-        status=MessageStatus(row.status),
-        created_at=row.created_at,
-        provider=row.provider,
-        model=row.model,
-        input_tokens=row.input_tokens,
-        output_tokens=row.output_tokens,
-        cost=row.cost,
-        error=row.error,
-        metadata=json.loads(row.metadata_json or "{}"),
+        id=row[0],
+        chat_id=row[1],
+        parent_id=row[2],
+        role=Role(row[3]),
+        content=row[4],
+        status=MessageStatus(row[5]),
+        provider=row[6],
+        model=row[7],
+        input_tokens=row[8],
+        output_tokens=row[9],
+        cost=row[10],
+        error=row[11],
+        metadata=json.loads(row[12] or "{}"),
+        created_at=parse_time(row[13]),  # type: ignore[arg-type]
     )
 
 
-def _fields(message: Message) -> dict[str, object]:
-    return {
-        "id": message.id,
-        "chat_id": message.chat_id,
-        "parent_id": message.parent_id,
-        "role": message.role.value,
-        "content": message.content,
-        "status": message.status.value,
-        "provider": message.provider,
-        "model": message.model,
-        "input_tokens": message.input_tokens,
-        "output_tokens": message.output_tokens,
-        "cost": message.cost,
-        "error": message.error,
-        "metadata_json": json.dumps(message.metadata, separators=(",", ":")),
-        "created_at": message.created_at,
-    }
+def _values(message: Message) -> tuple[object, ...]:
+    return (
+        message.id, message.chat_id, message.parent_id, message.role.value, message.content,
+        message.status.value, message.provider, message.model, message.input_tokens,
+        message.output_tokens, message.cost, message.error,
+        json.dumps(message.metadata, separators=(",", ":")), time_text(message.created_at),
+    )  # fmt: skip
+
+
+def _chunks(ids: Sequence[str]) -> list[tuple[tuple[str, ...], str]]:
+    """`ids` a few hundred at a time (SQLite's limit on variables), with their `?` marks."""
+    chunks = [tuple(ids[start : start + _IN_CHUNK]) for start in range(0, len(ids), _IN_CHUNK)]
+    return [(chunk, ", ".join("?" * len(chunk))) for chunk in chunks]
 
 
 class SqliteMessageRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
 
     def add(self, message: Message) -> None:
-        self._session.add(MessageRow(**_fields(message)))
-        self._session.flush()
+        marks = ", ".join("?" * len(_COLUMNS))
+        self._db.execute(f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({marks})",
+                         _values(message))  # fmt: skip
 
     def get(self, message_id: str) -> Message:
-        row = self._session.get(MessageRow, message_id)
+        row = self._db.execute(f"{_SELECT} WHERE id = ?", (message_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"No message with id {message_id}.")
         return _to_message(row)
 
     def update(self, message: Message) -> None:
-        row = self._session.get(MessageRow, message.id)
-        if row is None:
+        settings = ", ".join(f"{name} = ?" for name in _COLUMNS[1:])
+        updated = self._db.execute(
+            f"UPDATE messages SET {settings} WHERE id = ?", (*_values(message)[1:], message.id)
+        )
+        if updated.rowcount == 0:
             raise NotFoundError(f"No message with id {message.id}.")
-        for name, value in _fields(message).items():
-            setattr(row, name, value)
-        self._session.flush()
 
     def lineage(self, chat_id: str) -> list[tuple[str, str | None]]:
-        # Thousands of small tuples: read them straight from the driver (covering index).
-        rows = self._session.connection().exec_driver_sql(
+        return self._db.execute(  # the covering index: no row is read
             "SELECT id, parent_id FROM messages WHERE chat_id = ? ORDER BY created_at, id",
             (chat_id,),
-        )
-        return [(r[0], r[1]) for r in rows]
+        ).fetchall()
 
     def get_many(self, message_ids: Sequence[str]) -> list[Message]:
         found: dict[str, Message] = {}
-        for start in range(0, len(message_ids), _IN_CHUNK):
-            chunk = message_ids[start : start + _IN_CHUNK]
-            for row in self._session.exec(
-                select(MessageRow).where(col(MessageRow.id).in_(chunk))
-            ).all():
-                found[row.id] = _to_message(row)
+        for chunk, marks in _chunks(message_ids):
+            for row in self._db.execute(f"{_SELECT} WHERE id IN ({marks})", chunk):
+                found[row[0]] = _to_message(row)
         return [found[i] for i in message_ids if i in found]
 
     def failed_ids(self, chat_id: str) -> set[str]:
-        rows = self._session.connection().exec_driver_sql(
+        rows = self._db.execute(
             "SELECT id FROM messages INDEXED BY ix_messages_failed"
             " WHERE chat_id = ? AND status = 'error'",
             (chat_id,),
@@ -102,19 +98,15 @@ class SqliteMessageRepository:
         return {row[0] for row in rows}
 
     def save_progress(self, message_id: str, content: str) -> bool:
-        result = self._session.exec(  # type: ignore[call-overload]
-            update(MessageRow)
-            .where(col(MessageRow.id) == message_id)
-            .where(col(MessageRow.status) == MessageStatus.STREAMING.value)
-            .values(content=content)
+        saved = self._db.execute(
+            "UPDATE messages SET content = ? WHERE id = ? AND status = ?",
+            (content, message_id, _STREAMING),
         )
-        return bool(result.rowcount)
+        return saved.rowcount > 0
 
     def mark_interrupted(self, message_ids: Sequence[str]) -> None:
-        for start in range(0, len(message_ids), _IN_CHUNK):
-            self._session.exec(  # type: ignore[call-overload]
-                update(MessageRow)
-                .where(col(MessageRow.id).in_(message_ids[start : start + _IN_CHUNK]))
-                .where(col(MessageRow.status) == MessageStatus.STREAMING.value)
-                .values(status=MessageStatus.INTERRUPTED.value)
+        for chunk, marks in _chunks(message_ids):
+            self._db.execute(
+                f"UPDATE messages SET status = ? WHERE id IN ({marks}) AND status = ?",
+                (MessageStatus.INTERRUPTED.value, *chunk, _STREAMING),
             )

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
-
-from sqlmodel import Session
 
 _IN_CHUNK = 500
 
 
 class SqliteReplyWriters:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
 
     def claim(self, message_id: str, writer: str) -> None:
-        self._session.connection().exec_driver_sql(
+        self._db.execute(
             "INSERT OR REPLACE INTO reply_writers (message_id, writer) VALUES (?, ?)",
             (message_id, writer),
         )
@@ -23,12 +22,12 @@ class SqliteReplyWriters:
         for start in range(0, len(message_ids), _IN_CHUNK):
             chunk = tuple(message_ids[start : start + _IN_CHUNK])
             marks = ",".join("?" * len(chunk))
-            self._session.connection().exec_driver_sql(
+            self._db.execute(
                 f"DELETE FROM reply_writers WHERE message_id IN ({marks})", chunk
             )
 
     def streaming(self) -> dict[str, str | None]:
-        rows = self._session.connection().exec_driver_sql(
+        rows = self._db.execute(
             "SELECT m.id, w.writer FROM messages m INDEXED BY ix_messages_streaming"
             " LEFT JOIN reply_writers w ON w.message_id = m.id WHERE m.status = 'streaming'"
         )

@@ -1,62 +1,46 @@
-"""One SQLAlchemy session per unit of work; each thread opens its own."""
+"""A unit of work on the store: the repositories share this thread's connection; `commit`
+keeps what they wrote, leaving without it rolls back."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 from typing import Self
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
-
-from domain.errors import StoreError
 from repositories.sqlite.branch_choices import SqliteBranchChoices
 from repositories.sqlite.chat_repository import SqliteChatRepository
 from repositories.sqlite.message_repository import SqliteMessageRepository
 from repositories.sqlite.reply_writers import SqliteReplyWriters
+from repositories.sqlite.store import Store
 from repositories.sqlite.store_health import describe
 
 
 class SqliteUnitOfWork:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def __enter__(self) -> Self:
-        self._session = Session(self._engine, expire_on_commit=False)
-        self.chats = SqliteChatRepository(self._session)
-        self.messages = SqliteMessageRepository(self._session)
-        self.branches = SqliteBranchChoices(self._session)
-        self.writers = SqliteReplyWriters(self._session)
+        db = self._db = self._store.connection()
+        self.chats = SqliteChatRepository(db)
+        self.messages = SqliteMessageRepository(db)
+        self.branches = SqliteBranchChoices(db)
+        self.writers = SqliteReplyWriters(db)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
-            self._session.rollback()
-            self._session.close()
-        except DBAPIError as error:
-            raise self._explain(error) from None
-        if isinstance(exc, DBAPIError):
-            raise self._explain(exc) from None
+            self._db.rollback()
+        except sqlite3.Error as error:
+            raise describe(error, self._store.path) from None
+        if isinstance(exc, sqlite3.Error):
+            raise describe(exc, self._store.path) from None
 
     def commit(self) -> None:
         try:
-            self._session.commit()
-        except DBAPIError as error:
-            raise self._explain(error) from None
-
-    def _explain(self, error: DBAPIError) -> StoreError:
-        return explain(error, self._engine)
+            self._db.commit()
+        except sqlite3.Error as error:
+            raise describe(error, self._store.path) from None
 
 
-def explain(error: DBAPIError, engine: Engine) -> StoreError:
-    """An SQLAlchemy failure of the store, as a sentence (SQLite's result code decides)."""
-    original = error.orig
-    if not isinstance(original, sqlite3.Error):
-        return StoreError(f"The local database failed: {original or error}.")
-    return describe(original, Path(engine.url.database or ""))
-
-
-def unit_of_work_factory(engine: Engine) -> Callable[[], SqliteUnitOfWork]:
-    return lambda: SqliteUnitOfWork(engine)
+def unit_of_work_factory(store: Store) -> Callable[[], SqliteUnitOfWork]:
+    return lambda: SqliteUnitOfWork(store)

@@ -355,7 +355,7 @@ def test_wrong_passwords_in_a_row_slow_the_next_try_by_the_clock(machine, backup
     laptop = machine("laptop")
     laptop.accounts().register("ada@example.org", PASSWORD)
     now = [datetime(2026, 11, 30, 12, 0, tzinfo=UTC)]
-    brakes = SqliteSignInBrakes(laptop.engine)
+    brakes = SqliteSignInBrakes(laptop.store)
     accounts = Accounts(
         PostgresAccounts(laptop.backup_database()),
         laptop.account_link,

@@ -146,8 +146,8 @@ class CuttingTarget(PostgresBackupTarget):
 class CrashAfterCommit(SqliteBackupSource):
     """The machine dies after the server committed a batch, before the watermark moved."""
 
-    def __init__(self, engine, crash_at: int) -> None:
-        super().__init__(engine)
+    def __init__(self, store, crash_at: int) -> None:
+        super().__init__(store)
         self.calls, self.crash_at = 0, crash_at
 
     def acknowledge(self, account_id: str, seq: int) -> None:
@@ -204,7 +204,7 @@ def test_a_cut_that_outlasts_the_retries_fails_loudly_and_the_rerun_finishes(
     assert 0 < len(remote_messages(backup_url, account)) < 120
 
     # Crash after a server commit but before the local watermark moved, then run again.
-    crashing = CrashAfterCommit(laptop.engine, crash_at=1)
+    crashing = CrashAfterCommit(laptop.store, crash_at=1)
     with pytest.raises(StoreError):
         BackupNow(crashing, lambda: PostgresBackupTarget(database), batch_size=25)(account)
     report = laptop.backup_now()(account)
@@ -266,7 +266,7 @@ def test_restore_never_overwrites_newer_local_data(machine: Machine) -> None:
     laptop.restore_backup()(account)
     assert laptop.get_chat(chat.id).title == "Renamed on the desktop"
     # An older copy never moves the backup's chat back in time.
-    laptop_source = SqliteBackupSource(laptop.engine)
+    laptop_source = SqliteBackupSource(laptop.store)
     laptop_source.acknowledge(account, 0)
     with laptop.uow_factory() as uow:
         current = uow.chats.get(chat.id)

@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
 
 from domain.entities import MessageStatus
 from domain.errors import StoreError
@@ -15,7 +14,6 @@ from domain.use_cases.send_message import NewChatSettings, SendMessage
 from repositories.migration_files import Migration, bundled_migrations
 from repositories.sqlite.database import DATABASE_NAME, open_store
 from repositories.sqlite.migrations import migrate
-from repositories.sqlite.tables import ChatRow, MessageRow
 from repositories.sqlite.unit_of_work import unit_of_work_factory
 
 
@@ -32,7 +30,7 @@ def _fake_next_migration() -> list[Migration]:
 
 
 def test_fresh_store_has_the_schema_wal_and_foreign_keys(data_dir: Path) -> None:
-    engine = open_store(data_dir)
+    store = open_store(data_dir)
     path = data_dir / DATABASE_NAME
     with sqlite3.connect(path) as db:
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -41,19 +39,21 @@ def test_fresh_store_has_the_schema_wal_and_foreign_keys(data_dir: Path) -> None
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     db.close()
     assert {"users", "chats", "messages", "changes"} <= tables
-    with engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    engine.dispose()
+    assert store.connection().execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.close()
 
 
-def test_sqlmodel_mappings_match_the_migrated_schema(data_dir: Path) -> None:
-    engine = open_store(data_dir)
-    inspector = inspect(engine)
-    for row in (ChatRow, MessageRow):
-        table = row.__table__  # type: ignore[attr-defined]
-        actual = {c["name"] for c in inspector.get_columns(table.name)}
-        assert {c.name for c in table.columns} == actual
-    engine.dispose()
+def test_the_repositories_name_every_column_the_migrations_make(data_dir: Path) -> None:
+    """The SQL in the repositories and the schema the migrations own stay in step."""
+    from repositories.sqlite import chat_repository, message_repository
+
+    store = open_store(data_dir)
+    db = store.connection()
+    for table, columns in (("chats", chat_repository._COLUMNS),
+                           ("messages", message_repository._COLUMNS)):  # fmt: skip
+        actual = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        assert set(columns) == actual - {"undeleted_at"}  # the store's own, never the domain's
+    store.close()
 
 
 @pytest.mark.parametrize("start", range(len(bundled_migrations("migrations_sqlite"))))
@@ -125,8 +125,8 @@ def test_corrupt_file_is_named_and_never_overwritten(data_dir: Path, content: by
 
 
 def test_every_write_lands_in_the_change_log_in_order(data_dir: Path) -> None:
-    engine = open_store(data_dir)
-    send = SendMessage(unit_of_work_factory(engine), lambda p, m: 8192, writer="w")
+    store = open_store(data_dir)
+    send = SendMessage(unit_of_work_factory(store), lambda p, m: 8192, writer="w")
     pending = send.send(None, "hello", new_chat=NewChatSettings("openai", "m"))
     with sqlite3.connect(data_dir / DATABASE_NAME) as db:
         rows = db.execute("SELECT seq, entity, entity_id, op FROM changes ORDER BY seq").fetchall()
@@ -136,7 +136,7 @@ def test_every_write_lands_in_the_change_log_in_order(data_dir: Path) -> None:
     assert ("message", pending.user_message.id) in entities
     assert ("message", pending.reply.id) in entities
     assert [r[0] for r in rows] == sorted(r[0] for r in rows)
-    engine.dispose()
+    store.close()
 
 
 def test_only_replies_whose_writer_is_gone_become_interrupted(data_dir: Path) -> None:
@@ -168,7 +168,7 @@ def test_only_replies_whose_writer_is_gone_become_interrupted(data_dir: Path) ->
     )
     assert done.status is MessageStatus.COMPLETE
     for primer in (asking, window, later):
-        primer.engine.dispose()
+        primer.store.close()
 
 
 def test_a_reply_left_streaming_by_an_older_primer_is_recovered(data_dir: Path) -> None:
@@ -176,8 +176,8 @@ def test_a_reply_left_streaming_by_an_older_primer_is_recovered(data_dir: Path) 
     from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
     from tests.support.fakes import FakeLiveness
 
-    engine = open_store(data_dir)
-    uow = unit_of_work_factory(engine)
+    store = open_store(data_dir)
+    uow = unit_of_work_factory(store)
     pending = SendMessage(uow, lambda p, m: 8192, writer="w").send(
         None, "hi", new_chat=NewChatSettings("openai", "m")
     )
@@ -187,12 +187,12 @@ def test_a_reply_left_streaming_by_an_older_primer_is_recovered(data_dir: Path) 
     assert RecoverInterruptedReplies(uow, FakeLiveness(alive=["w"]))() == 1
     with uow() as work:
         assert work.messages.get(pending.reply.id).status is MessageStatus.INTERRUPTED
-    engine.dispose()
+    store.close()
 
 
 def test_saving_a_streaming_reply_is_no_change_for_backup(data_dir: Path) -> None:
-    engine = open_store(data_dir)
-    uow = unit_of_work_factory(engine)
+    store = open_store(data_dir)
+    uow = unit_of_work_factory(store)
     pending = SendMessage(uow, lambda p, m: 8192, writer="w").send(
         None, "hi", new_chat=NewChatSettings("openai", "m")
     )
@@ -215,7 +215,7 @@ def test_saving_a_streaming_reply_is_no_change_for_backup(data_dir: Path) -> Non
     assert not SaveReplyProgress(uow)(pending.reply.id, "par")
     with uow() as work:
         assert work.messages.get(pending.reply.id).content == "partial text"
-    engine.dispose()
+    store.close()
 
 
 def test_unwritable_data_folder_gives_a_clear_message(tmp_path: Path) -> None:
@@ -229,8 +229,8 @@ def test_the_chosen_branch_is_kept_on_this_device_and_not_backed_up(data_dir: Pa
     from domain.use_cases.load_conversation import LoadConversation
     from domain.use_cases.switch_branch import SwitchBranch
 
-    engine = open_store(data_dir)
-    uow = unit_of_work_factory(engine)
+    store = open_store(data_dir)
+    uow = unit_of_work_factory(store)
     send = SendMessage(uow, lambda p, m: 8192, writer="w")
     first = send.send(None, "2+2?", new_chat=NewChatSettings("openai", "m"))
     edited = send.edit(first.user_message.id, "3+3?")
@@ -238,7 +238,7 @@ def test_the_chosen_branch_is_kept_on_this_device_and_not_backed_up(data_dir: Pa
         changes_before = db.execute("SELECT count(*) FROM changes").fetchone()[0]
     db.close()
     SwitchBranch(uow)(edited.user_message.id, -1)
-    engine.dispose()
+    store.close()
 
     reopened = open_store(data_dir)
     shown = LoadConversation(unit_of_work_factory(reopened))(first.chat.id)
@@ -249,7 +249,7 @@ def test_the_chosen_branch_is_kept_on_this_device_and_not_backed_up(data_dir: Pa
         db.execute("DELETE FROM chats WHERE id = ?", (first.chat.id,))
         assert db.execute("SELECT count(*) FROM branch_choices").fetchone()[0] == 0
     db.close()
-    reopened.dispose()
+    reopened.close()
 
 
 def test_renaming_pinning_off_or_undoing_a_delete_keeps_a_chats_place(data_dir: Path) -> None:
@@ -275,17 +275,17 @@ def test_renaming_pinning_off_or_undoing_a_delete_keeps_a_chats_place(data_dir: 
     assert order() == ["Newer chat", "Older, renamed"]
     primer.send_message.send(older.chat.id, "A new message")
     assert order() == ["Older, renamed", "Newer chat"]  # a new message does move it
-    primer.engine.dispose()
+    primer.store.close()
 
 
 def test_the_store_is_used_from_the_thread_that_opened_it_only(data_dir: Path) -> None:
     """The suite runs with the check on (tests/conftest.py): this shows that it bites."""
     import threading
 
-    from repositories.sqlite.database import WrongStoreThread
+    from repositories.sqlite.store import WrongStoreThread
 
-    engine = open_store(data_dir)
-    uow = unit_of_work_factory(engine)
+    store = open_store(data_dir)
+    uow = unit_of_work_factory(store)
     with uow() as work:
         work.chats.summaries()  # here: fine
     caught: list[BaseException] = []
@@ -302,4 +302,4 @@ def test_the_store_is_used_from_the_thread_that_opened_it_only(data_dir: Path) -
     thread.join()
     assert len(caught) == 1 and isinstance(caught[0], WrongStoreThread)
     assert "a-stray-worker" in str(caught[0])
-    engine.dispose()
+    store.close()

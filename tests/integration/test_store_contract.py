@@ -29,9 +29,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[
     from repositories.sqlite.database import open_store
     from repositories.sqlite.unit_of_work import unit_of_work_factory
 
-    engine = open_store(tmp_path / "store")
-    yield unit_of_work_factory(engine)
-    engine.dispose()
+    store = open_store(tmp_path / "store")
+    yield unit_of_work_factory(store)
+    store.close()
 
 
 def _chat(store: Callable[[], UnitOfWork], title: str, minutes: int = 0) -> Chat:
