@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from app.providers.registry import ProviderRegistry
 from app.secrets import choose_secret_store
 from app.settings import Settings, SettingsStore
+from domain.backup import HereAndNow
 from domain.ports import SecretStore, UnitOfWorkFactory
 from domain.use_cases.ask import Ask
 from domain.use_cases.delete_chat import DeleteChat
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is 
     from domain.backup import StoreThread
     from domain.use_cases.accounts import Accounts
     from domain.use_cases.backup_now import BackupNow
+    from domain.use_cases.provider_keys import ProviderKeys
     from domain.use_cases.restore_backup import RestoreBackup
     from repositories.postgres.connection import BackupDatabase
     from repositories.sqlite.account_link import SqliteAccountLink
@@ -119,6 +121,19 @@ class Primer:
         brakes = SqliteSignInBrakes(self.store)
         link = self.account_link
         return Accounts(remote, link, self.secrets, providers, brakes, account_crypto, store=store)
+
+    def provider_keys(
+        self, secrets: SecretStore | None = None, store: StoreThread | None = None
+    ) -> ProviderKeys:
+        """Keys kept in `secrets` (default: this Primer's), sealed into the account when one
+        is signed in; `store`: where this device's account link is read (see `accounts`)."""
+        from domain.use_cases.provider_keys import ProviderKeys
+
+        def account() -> Accounts | None:
+            linked = (store or HereAndNow()).submit(self.account_link.current).result()
+            return self.accounts(store=store) if linked is not None else None
+
+        return ProviderKeys(secrets or self.secrets, account)
 
     def backup_now(self, url: str | None = None, store: StoreThread | None = None) -> BackupNow:
         """`store`: the thread the local store is used on, when it is not the caller's."""

@@ -361,11 +361,11 @@ def _keys(args: argparse.Namespace, data_dir: Path) -> int:
         return _key_storage(args.where, data_dir)
     primer = build_for_terminal(data_dir)
     primer.providers.config(args.provider)
+    keys = primer.provider_keys()
     if args.action == "delete":
-        primer.secrets.delete(args.provider)
+        in_account = keys.delete(args.provider)
         print(f"Removed the stored key for {args.provider}.", file=sys.stderr)
-        if primer.account_link.current() is not None:
-            primer.accounts().delete_key(args.provider)
+        if in_account:
             print("Removed it from your account too.", file=sys.stderr)
         return 0
     if sys.stdin.isatty():
@@ -377,10 +377,9 @@ def _keys(args: argparse.Namespace, data_dir: Path) -> int:
     key = key.strip()
     if not key:
         raise PrimerError("No key given; nothing was stored.")
-    primer.secrets.set(args.provider, key)
+    keys.keep(args.provider, key)
     print(f"Stored the key for {args.provider}.", file=sys.stderr)
-    if primer.account_link.current() is not None:
-        primer.accounts().save_key(args.provider, key)
+    if keys.seal(args.provider, key):
         print("Saved it, encrypted, to your account too.", file=sys.stderr)
     return 0
 

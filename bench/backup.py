@@ -103,10 +103,15 @@ def main() -> None:
         big_account = _signed_in(big, big_url, "big@example.org")
         small_account = _signed_in(small, small_url, "small@example.org")
 
-        copy_seconds = _raw_copy_seconds(big, big_url, big_account)
+        copy_before = _raw_copy_seconds(big, big_url, big_account)
         began = time.perf_counter()
         report = _backup(big, big_account)
         backup_seconds = time.perf_counter() - began
+        # The server is not the same before and after a million rows (WAL, checkpoints,
+        # its caches): the raw COPY runs on both sides of the backup, and the ratio uses
+        # their mean, so the order does not decide the figure.
+        copy_after = _raw_copy_seconds(big, big_url, big_account)
+        copy_seconds = (copy_before + copy_after) / 2
         assert report.finished and report.messages_sent == 1_000_000, report
         _backup(small, small_account)
 
@@ -117,7 +122,8 @@ def main() -> None:
             on_big.append(_hundred_new(big, big_account))
         small_median, big_median = statistics.median(on_small), statistics.median(on_big)
         spread = max(small_median, big_median) / min(small_median, big_median)
-        print(f"raw COPY of 1,000,000 message rows:   {copy_seconds:7.2f} s")
+        print(f"raw COPY of 1,000,000 message rows:   {copy_seconds:7.2f} s (mean of "
+              f"{copy_before:.2f} s before the backup and {copy_after:.2f} s after)")  # fmt: skip
         print(f"first backup of 1,000,000 messages:   {backup_seconds:7.2f} s")
         print(f"  speed as a ratio to raw COPY:       {copy_seconds / backup_seconds:7.2f}"
               "   (target >= 0.5)")  # fmt: skip

@@ -158,8 +158,8 @@ class BackupController(QObject):
         primer, lane = self.primer, self.window.lane
 
         def job() -> list[str]:
-            accounts = primer.accounts(store=lane)
-            return [name for name, key in keys.items() if accounts.save_key(name, key)]
+            account = primer.provider_keys(store=lane)
+            return [name for name, key in keys.items() if account.seal(name, key)]
 
         def done(saved: list[str]) -> None:
             if saved:

@@ -290,8 +290,9 @@ class SettingsDialog(QDialog):
                 prepared = primer.prepare_settings(chosen)
             except OSError as error:
                 raise PrimerError(f"Settings could not be saved: {error.strerror}.") from None
+            keys = primer.provider_keys(prepared.secrets)
             for name, key in typed.items():
-                prepared.secrets.set(name, key)
+                keys.keep(name, key)
             return prepared, ProviderRegistry(prepared.settings, prepared.secrets).key_sources()
 
         def stored(result: tuple[PreparedSettings, dict[str, str]]) -> None:

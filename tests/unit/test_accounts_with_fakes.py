@@ -9,6 +9,7 @@ from app import account_crypto
 from domain.accounts import WRONG_CREDENTIALS
 from domain.errors import AccountError
 from domain.use_cases.accounts import Accounts, data_key_secret
+from domain.use_cases.provider_keys import ProviderKeys
 from tests.support.fakes import (
     FakeAccountLink,
     FakeAccountStore,
@@ -54,3 +55,19 @@ def test_one_email_one_account_and_signing_out_forgets_the_key() -> None:
         _device(store)[0].register("ADA@example.org", PASSWORD)
     first.sign_out()
     assert link.current() is None and secrets.get(data_key_secret(account.account_id)) is None
+
+
+def test_a_provider_key_is_kept_here_first_and_sealed_into_the_account_when_signed_in() -> None:
+    store = FakeAccountStore()
+    accounts, secrets, _ = _device(store)
+    nobody = ProviderKeys(secrets, lambda: None)
+    assert nobody.save("openai", "sk-here") is False
+    assert secrets.get("openai") == "sk-here" and not store.sealed
+    accounts.register("ada@example.org", PASSWORD)
+    signed_in = ProviderKeys(secrets, lambda: accounts)
+    assert signed_in.save("gemini", "gm-both") is True
+    assert secrets.get("gemini") == "gm-both"
+    assert "gm-both" not in repr(store.sealed) and "gemini" in repr(store.sealed)
+    assert signed_in.delete("gemini") is True
+    assert secrets.get("gemini") is None and "gemini" not in repr(store.sealed)
+    assert nobody.delete("openai") is False and secrets.get("openai") is None
