@@ -220,8 +220,7 @@ class MainWindow(QMainWindow):
         ).failure(self._chat_failed).on_store(self.lane)
 
     def forget_pending_loads(self) -> int:
-        """Chats still being read will not be shown when they arrive; the number of the next
-        read, which will be."""
+        """Chats being read will not be shown when they arrive; the number of the next read."""
         self._open_request += 1
         return self._open_request
 
@@ -330,8 +329,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         if self.primer is None:
             return
-        # Loaded when first opened: it brings the backup database's driver (psycopg), a
-        # tenth of a second that the first paint does not wait for.
+        # Loaded when first opened: it brings psycopg (0.1 s), not worth a later first paint.
         from app.gui.settings_dialog import SettingsDialog
 
         account = self.backup.account

@@ -16,7 +16,7 @@ from app.gui.main_window import MainWindow
 from app.gui.message_model import VERSION_ROLE
 from domain.chats import list_order
 from domain.clock import utc_now
-from domain.entities import ChatSummary
+from domain.entities import Chat, ChatSummary
 from tests.gui.conftest import on_lane
 from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse
 from tests.support.seeding import add_chat
@@ -64,14 +64,20 @@ def test_the_statement_patterns_catch_what_they_look_for(qtbot: QtBot, window: M
     assert sum(len(ID.findall(s)) for s in seen if s.startswith(MESSAGES)) == 4
 
 
+def open_new_chat(qtbot: QtBot, window: MainWindow, title: str, messages: int) -> Chat:
+    """A chat of `messages` messages, written on the store's thread and shown."""
+    primer = window.primer
+    assert primer is not None
+    chat = on_lane(qtbot, window, lambda: add_chat(primer, title, messages))
+    with qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
+        window.refresh_chats(select=chat.id)
+    return chat
+
+
 def test_a_send_in_a_10000_message_chat_reads_neither_the_list_nor_the_branch_again(
     qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
 ) -> None:
-    primer = window.primer
-    assert primer is not None
-    chat = on_lane(qtbot, window, lambda: add_chat(primer, "Big", 10_000))
-    with qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
-        window.refresh_chats(select=chat.id)
+    chat = open_new_chat(qtbot, window, "Big", 10_000)
     assert window.message_model.rowCount() == 50
     fake_server.queue(Reply(body=openai_sse(["Fine ", "thanks."])))
     window.composer.setPlainText("How are you?")
@@ -95,11 +101,7 @@ def test_a_send_in_a_10000_message_chat_reads_neither_the_list_nor_the_branch_ag
 def test_switching_versions_reads_the_tree_once(
     qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
 ) -> None:
-    primer = window.primer
-    assert primer is not None
-    chat = on_lane(qtbot, window, lambda: add_chat(primer, "Versions", 300))
-    with qtbot.waitSignal(window.conversation_shown, timeout=TIMEOUT):
-        window.refresh_chats(select=chat.id)
+    open_new_chat(qtbot, window, "Versions", 300)
     fake_server.queue(Reply(body=openai_sse(["Again."])))
     last_reply = window.message_model.messages()[-1].id
     with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
