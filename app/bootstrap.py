@@ -19,6 +19,7 @@ from domain.use_cases.list_chats import ListChats
 from domain.use_cases.load_conversation import LoadConversation
 from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
 from domain.use_cases.save_reply_progress import SaveReplyProgress
+from domain.use_cases.search_messages import IndexHistory, SearchMessages
 from domain.use_cases.send_message import SendMessage
 from domain.use_cases.stream_reply import StreamReply
 from domain.use_cases.switch_branch import SwitchBranch
@@ -70,6 +71,8 @@ class Primer:
     save_reply_progress: SaveReplyProgress
     finish_reply: FinishReply
     recover_interrupted: RecoverInterruptedReplies
+    search_messages: SearchMessages
+    index_history: IndexHistory
 
     @property
     def ask(self) -> Ask:
@@ -264,4 +267,6 @@ def build(
         save_reply_progress=SaveReplyProgress(uow_factory),
         finish_reply=FinishReply(uow_factory),
         recover_interrupted=recover_interrupted,
+        search_messages=SearchMessages(uow_factory),
+        index_history=IndexHistory(uow_factory),
     )

@@ -101,9 +101,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--message", default="Say hello", help="what to send")
 
-    from app.cli_backup import add_commands
+    from app import cli_backup, cli_search
 
-    _COMMANDS.update(add_commands(commands, common))
+    _COMMANDS.update(cli_search.add_commands(commands, common))
+    _COMMANDS.update(cli_backup.add_commands(commands, common))
     return parser
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, Self
 
 from domain.entities import Chat, ChatSummary, Message, Role, Usage
+from domain.search import Filters, Hit, Order, Query
 
 
 class ChatRepository(Protocol):
@@ -76,11 +77,31 @@ class BranchChoices(Protocol):
         ...
 
 
+class SearchIndex(Protocol):
+    """The store's full-text index of messages and chat titles, kept with every write."""
+
+    def search(
+        self, query: Query, filters: Filters, order: Order, limit: int
+    ) -> tuple[list[Hit], bool]:
+        """A page of hits (chats whose title matched first, then messages), deleted chats
+        left out; and whether best match ranked only the newest matches."""
+        ...
+
+    def indexed(self) -> float:
+        """How much of the history stored before search existed is indexed (1.0: all)."""
+        ...
+
+    def index_some(self, rows: int) -> float:
+        """Index up to `rows` more of that history; how much is indexed then."""
+        ...
+
+
 class UnitOfWork(Protocol):
     chats: ChatRepository
     messages: MessageRepository
     branches: BranchChoices
     writers: ReplyWriters
+    search: SearchIndex
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

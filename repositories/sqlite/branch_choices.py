@@ -10,10 +10,9 @@ class SqliteBranchChoices:
         self._db = db
 
     def chosen(self, chat_id: str) -> str | None:
-        row = (
-            self._db.execute("SELECT message_id FROM branch_choices WHERE chat_id = ?", (chat_id,))
-            .fetchone()
-        )
+        row = self._db.execute(
+            "SELECT message_id FROM branch_choices WHERE chat_id = ?", (chat_id,)
+        ).fetchone()
         return row[0] if row else None
 
     def choose(self, chat_id: str, message_id: str | None) -> None:

@@ -22,9 +22,7 @@ class SqliteReplyWriters:
         for start in range(0, len(message_ids), _IN_CHUNK):
             chunk = tuple(message_ids[start : start + _IN_CHUNK])
             marks = ",".join("?" * len(chunk))
-            self._db.execute(
-                f"DELETE FROM reply_writers WHERE message_id IN ({marks})", chunk
-            )
+            self._db.execute(f"DELETE FROM reply_writers WHERE message_id IN ({marks})", chunk)
 
     def streaming(self) -> dict[str, str | None]:
         rows = self._db.execute(

@@ -11,6 +11,7 @@ from repositories.sqlite.branch_choices import SqliteBranchChoices
 from repositories.sqlite.chat_repository import SqliteChatRepository
 from repositories.sqlite.message_repository import SqliteMessageRepository
 from repositories.sqlite.reply_writers import SqliteReplyWriters
+from repositories.sqlite.search_index import SqliteSearchIndex
 from repositories.sqlite.store import Store
 from repositories.sqlite.store_health import describe
 
@@ -25,6 +26,7 @@ class SqliteUnitOfWork:
         self.messages = SqliteMessageRepository(db)
         self.branches = SqliteBranchChoices(db)
         self.writers = SqliteReplyWriters(db)
+        self.search = SqliteSearchIndex(db)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

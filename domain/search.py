@@ -1,0 +1,132 @@
+"""What a person types in a search box, as the search index understands it.
+
+Words must all match; `"an exact phrase"`; `-excluded`; `prefix*`. Anything else is
+searched literally: FTS5's own operators (`NEAR`, `AND`, `col:`) are words here, an
+unbalanced quote runs to the end, and what holds no letter or digit (lone punctuation,
+an emoji) cannot be matched by a word index and is left out. Text in a script written
+without spaces between words (Chinese, Japanese, Korean) is matched as a substring.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain.entities import Role
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]")
+BEST_MATCH_CAP = 5_000
+"""Best match ranks at most this many of the newest matches (ranking all of a common
+word's matches takes seconds); the results say when the cap applied."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str
+    prefix: bool = False
+
+    @property
+    def substring(self) -> bool:
+        """Matched inside words: text in a script without spaces between words."""
+        return bool(_CJK.search(self.text))
+
+    def fts(self) -> str:
+        """As an FTS5 string: quoted, so nothing in it is an operator."""
+        quoted = '"' + self.text.replace('"', '""') + '"'
+        return quoted + "*" if self.prefix else quoted
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    required: tuple[Term, ...] = ()
+    excluded: tuple[Term, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Nothing that can match (no words, or only excluded ones)."""
+        return not self.required
+
+    def word_match(self) -> str | None:
+        """The FTS5 expression for the word index, if any required term is a word."""
+        words = [t.fts() for t in self.required if not t.substring]
+        if not words:
+            return None
+        expression = " AND ".join(words)
+        for term in self.excluded:
+            if not term.substring:
+                expression = f"({expression}) NOT {term.fts()}"
+        return expression
+
+
+def parse_query(text: str) -> Query:
+    required: list[Term] = []
+    excluded: list[Term] = []
+    for match in _TOKEN.finditer(text):
+        negated, phrase, word = match.group(1), match.group(2), match.group(3)
+        if phrase is not None:
+            term = Term(" ".join(phrase.split()))
+            (excluded if negated else required).append(term)
+            continue
+        negated = word.startswith("-") and len(word) > 1
+        word = word[1:] if negated else word
+        prefix = word.endswith("*")
+        term = Term(word.rstrip("*"), prefix=prefix)
+        (excluded if negated else required).append(term)
+    return Query(
+        tuple(t for t in required if _searchable(t)),
+        tuple(t for t in excluded if _searchable(t)),
+    )
+
+
+def _searchable(term: Term) -> bool:
+    return any(ch.isalnum() for ch in term.text)
+
+
+class Order(StrEnum):
+    NEWEST = "newest"
+    BEST = "best"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    chat_id: str | None = None
+    since: datetime | None = None
+    """Messages written at or after this moment."""
+    before: datetime | None = None
+    """Messages written before this moment."""
+    provider: str | None = None
+    model: str | None = None
+    role: Role | None = None
+    pinned: bool | None = None
+
+    @property
+    def about_messages(self) -> bool:
+        """Whether a filter applies to messages only (a chat's title has no date or role)."""
+        return self.since is not None or self.before is not None or self.role is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A message that matched, or a chat whose title did (`message_id` None)."""
+
+    chat_id: str
+    chat_title: str
+    message_id: str | None
+    role: Role | None
+    provider: str
+    model: str
+    created_at: datetime
+    snippet: str
+    """The text around the match, each matched term between « and »."""
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    hits: list[Hit] = field(default_factory=list)
+    capped: bool = False
+    """Best match ranked only the newest `BEST_MATCH_CAP` matches."""
+    indexed: float = 1.0
+    """How much of the history the index holds yet (1.0: all of it)."""
