@@ -23,7 +23,7 @@ from app.backup_database import remember_backup_url
 from app.bootstrap import Primer, build
 from app.secrets import InsecureFileSecretStore
 from app.store_thread import serve_store_while
-from bench.generate_store import generate
+from bench.generate_store import generate, ready_marker
 from devtools import embedded_postgres as postgres
 from domain.backup import MESSAGE_COLUMNS
 from domain.use_cases.backup_now import BackupReport
@@ -33,7 +33,7 @@ PASSWORD = "bench passphrase 1234"
 
 
 def _store(folder: Path, chats: int, messages: int, cached: Path | None) -> Primer:
-    if cached is not None and (cached / f"complete-{chats}-{messages}").exists():
+    if cached is not None and ready_marker(cached, chats, messages).exists():
         folder.mkdir(parents=True)
         shutil.copy(cached / "primer.db", folder / "primer.db")
     else:

@@ -1,56 +1,68 @@
 """Generate a Primer data folder with 10,000 chats and 1,000,000 messages.
 
-One chat holds 10,000 messages (the "big chat"); the rest share the remainder. Rows go in
-through the real migrated schema (triggers included) with plain sqlite3 for speed.
+One chat holds 10,000 messages (the "big chat"); the rest share the remainder. The text
+reads like a history people keep: English words drawn with their real frequencies
+(wordfreq's list, a Zipf distribution, so a few words are in most messages), code
+blocks in some replies, some Chinese, some accented words. Rows go in through the real
+migrated schema (triggers and search indexes included) with plain sqlite3 for speed.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from domain.chats import LOCAL_USER_ID
 from domain.ids import new_id
+from repositories.migration_files import bundled_migrations
 from repositories.sqlite.database import DATABASE_NAME, open_store
 
-WORDS = [
-    "the",
-    "model",
-    "reply",
-    "context",
-    "python",
-    "list",
-    "window",
-    "chat",
-    "stream",
-    "token",
-    "store",
-    "backup",
-    "local",
-    "query",
-    "index",
-    "page",
-    "fast",
-    "slow",
-    "build",
-    "test",
-    "merge",
-    "branch",
-    "code",
-    "block",
-    "markdown",
-    "answer",
-    "question",
-]
 BIG_CHAT_TITLE = "Big chat (10,000 messages)"
+ACCENTED = ["café", "naïve", "résumé", "über", "jalapeño", "façade", "déjà", "crème", "señor",
+            "Zürich", "São", "Ångström"]  # fmt: skip
+CODE = "```python\ndef {0}_{1}(items):\n    return [item.{2} for item in items if item.{3}]\n```"
+
+
+@cache
+def vocabulary() -> tuple[list[str], list[float], list[str]]:
+    """English words with their cumulative frequencies, and common Chinese words."""
+    from wordfreq import top_n_list, word_frequency  # a benchmark's dependency only
+
+    english = [w for w in top_n_list("en", 30_000) if w.isalpha()]
+    weights = itertools.accumulate(word_frequency(w, "en") for w in english)
+    return english, list(weights), top_n_list("zh", 3_000)
 
 
 def _text(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words))
+    english, weights, chinese = vocabulary()
+    roll = rng.random()
+    if roll < 0.02:  # written without spaces between words
+        return "".join(rng.choices(chinese, k=words))
+    picked = rng.choices(english, cum_weights=weights, k=words)
+    if roll < 0.05:
+        picked[rng.randrange(words)] = rng.choice(ACCENTED)
+    return " ".join(picked)
+
+
+def _reply(rng: random.Random, words: int) -> str:
+    text = _text(rng, words)
+    if rng.random() < 0.15:
+        english = vocabulary()[0][200:5_000]
+        text += "\n\n" + CODE.format(*rng.choices(english, k=4))
+    return text
+
+
+def ready_marker(data_dir: Path, chats: int, messages: int) -> Path:
+    """The file that says a generated store is complete, for this schema: a store made
+    for an older schema is made again (its search index would be missing)."""
+    schema = len(bundled_migrations("migrations_sqlite"))
+    return data_dir / f"complete-{chats}-{messages}-schema{schema}"
 
 
 def _stamp(moment: datetime) -> str:
@@ -92,7 +104,7 @@ def generate(
                         chat_id,
                         parent,
                         role,
-                        _text(rng, length),
+                        _text(rng, length) if role == "user" else _reply(rng, length),
                         "complete",
                         "openai",
                         "gpt-4o-mini",

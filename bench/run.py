@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.generate_store import BIG_CHAT_TITLE, generate
+from bench.generate_store import BIG_CHAT_TITLE, generate, ready_marker
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -83,7 +83,7 @@ def describe_ratio(base: str, measured: str, samples: tuple[list[float], list[fl
 
 
 def _store(data_dir: Path, chats: int, messages: int) -> tuple[str, str]:
-    marker = data_dir / f"complete-{chats}-{messages}"
+    marker = ready_marker(data_dir, chats, messages)
     if not marker.exists():
         if data_dir.exists():
             for child in data_dir.iterdir():

@@ -54,12 +54,13 @@ def _gaps(app: QApplication, until, seconds_cap: float = 120.0) -> list[float]:
 
 def _big_store(folder: Path) -> None:
     """A copy of bench.run's store, signed in to a fresh backup database."""
-    from bench.generate_store import generate
+    from bench.generate_store import generate, ready_marker
 
     cached = HERE / ".data" / "store"
-    if not (cached / "complete-10000-1000000").exists():
+    marker = ready_marker(cached, 10_000, 1_000_000)
+    if not marker.exists():
         generate(cached, 10_000, 1_000_000)
-        (cached / "complete-10000-1000000").write_text("ok")
+        marker.write_text("ok")
     folder.mkdir(parents=True)
     shutil.copy(cached / "primer.db", folder / "primer.db")
 

@@ -47,8 +47,8 @@ WHEN OLD.rowid > (SELECT up_to FROM search_backfill)
 END;
 
 CREATE TRIGGER messages_search_update AFTER UPDATE OF content ON messages
-WHEN OLD.rowid > (SELECT up_to FROM search_backfill)
-    OR OLD.rowid <= (SELECT done_to FROM search_backfill) BEGIN
+WHEN OLD.content IS NOT NEW.content AND (OLD.rowid > (SELECT up_to FROM search_backfill)
+    OR OLD.rowid <= (SELECT done_to FROM search_backfill)) BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, content)
     VALUES ('delete', OLD.rowid, OLD.content);
     INSERT INTO messages_cjk (messages_cjk, rowid, content)
@@ -66,7 +66,8 @@ CREATE TRIGGER chats_search_delete AFTER DELETE ON chats BEGIN
     INSERT INTO chats_fts (chats_fts, rowid, title) VALUES ('delete', OLD.rowid, OLD.title);
 END;
 
-CREATE TRIGGER chats_search_update AFTER UPDATE OF title ON chats BEGIN
+CREATE TRIGGER chats_search_update AFTER UPDATE OF title ON chats
+WHEN OLD.title IS NOT NEW.title BEGIN
     INSERT INTO chats_fts (chats_fts, rowid, title) VALUES ('delete', OLD.rowid, OLD.title);
     INSERT INTO chats_fts (rowid, title) VALUES (NEW.rowid, NEW.title);
 END;

@@ -3,9 +3,8 @@ the banner that says an earlier message is being edited."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -15,9 +14,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-if TYPE_CHECKING:
-    from PySide6.QtGui import QKeyEvent
 
 
 class Composer(QPlainTextEdit):
@@ -30,6 +26,16 @@ class Composer(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(84)
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+K searches, even from here (an editor would take it to delete to the line's end)
+        search = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_K)
+        if event.type() == QEvent.Type.ShortcutOverride and (
+            isinstance(event, QKeyEvent) and event.keyCombination() == search
+        ):
+            event.ignore()
+            return True
+        return super().event(event)
 
     def type_in(self, text: str) -> None:
         """Text typed elsewhere (in the conversation) that belongs here."""

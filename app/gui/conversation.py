@@ -37,6 +37,7 @@ class ConversationView(QListView):
     user select text with the mouse, in one message or across several, and copy it."""
 
     near_top = Signal()
+    near_bottom = Signal()
     typed = Signal(str)
     """Text typed while the conversation has focus: it belongs in the composer."""
 
@@ -225,9 +226,12 @@ class ConversationView(QListView):
 
     def _scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
-        self.follow = value >= bar.maximum() - 4
+        # (at the end of a page that is not the newest, newer pages load, nothing follows)
+        self.follow = value >= bar.maximum() - 4 and not self._model().newer_ids
         if value <= 40 and bar.maximum() > 0:
             self.near_top.emit()
+        if value >= bar.maximum() - 40 and bar.maximum() > 0:
+            self.near_bottom.emit()
 
     def _range_changed(self, _minimum: int, maximum: int) -> None:
         if self.follow:

@@ -25,9 +25,11 @@ from PySide6.QtWidgets import (
 
 from app.gui.backup_controller import BackupController
 from app.gui.chat_header import ChatHeader
+from app.gui.chat_pages import ChatPages
 from app.gui.composer import ComposeArea
 from app.gui.conversation import ConversationView
 from app.gui.dispatch import Dispatcher, Lane
+from app.gui.find_bar import FindBar
 from app.gui.garbage import GuiThreadCollector
 from app.gui.message_actions import MessageActions
 from app.gui.message_bar import MessageBar
@@ -35,18 +37,17 @@ from app.gui.message_delegate import MessageDelegate
 from app.gui.message_model import MessageListModel
 from app.gui.operations import Op
 from app.gui.replies import Replies
+from app.gui.search import HistoryIndexer, Search
 from app.gui.sidebar import Sidebar
 from app.gui.theme import apply_theme, os_prefers_dark
 from app.version import __version__
 from domain.errors import PrimerError
-from domain.use_cases.load_conversation import PAGE_SIZE
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
     from app.bootstrap import Primer
-    from domain.entities import Chat, Message
-    from domain.use_cases.load_conversation import Conversation
+    from domain.entities import Chat
 
 OS_DARK_KEY = "os_dark"
 
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
     chats_loaded = Signal()
     """The chat list shows something new: read, or changed by an action."""
     conversation_shown = Signal()
+    search_shown = Signal()
     reply_finished = Signal(object)
 
     def __init__(self, data_dir: Path, *, theme: str = "system") -> None:
@@ -62,8 +64,6 @@ class MainWindow(QMainWindow):
         self.data_dir = data_dir
         self.primer: Primer | None = None
         self.current_chat_id: str | None = None
-        self._open_request = 0
-        self._loading_older = False
         # Where each provider's key comes from, read off the GUI thread (the keyring may
         # block, for instance while it asks to be unlocked).
         self.key_sources: dict[str, str] = {}
@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         right.setContentsMargins(4, 8, 8, 8)
         right.addWidget(self.header)
         right.addWidget(self.message_bar)
+        self.find_bar = FindBar(self)
+        right.addWidget(self.find_bar)
         right.addWidget(self.conversation, 1)
         right.addWidget(compose)
 
@@ -126,7 +128,9 @@ class MainWindow(QMainWindow):
         self.send_button.clicked.connect(self.replies.send)
         self.stop_button.clicked.connect(self.replies.stop)
         self.delegate.action.connect(self.message_actions.act)
-        self.conversation.near_top.connect(self._load_older)
+        self.pages = ChatPages(self)
+        self.search = Search(self, self.sidebar.search_field, self.sidebar.results)
+        self.indexer = HistoryIndexer(self)
         self.conversation.customContextMenuRequested.connect(self.message_actions.menu)
         self.conversation.typed.connect(self.composer.type_in)
 
@@ -146,6 +150,9 @@ class MainWindow(QMainWindow):
         self.quit_action = action(file_menu, "&Quit", self.close, "Ctrl+Q")
 
         chat_menu = bar.addMenu("&Chat")
+        self.search_action = action(chat_menu, "&Search chats…", self.search.focus, "Ctrl+K")
+        self.search_action.setShortcuts([QKeySequence("Ctrl+K"), QKeySequence("Ctrl+Shift+F")])
+        action(chat_menu, "&Find in this chat…", self.find_bar.open_bar, "Ctrl+F")
         action(chat_menu, "&Rename", self.sidebar.rename_current, "F2")
         action(chat_menu, "&Pin or unpin", self.sidebar.toggle_pin)
         self.delete_action = action(chat_menu, "&Delete", self.sidebar.delete_current)
@@ -183,6 +190,7 @@ class MainWindow(QMainWindow):
         last_chat = self.state.value("last_chat", "")
         self.new_chat(focus=False)
         self.refresh_chats(select=str(last_chat) if last_chat else None)
+        self.indexer.start()
         self.update_empty_text()
         self.composer.setFocus()
 
@@ -211,86 +219,13 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh(select)
 
     def open_chat(self, chat_id: str) -> None:
-        assert self.primer is not None
-        self.message_actions.cancel_edit()
-        self.current_chat_id = chat_id
-        request = self.forget_pending_loads()
-        Op(self.primer.load_conversation, chat_id).success(
-            lambda conversation: self._show_conversation(conversation, request)
-        ).failure(self._chat_failed).on_store(self.lane)
-
-    def forget_pending_loads(self) -> int:
-        """Chats being read will not be shown when they arrive; the number of the next read."""
-        self._open_request += 1
-        return self._open_request
-
-    def _chat_failed(self, error: PrimerError) -> None:
-        self.show_error(error)
-        self.new_chat(focus=False)
-        self.refresh_chats()
-
-    def _show_conversation(
-        self, conversation: Conversation, request: int, *, keep: tuple[int, int] | None = None
-    ) -> None:
-        """Show the newest messages; with `keep` (depth, y), put the message that is now at
-        that depth of the branch where the switched one was, instead of at the end."""
-        if request != self._open_request:
-            return
-        chat = conversation.chat
-        self.current_chat_id = chat.id
-        self.title_label.setText(chat.title)
-        self.header.select(chat.provider, chat.model)
-        self.conversation.follow = True
-        self.message_model.show(
-            chat.id, conversation.newest, conversation.older_ids, conversation.branches
-        )
-        self.replies.set_streaming(self.replies.active is not None)
-        self.replies.show_arrived_text()  # what arrived while another chat was on screen
-        if keep is None:
-            self.conversation.scroll_to_end()
-        else:
-            depth, top = keep
-            self.conversation.doItemsLayout()
-            index = self.message_model.index(depth - len(conversation.older_ids))
-            bar = self.conversation.verticalScrollBar()
-            bar.setValue(bar.value() + self.conversation.visualRect(index).top() - top)
-        self.update_empty_text()
-        self.conversation_shown.emit()
+        self.pages.open(chat_id)
 
     def switch_version(self, message_id: str, step: int) -> None:
-        """Show the older (-1) or newer (+1) version of a message, where it was on screen."""
-        row = self.message_model.row_of(message_id)
-        if self.primer is None or row < 0:
-            return
-        if self.replies.active is not None:
-            self.statusBar().showMessage("Wait for the reply to finish, or press Esc.", 4000)
-            return
-        self.message_actions.cancel_edit()
-        index = self.message_model.index(row)
-        keep = (self.message_model.depth(row), self.conversation.visualRect(index).top())
-        request = self.forget_pending_loads()
-        Op(self.primer.switch_branch, message_id, step).success(
-            lambda conversation: self._show_conversation(conversation, request, keep=keep)
-        ).on_store(self.lane)
+        self.pages.switch_version(message_id, step)
 
-    def _load_older(self) -> None:
-        if self._loading_older or not self.message_model.has_older() or self.primer is None:
-            return
-        self._loading_older = True
-        ids = self.message_model.older_page(PAGE_SIZE)
-        chat_id = self.message_model.chat_id
-
-        def show(messages: list[Message]) -> None:
-            self._loading_older = False
-            if self.message_model.chat_id != chat_id:
-                return
-            bar = self.conversation.verticalScrollBar()
-            from_bottom = bar.maximum() - bar.value()
-            self.message_model.prepend(messages)
-            self.conversation.doItemsLayout()
-            bar.setValue(bar.maximum() - from_bottom)
-
-        Op(self.primer.load_conversation.messages, ids).success(show).on_store(self.lane)
+    def forget_pending_loads(self) -> int:
+        return self.pages.forget_pending()
 
     def new_chat(self, focus: bool = True) -> None:
         self.message_actions.cancel_edit()
@@ -317,7 +252,11 @@ class MainWindow(QMainWindow):
             self.header.select(chat.provider, chat.model)
 
     def escape(self) -> None:
-        if self.replies.active is not None:
+        if self.find_bar.field.hasFocus():
+            self.find_bar.close_bar()
+        elif self.sidebar.search_field.hasFocus() or self.search.active:
+            self.search.dismiss()
+        elif self.replies.active is not None:
             self.replies.stop()
         else:
             self.message_actions.cancel_edit()

@@ -51,6 +51,32 @@ def _text_range(document: QTextDocument) -> tuple[int, int]:
     return start, max(start, end)
 
 
+def _found(document: QTextDocument, terms: tuple[str, ...]) -> list[QTextCursor]:
+    """Every place in the document where one of `terms` begins a word (any case)."""
+    from PySide6.QtGui import QTextCursor
+
+    found: list[QTextCursor] = []
+    for term in terms:
+        cursor = QTextCursor(document)
+        while not (cursor := document.find(term, cursor)).isNull():
+            found.append(cursor)
+    return found
+
+
+def _selection(
+    cursor: QTextCursor, background: Any, foreground: Any
+) -> QAbstractTextDocumentLayout.Selection:
+    from PySide6.QtGui import QTextCharFormat
+
+    selection = QAbstractTextDocumentLayout.Selection()
+    selection.cursor = cursor
+    selection.format = QTextCharFormat()
+    selection.format.setBackground(background)
+    if foreground is not None:
+        selection.format.setForeground(foreground)
+    return selection
+
+
 class MessageDelegate(QStyledItemDelegate):
     """Paints a message and turns clicks on its links into `action(name, message_id, arg)`."""
 
@@ -60,9 +86,15 @@ class MessageDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self.dark = dark
+        self._marked: tuple[str | None, tuple[str, ...]] = (None, ())
         self._cache: OrderedDict[tuple[Any, ...], tuple[QTextDocument, tuple[str, ...]]] = (
             OrderedDict()
         )
+
+    def mark(self, message_id: str | None, terms: tuple[str, ...] = ()) -> None:
+        """Mark `terms` in one message (a search hit opened); None marks nothing."""
+        self._marked = (message_id, terms)
+        self._view.viewport().update()
 
     def set_dark(self, dark: bool) -> None:
         self.dark = dark
@@ -125,16 +157,15 @@ class MessageDelegate(QStyledItemDelegate):
         context = QAbstractTextDocumentLayout.PaintContext()
         palette = option.palette  # type: ignore[attr-defined]
         context.palette = palette
+        spans = []
+        if message.id == self._marked[0]:  # a search hit: its terms, as a marker pen would
+            marker = QColor("#7a6420" if self.dark else "#ffe27a")
+            spans += [(cursor, marker, None) for cursor in _found(document, self._marked[1])]
         selected = self._view.selected_range(index.row())
         if selected is not None:
-            from PySide6.QtGui import QTextCharFormat
-
-            highlight = QAbstractTextDocumentLayout.Selection()
-            highlight.cursor = _cursor(document, *selected)
-            highlight.format = QTextCharFormat()
-            highlight.format.setBackground(palette.highlight())
-            highlight.format.setForeground(palette.highlightedText())
-            context.selections = [highlight]
+            selection = _cursor(document, *selected)
+            spans.append((selection, palette.highlight(), palette.highlightedText()))
+        context.selections = [_selection(*span) for span in spans]
         document.documentLayout().draw(painter, context)
         painter.restore()
 

@@ -24,6 +24,7 @@ class MessageListModel(QAbstractListModel):
         self.chat_id: str | None = None
         self._messages: list[Message] = []
         self._older_ids: list[str] = []
+        self.newer_ids: list[str] = []
         self._versions: Mapping[str, tuple[int, int]] = {}
         self._rows: dict[str, int] | None = None  # row of each message id, made on demand
 
@@ -53,12 +54,15 @@ class MessageListModel(QAbstractListModel):
         messages: Sequence[Message],
         older_ids: Sequence[str],
         versions: Mapping[str, tuple[int, int]] | None = None,
+        newer_ids: Sequence[str] = (),
     ) -> None:
-        """`versions`: (place, count) of each message that has other versions."""
+        """`versions`: (place, count) of each message that has other versions; `newer_ids`:
+        the branch after these messages, when they are not its newest (a search hit)."""
         self.beginResetModel()
         self.chat_id = chat_id
         self._messages = list(messages)
         self._older_ids = list(older_ids)
+        self.newer_ids = list(newer_ids)
         self._versions = versions or {}
         self._rows = None
         self.endResetModel()
@@ -77,6 +81,10 @@ class MessageListModel(QAbstractListModel):
         if self._rows is None:
             self._rows = {message.id: row for row, message in enumerate(self._messages)}
         return self._rows.get(message_id, -1)
+
+    def branch_ids(self) -> list[str]:
+        """Every message of the branch shown, loaded or not, oldest first."""
+        return [*self._older_ids, *(m.id for m in self._messages), *self.newer_ids]
 
     def has_older(self) -> bool:
         return bool(self._older_ids)
@@ -101,6 +109,8 @@ class MessageListModel(QAbstractListModel):
         """Go on from `parent_id` with `messages` (a send, an edit, a regenerate): the rows
         after the parent leave, the new ones come in, nothing is read again. False if the
         parent is not on the branch shown (the caller then loads the chat)."""
+        if self.newer_ids:
+            return False  # the newest messages are not loaded: the caller loads the chat
         if parent_id is None:
             keep_rows, keep_older = 0, 0
         elif (row := self.row_of(parent_id)) >= 0:
@@ -125,6 +135,18 @@ class MessageListModel(QAbstractListModel):
         if first > 0:  # the row that was last is last no more: its links change
             self.dataChanged.emit(self.index(first - 1), self.index(first - 1))
         return True
+
+    def append(self, messages: Sequence[Message]) -> None:
+        """The next newer page (scrolled down to, after a search hit far up)."""
+        if not messages:
+            return
+        first = len(self._messages)
+        self.beginInsertRows(QModelIndex(), first, first + len(messages) - 1)
+        self._messages.extend(messages)
+        self._rows = None
+        shown = {message.id for message in messages}
+        self.newer_ids = [i for i in self.newer_ids if i not in shown]
+        self.endInsertRows()
 
     def replace(self, message: Message) -> None:
         row = self.row_of(message.id)

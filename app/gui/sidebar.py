@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPoint, QTimer
-from PySide6.QtWidgets import QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtWidgets import (
+    QListWidget,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.gui.chat_list import CHAT_ID_ROLE, NO_CHATS_TEXT, ChatListModel, ChatListView
 from app.gui.operations import Op
+from app.gui.search import SearchField
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -27,14 +35,27 @@ class Sidebar(QWidget):
         self.new_chat_button = QPushButton("New chat")
         self.new_chat_button.setToolTip("Start a new chat (Ctrl+N)")
         self.new_chat_button.clicked.connect(window.new_chat)
+        self.search_field = SearchField()
+        self.results = QListWidget()
+        self.results.setObjectName("searchResults")
+        self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the keys
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.results)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
         layout.addWidget(self.new_chat_button)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.search_field)
+        layout.addWidget(self.stack, 1)
         self.view.selectionModel().currentChanged.connect(self._chosen)
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.delete_pressed.connect(self.delete_current)
         self.model.rename_requested.connect(self._rename)
+
+    def show_results(self, shown: bool) -> None:
+        """Search results in place of the chat list, or the list back as it was."""
+        self.stack.setCurrentWidget(self.results if shown else self.view)
 
     # ---------------------------------------------------------------- the list
     def refresh(self, select: str | None = None) -> None:
@@ -72,6 +93,12 @@ class Sidebar(QWidget):
         if chat.id == self.window.current_chat_id:
             self.window.title_label.setText(chat.title)
         self._after_change(chat.id)
+
+    def show_current(self) -> None:
+        """Select the chat on screen, if the list has it."""
+        row = self.model.row_of(self.window.current_chat_id or "")
+        if row >= 0:
+            self._select_row(row)
 
     def _after_change(self, chat_id: str) -> None:
         if chat_id == self.window.current_chat_id:

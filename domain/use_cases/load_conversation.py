@@ -26,9 +26,18 @@ class Conversation:
     branches: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Messages on the path that have other versions: (1-based place, how many)."""
 
+    start: int | None = None
+    """Where `newest` begins on the path; None: it ends the path (the usual page)."""
+
     @property
     def older_ids(self) -> tuple[str, ...]:
-        return self.path[: len(self.path) - len(self.newest)]
+        start = len(self.path) - len(self.newest) if self.start is None else self.start
+        return self.path[:start]
+
+    @property
+    def newer_ids(self) -> tuple[str, ...]:
+        """Messages after the page, when it is not the newest (a search hit far up)."""
+        return self.path[len(self.older_ids) + len(self.newest) :]
 
 
 class LoadConversation:
@@ -41,6 +50,27 @@ class LoadConversation:
             chat = uow.chats.get(chat_id)
             lineage, path = visible_path(uow, chat_id)
             return conversation(uow, chat, lineage, path, page_size)
+
+    def around(self, message_id: str, page_size: int = PAGE_SIZE) -> Conversation:
+        """The page of its chat around a message (a search hit), on the branch that holds
+        it: if another version was shown, this one's branch is chosen, as switching to it
+        would."""
+        with self._uow_factory() as uow:
+            message = uow.messages.get(message_id)
+            chat = uow.chats.get(message.chat_id)
+            lineage, path = visible_path(uow, chat.id)
+            if message_id not in path:
+                full = uow.messages.lineage(chat.id)  # (a failure a retry replaced, too)
+                lineage = full if all(i != message_id for i, _ in lineage) else lineage
+                uow.branches.choose(chat.id, message_id)
+                uow.commit()
+                path = active_path(lineage, visible_leaf(lineage, message_id))
+            at = path.index(message_id)
+            start = max(0, min(at - page_size // 4, len(path) - page_size))
+            page = uow.messages.get_many(path[start : start + page_size])
+        return Conversation(
+            chat, tuple(path), tuple(page), branch_positions(lineage, path), start=start
+        )
 
     def every_message(self, chat_id: str) -> list[Message]:
         """Every branch, oldest first: what an export needs."""

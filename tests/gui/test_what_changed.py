@@ -26,16 +26,18 @@ TIMEOUT = 20000
 
 @contextmanager
 def statements(window: MainWindow) -> Iterator[list[str]]:
-    """The SQL statements the store runs meanwhile, as written (SQLite's trace names a
-    statement again for each trigger it fires: those repeats, and BEGIN and COMMIT, are
-    left out)."""
+    """The SQL statements the store runs meanwhile, as written. SQLite's trace also names
+    a statement again for each trigger it fires, and the statements of a virtual table's
+    own code (the search index's, starting "--"): those, and BEGIN and COMMIT, are left
+    out."""
     assert window.primer is not None
     store = window.primer.store
     seen: list[str] = []
 
     def record(statement: str) -> None:
         statement = " ".join(statement.split())
-        if statement not in ("BEGIN", "COMMIT") and (not seen or seen[-1] != statement):
+        inner = statement.startswith("--") or statement in ("BEGIN", "COMMIT")
+        if not inner and (not seen or seen[-1] != statement):
             seen.append(statement)
 
     store.trace(record)

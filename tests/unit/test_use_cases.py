@@ -339,3 +339,21 @@ def test_a_send_says_which_version_its_message_is(store: FakeStore) -> None:
     regenerated = send.regenerate(edited.reply.id)
     assert regenerated.version == (2, 2) and regenerated.parent_id == edited.user_message.id
     assert regenerated.shown == (regenerated.reply,)
+
+
+def test_a_page_around_a_message_far_up_and_on_another_version(store: FakeStore) -> None:
+    send = _send(store)
+    pending = send.send(None, "q0", new_chat=SETTINGS)
+    for number in range(1, 200):
+        pending = send.send(pending.chat.id, f"q{number}")
+    load = LoadConversation(store)
+    path = load(pending.chat.id).path
+    target = path[40]  # q20, far above the newest page
+    page = load.around(target)
+    assert target in [m.id for m in page.newest] and len(page.newest) == 50
+    assert page.older_ids == path[: page.start] and page.newer_ids == path[page.start + 50 :]
+    assert page.older_ids + tuple(m.id for m in page.newest) + page.newer_ids == path
+    edited = send.edit(store.tables.messages[path[0]].id, "another first question")
+    assert load(pending.chat.id).path[0] == edited.user_message.id  # the edit is shown now
+    back = load.around(path[10])  # a hit on the version not shown: its branch comes back
+    assert back.path == path and load(pending.chat.id).path == path

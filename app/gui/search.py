@@ -1,0 +1,201 @@
+"""Search in the window: the field above the chat list, results as you type, a hit opened
+at its message with the words marked; and the history stored before search existed,
+indexed in the background a chunk at a time (never more than a few tens of ms on the
+store's thread, so the window stays usable meanwhile)."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QWidget
+
+from app.gui.operations import Op
+from domain.search import Hit, Results, parse_query
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+DEBOUNCE_MS = 30
+"""Keystrokes closer together than this make one search (a search takes a few ms)."""
+_MARKDOWN = re.compile(r"`{3,}\w*|`|\*\*|__|^#+ |\|")
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+CHUNK_SECONDS = 0.04
+"""How long one chunk of indexing may hold the store's thread."""
+
+
+class SearchField(QLineEdit):
+    """Typing searches; Up and Down move through the results, Enter opens one, Esc leaves."""
+
+    moved = Signal(int)
+    chosen = Signal()
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("searchField")
+        self.setPlaceholderText("Search chats  (Ctrl+K)")
+        self.setClearButtonEnabled(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.moved.emit(-1 if key == Qt.Key.Key_Up else 1)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.chosen.emit()
+        elif key == Qt.Key.Key_Escape:
+            self.dismissed.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+def hit_html(hit: Hit, dark: bool) -> str:
+    """A result as rich text: the chat's title and the day, then who wrote it and the text
+    around the match, the matched words marked (Markdown's own marks left out)."""
+    mark = "#7a6420" if dark else "#ffe27a"
+    text = _MARKDOWN.sub(" ", hit.snippet)
+    snippet = html.escape(" ".join(text.split()))
+    snippet = snippet.replace("«", f'<span style="background:{mark}">').replace("»", "</span>")
+    when = hit.created_at.astimezone().strftime("%Y-%m-%d")
+    if hit.message_id is None:
+        who = "Chat title"
+    else:
+        who = "You" if hit.role == "user" else (hit.model or "Reply")
+    return (
+        f"<b>{html.escape(hit.chat_title)}</b>&nbsp;&nbsp;<small>{when}</small><br>"
+        f"<small>{html.escape(who)}:</small> {snippet}"
+    )
+
+
+class Search(QObject):
+    def __init__(self, window: MainWindow, field: SearchField, results: QListWidget) -> None:
+        super().__init__(window)
+        self.window, self.field, self.results = window, field, results
+        self._request = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._run)
+        field.textChanged.connect(lambda _text: self._timer.start())
+        field.moved.connect(self._move)
+        field.chosen.connect(self.choose)
+        field.dismissed.connect(self.dismiss)
+        results.itemActivated.connect(lambda _item: self.choose())
+        self.terms: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.field.text().strip())
+
+    def _run(self) -> None:
+        primer = self.window.primer
+        text = self.field.text().strip()
+        self._request += 1
+        request = self._request
+        if not text or primer is None:
+            self.window.sidebar.show_results(False)
+            return
+        Op(primer.search_messages, text).success(
+            lambda results: self._show(request, text, results)
+        ).on_store(self.window.lane)
+
+    def _show(self, request: int, text: str, results: Results) -> None:
+        if request != self._request:
+            return  # a newer search is on its way
+        self.terms = tuple(term.text for term in parse_query(text).required)
+        self.results.clear()
+        dark = self.window.delegate.dark
+        notes = []
+        if results.indexed < 1.0:
+            notes.append(f"Still indexing your history ({results.indexed:.0%}): older "
+                         "messages may be missing.")  # fmt: skip
+        if not results.hits:
+            notes.append("No matches.")
+        for note in notes:
+            item = QListWidgetItem(note)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(item)
+        for hit in results.hits:
+            item = QListWidgetItem()
+            item.setData(HIT_ROLE, hit)
+            label = QLabel(hit_html(hit, dark))
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setContentsMargins(6, 6, 6, 6)
+            # (wrapped to the width left beside the scroll bar that the list will show)
+            stack = self.window.sidebar.stack  # (the results may not be laid out yet)
+            width = stack.width() - self.results.verticalScrollBar().sizeHint().width()
+            item.setSizeHint(QSize(0, label.heightForWidth(width - 4)))
+            self.results.addItem(item)
+            self.results.setItemWidget(item, label)
+        first = len(notes)
+        if results.hits:
+            self.results.setCurrentRow(first)
+        self.window.sidebar.show_results(True)
+        self.window.search_shown.emit()
+
+    def _move(self, step: int) -> None:
+        rows = [r for r in range(self.results.count()) if self.results.item(r).data(HIT_ROLE)]
+        if not rows:
+            return
+        current = self.results.currentRow()
+        later = [r for r in rows if (r > current if step > 0 else r < current)]
+        target = (later[0] if step > 0 else later[-1]) if later else current
+        self.results.setCurrentRow(target)
+
+    def choose(self) -> None:
+        item = self.results.currentItem()
+        hit: Hit | None = item.data(HIT_ROLE) if item is not None else None
+        if hit is None:
+            return
+        if hit.message_id is None:
+            self.window.open_chat(hit.chat_id)
+        else:
+            self.window.pages.open_at(hit.chat_id, hit.message_id, self.terms)
+
+    def dismiss(self) -> None:
+        """Esc: back to the chat list as it was."""
+        self.field.clear()
+        self.window.sidebar.show_results(False)
+        self.window.composer.setFocus()
+
+    def focus(self) -> None:
+        self.field.setFocus()
+        self.field.selectAll()
+
+
+class HistoryIndexer(QObject):
+    """Indexes, on the store's thread, the messages stored before search existed: chunks
+    sized to take about `CHUNK_SECONDS` each, with the window's own work between them."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self._rows = 1_000
+        self.indexed = 0.0
+
+    def start(self) -> None:
+        primer = self.window.primer
+        assert primer is not None
+        rows = self._rows
+
+        def chunk() -> tuple[float, float]:
+            began = time.monotonic()
+            indexed = primer.index_history(rows)
+            return indexed, time.monotonic() - began
+
+        Op(chunk).success(self._indexed).on_store(self.window.lane)
+
+    def _indexed(self, result: tuple[float, float]) -> None:
+        self.indexed, seconds = result
+        if self.indexed >= 1.0:
+            self.window.statusBar().clearMessage()
+            return
+        scale = CHUNK_SECONDS / max(seconds, 0.001)
+        self._rows = max(100, min(20_000, int(self._rows * min(2.0, scale))))
+        self.window.statusBar().showMessage(f"Indexing your history for search: {self.indexed:.0%}")
+        QTimer.singleShot(10, self.start)
