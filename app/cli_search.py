@@ -11,7 +11,7 @@ from pathlib import Path
 
 from domain.entities import Role
 from domain.errors import PrimerError
-from domain.search import Filters, Hit, Order, Results
+from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Results
 
 Handler = Callable[[argparse.Namespace, Path], int]
 BOLD, PLAIN = "\x1b[1m", "\x1b[0m"
@@ -107,7 +107,7 @@ def _print_hits(results: Results) -> None:
         what = "chat title" if hit.message_id is None else (hit.model or hit.role or "")
         print(f"{_printable(hit.chat_title)} · {when} · {what} · {snippet}")
     if results.capped:
-        print("(best match ranked the newest 5,000 matches only)", file=sys.stderr)
+        print(f"(best match ranked the newest {BEST_MATCH_CAP:,} matches only)", file=sys.stderr)
 
 
 def _hit_json(hit: Hit) -> dict[str, object]:

@@ -10,6 +10,7 @@ without spaces between words (Chinese, Japanese, Korean) is matched as a substri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -18,9 +19,10 @@ from domain.entities import Role
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]")
-BEST_MATCH_CAP = 5_000
-"""Best match ranks at most this many of the newest matches (ranking all of a common
-word's matches takes seconds); the results say when the cap applied."""
+BEST_MATCH_CAP = 1_000
+"""Best match ranks at most this many of the newest matches, among at most twice as many
+of the newest that have the words (ranking all of a common word's matches takes seconds);
+the results say when the cap applied."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +51,16 @@ class Query:
         """Nothing that can match (no words, or only excluded ones)."""
         return not self.required
 
-    def word_match(self) -> str | None:
-        """The FTS5 expression for the word index, if any required term is a word."""
-        words = [t.fts() for t in self.required if not t.substring]
+    def word_match(self, spell: Callable[[Term], str] = Term.fts) -> str | None:
+        """The FTS5 expression for the word index, if any required term is a word;
+        `spell` writes each term (the index may spell a prefix as the words it has)."""
+        words = [spell(t) for t in self.required if not t.substring]
         if not words:
             return None
         expression = " AND ".join(words)
         for term in self.excluded:
             if not term.substring:
-                expression = f"({expression}) NOT {term.fts()}"
+                expression = f"({expression}) NOT {spell(term)}"
         return expression
 
 

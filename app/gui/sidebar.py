@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QListWidget,
     QMenu,
     QPushButton,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.chat_list import CHAT_ID_ROLE, NO_CHATS_TEXT, ChatListModel, ChatListView
 from app.gui.operations import Op
-from app.gui.search import SearchField
+from app.gui.search import SearchField, SearchOptions
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -46,7 +47,11 @@ class Sidebar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
         layout.addWidget(self.new_chat_button)
-        layout.addWidget(self.search_field)
+        self.search_options = SearchOptions()
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_field, 1)
+        search_row.addWidget(self.search_options)
+        layout.addLayout(search_row)
         layout.addWidget(self.stack, 1)
         self.view.selectionModel().currentChanged.connect(self._chosen)
         self.view.customContextMenuRequested.connect(self._menu)

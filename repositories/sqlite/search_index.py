@@ -8,7 +8,9 @@ Snippets are made for the page shown only. Best match ranks the newest
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import unicodedata
 
 from domain.entities import Role
 from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Query, Term
@@ -17,8 +19,10 @@ from repositories.sqlite.store import parse_time, time_text
 OPEN, CLOSE, ELLIPSIS = "«", "»", "…"
 TITLE_HITS = 5
 _SNIPPET_WORDS = 14
+_PREFIX_WORDS = 64
+FRAGMENT_WINDOW = 100_000
+"""Parts of words are looked for in this many of the newest messages (tens of ms)."""
 _SUBSTRING_CONTEXT = 60
-_SUBSTRING_ROWIDS = "SELECT rowid FROM messages_cjk WHERE content LIKE ? ESCAPE '\\'"
 
 
 def _like(term: Term) -> str:
@@ -26,9 +30,35 @@ def _like(term: Term) -> str:
     return f"%{escaped}%"
 
 
+def _folded(text: str) -> str:
+    """As the word index keeps its words: lower case, accents off."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 class SqliteSearchIndex:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.messages_words"
+            " USING fts5vocab(main, messages_fts, row)"
+        )
+
+    def _spell(self, term: Term) -> str:
+        """A one-word prefix as the words the index holds that begin with it, most used
+        first (FTS5 merges a prefix's word lists whole before the first result; an OR of
+        the words gives the newest matches at once)."""
+        folded = _folded(term.text)
+        if not (term.prefix and folded.isalnum()):
+            return term.fts()
+        words = self._db.execute(
+            "SELECT term FROM temp.messages_words WHERE term >= ? AND term < ?"
+            " ORDER BY doc DESC LIMIT ?",
+            (folded, folded + "\U0010ffff", _PREFIX_WORDS),
+        ).fetchall()
+        if not words:
+            return term.fts()  # (nothing begins so: FTS5 finds nothing either)
+        return "(" + " OR ".join(Term(word).fts() for (word,) in words) + ")"
 
     # ---------------------------------------------------------------- indexing
     def indexed(self) -> float:
@@ -62,81 +92,117 @@ class SqliteSearchIndex:
     ) -> tuple[list[Hit], bool]:
         """The page of hits, and whether best match ranked only the newest matches."""
         hits: list[Hit] = []
-        if not filters.about_messages and order is Order.NEWEST:
+        if not filters.about_messages:  # (titles first in both orders: they weigh most)
             hits += self._titles(query, filters)
-        rowids, capped = self._message_rowids(query, filters, order, limit)
-        hits += self._message_hits(query, rowids)
+        fragments = tuple(term for term in query.required if self._fragment(term))
+        words = Query(tuple(t for t in query.required if t not in fragments), query.excluded)
+        match = words.word_match(self._spell)
+        page, capped = self._message_page(query, fragments, match, filters, order, limit)
+        hits += self._message_hits(query, fragments, page)
         return hits, capped
 
-    def _message_rowids(
-        self, query: Query, filters: Filters, order: Order, limit: int
-    ) -> tuple[list[int], bool]:
-        match = query.word_match()
+    def _fragment(self, term: Term) -> bool:
+        """A word that is no whole word anywhere (part of one, as "atabas" of "database"):
+        it is looked for inside the words of the newest `FRAGMENT_WINDOW` messages."""
+        folded = _folded(term.text)
+        return (
+            not term.prefix
+            and not term.substring
+            and folded.isalnum()
+            and self._db.execute(
+                "SELECT 1 FROM temp.messages_words WHERE term = ?", (folded,)
+            ).fetchone()
+            is None
+        )
+
+    def _message_page(
+        self,
+        query: Query,
+        fragments: tuple[Term, ...],
+        match: str | None,
+        filters: Filters,
+        order: Order,
+        limit: int,
+    ) -> tuple[list[tuple[int, str | None]], bool]:
+        """(rowid, snippet) of the page's messages, and whether best match was capped.
+        Snippets are made in the query that picks the page: SQLite then makes them for
+        the rows it returns only (asked for afterwards by rowid, a prefix's dozens of
+        words cost each a seek per row)."""
         conditions, values = _filters(filters)
-        for term, kind in [(t, "IN") for t in query.required] + [
-            (t, "NOT IN") for t in query.excluded
-        ]:
+        for term in query.required + query.excluded:
             if term.substring:
-                conditions.append(f"m.rowid {kind} ({_SUBSTRING_ROWIDS})")
-                values.append(_like(term))
+                condition, value = _substring(term)
+                negated = term in query.excluded
+                conditions.append(f"NOT ({condition})" if negated else condition)
+                values.append(value)
+        for term in fragments:
+            conditions.append("m.content LIKE ? ESCAPE '\\'")
+            values.append(_like(term))
+        if fragments:
+            conditions.append("m.rowid > (SELECT max(rowid) FROM messages) - ?")
+            values.append(FRAGMENT_WINDOW)
         where = " AND ".join(["c.deleted_at IS NULL", *conditions])
         if match is not None:
             source = "messages_fts f JOIN messages m ON m.rowid = f.rowid"
             where = f"messages_fts MATCH ? AND {where}"
             values.insert(0, match)
             newest = "f.rowid"
-        else:  # substring terms only: the trigram index's messages, newest first
-            source = "messages m"
-            newest = "m.rowid"
-        base = f"SELECT {newest} FROM {source} JOIN chats c ON c.id = m.chat_id WHERE {where}"
+            snippet = (
+                f"snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '{ELLIPSIS}', {_SNIPPET_WORDS})"
+            )
+        elif any(term.substring for term in query.required):  # the trigram index's messages
+            source = "messages_cjk_docsize s JOIN messages m ON m.rowid = s.id"
+            newest, snippet = "s.id", "NULL"
+        else:  # parts of words only: the newest messages, read
+            source, newest, snippet = "messages m", "m.rowid", "NULL"
+        rows_from = f"FROM {source} JOIN chats c ON c.id = m.chat_id WHERE {where}"
         if order is Order.NEWEST or match is None:
-            rows = self._db.execute(f"{base} ORDER BY {newest} DESC LIMIT ?", (*values, limit))
-            return [row[0] for row in rows], False
-        candidates = [row[0] for row in self._db.execute(
-            f"{base} ORDER BY {newest} DESC LIMIT ?", (*values, BEST_MATCH_CAP)
-        )]  # fmt: skip
-        if not candidates:
-            return [], False
-        marks = ", ".join("?" * len(candidates))
-        ranked = self._db.execute(
+            page = self._db.execute(
+                f"SELECT {newest}, {snippet} {rows_from} ORDER BY {newest} DESC LIMIT ?",
+                (*values, limit),
+            )
+            return page.fetchall(), False
+        # Best match: bm25 over the newest BEST_MATCH_CAP matches only, found among the
+        # newest 2 x BEST_MATCH_CAP that match the words (a filter that passes few of
+        # them does not send the scan through the whole history); the oldest bounds the
+        # rowids the ranked query reads.
+        floor = self._db.execute(
             "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
-            f" AND rowid IN ({marks}) ORDER BY rank LIMIT ?",
-            (match, *candidates, limit),
+            " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (match, 2 * BEST_MATCH_CAP - 1),
+        ).fetchone()
+        lowest = floor[0] if floor else 0
+        bound = self._db.execute(
+            f"SELECT {newest} {rows_from} AND {newest} >= ?"
+            f" ORDER BY {newest} DESC LIMIT 2 OFFSET ?",
+            (*values, lowest, BEST_MATCH_CAP - 1),
+        ).fetchall()
+        page = self._db.execute(
+            f"SELECT {newest}, {snippet} {rows_from} AND {newest} >= ? ORDER BY f.rank LIMIT ?",
+            (*values, bound[0][0] if bound else lowest, limit),
         )
-        page = [row[0] for row in ranked]
-        return page, len(candidates) == BEST_MATCH_CAP
+        return page.fetchall(), len(bound) == 2 or floor is not None
 
-    def _message_hits(self, query: Query, rowids: list[int]) -> list[Hit]:
-        if not rowids:
+    def _message_hits(
+        self, query: Query, fragments: tuple[Term, ...], page: list[tuple[int, str | None]]
+    ) -> list[Hit]:
+        if not page:
             return []
-        marks = ", ".join("?" * len(rowids))
+        marks = ", ".join("?" * len(page))
         rows = self._db.execute(
             "SELECT m.rowid, m.id, m.chat_id, c.title, m.role, m.provider, m.model,"
             " m.created_at, m.content FROM messages m JOIN chats c ON c.id = m.chat_id"
             f" WHERE m.rowid IN ({marks})",
-            rowids,
+            [rowid for rowid, _ in page],
         ).fetchall()
-        snippets = self._snippets(query, rowids)
         by_rowid = {row[0]: row for row in rows}
         hits = []
-        for rowid in rowids:
+        for rowid, snippet in page:
             _, message_id, chat_id, title, role, provider, model, created, content = by_rowid[rowid]
-            snippet = snippets.get(rowid) or _substring_snippet(content, query)
             hits.append(Hit(chat_id, title, message_id, Role(role), provider, model,
-                            parse_time(created), snippet))  # type: ignore[arg-type]  # fmt: skip
+                            parse_time(created),  # type: ignore[arg-type]
+                            snippet or _text_snippet(content, query, fragments)))  # fmt: skip
         return hits
-
-    def _snippets(self, query: Query, rowids: list[int]) -> dict[int, str]:
-        match = query.word_match()
-        if match is None:
-            return {}
-        marks = ", ".join("?" * len(rowids))
-        rows = self._db.execute(
-            f"SELECT rowid, snippet(messages_fts, 0, ?, ?, ?, {_SNIPPET_WORDS})"
-            f" FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({marks})",
-            (OPEN, CLOSE, ELLIPSIS, match, *rowids),
-        )
-        return {row[0]: row[1] for row in rows}
 
     def _titles(self, query: Query, filters: Filters) -> list[Hit]:
         match = query.word_match()
@@ -179,19 +245,27 @@ def _filters(filters: Filters) -> tuple[list[str], list[object]]:
     return conditions, values
 
 
-def _substring_snippet(content: str, query: Query) -> str:
-    """Around the first substring term found, each of them marked (the trigram path)."""
-    terms = [t.text for t in query.required if t.substring]
-    lowered = content.lower()
-    found = [(lowered.find(t.lower()), t) for t in terms if t.lower() in lowered]
-    if not found:
-        return content[: 2 * _SUBSTRING_CONTEXT]
-    start = max(0, min(place for place, _ in found) - _SUBSTRING_CONTEXT)
-    piece = content[start : start + 3 * _SUBSTRING_CONTEXT]
-    for _, term in found:
-        piece = piece.replace(term, f"{OPEN}{term}{CLOSE}")
+def _substring(term: Term) -> tuple[str, str]:
+    """A condition on `m` for a term matched inside words, and its value: the trigram
+    index finds three characters or more; shorter ones are looked for in the messages it
+    holds (those with such text), not in every message."""
+    if len(term.text) >= 3:
+        return "m.rowid IN (SELECT rowid FROM messages_cjk WHERE messages_cjk MATCH ?)", term.fts()
     return (
-        (ELLIPSIS if start else "")
-        + piece
-        + (ELLIPSIS if start + 3 * _SUBSTRING_CONTEXT < len(content) else "")
+        "m.rowid IN (SELECT id FROM messages_cjk_docsize) AND m.content LIKE ? ESCAPE '\\'",
+        _like(term),
     )
+
+
+def _text_snippet(content: str, query: Query, fragments: tuple[Term, ...]) -> str:
+    """Around the first term found inside words (Chinese text, a part of a word), each
+    such term marked."""
+    terms = [t.text for t in query.required if t.substring] + [t.text for t in fragments]
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    first = pattern.search(content) if terms else None
+    start = max(0, first.start() - _SUBSTRING_CONTEXT) if first else 0
+    end = start + 3 * _SUBSTRING_CONTEXT
+    piece = content[start:end]
+    if terms:
+        piece = pattern.sub(lambda found: f"{OPEN}{found.group(0)}{CLOSE}", piece)
+    return (ELLIPSIS if start else "") + piece + (ELLIPSIS if end < len(content) else "")

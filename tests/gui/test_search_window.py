@@ -137,3 +137,32 @@ def test_find_in_this_chat_counts_steps_and_reaches_pages_not_loaded(
     qtbot.waitUntil(lambda: bar.count.text() == "No matches", timeout=TIMEOUT)
     qtbot.keyClick(bar.field, Qt.Key.Key_Escape)
     assert not bar.isVisible()
+
+
+def test_filters_and_order_from_the_menu(qtbot: QtBot, window: MainWindow) -> None:
+    primer = window.primer
+    assert primer is not None
+    on_lane(qtbot, window, lambda: add_chat(primer, "Colours", 6))
+    other = on_lane(qtbot, window, lambda: add_chat(primer, "Shapes", 6))
+    window.refresh_chats(select=other.id)
+    qtbot.waitUntil(lambda: window.current_chat_id == other.id, timeout=TIMEOUT)
+    everything = search(qtbot, window, "message")
+    assert {h.chat_title for h in everything} == {"Colours", "Shapes"}
+    options = window.sidebar.search_options
+    menu = {action.text(): action for action in options.menu().actions()}
+
+    def choose(text: str) -> list[Hit]:
+        with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
+            menu[text].trigger()
+        results = window.sidebar.results
+        return [h for r in range(results.count()) if (h := results.item(r).data(HIT_ROLE))]
+
+    mine = choose("Only my messages")
+    assert mine and all(h.role == "user" for h in mine)
+    here = choose("Only the chat on screen")
+    assert here and {h.chat_title for h in here} == {"Shapes"}
+    assert options.text() == "Filters (2)"
+    assert choose("Only pinned chats") == []
+    choose("Only pinned chats")
+    assert choose("Past week")  # written today
+    assert choose("Best match")
