@@ -24,7 +24,8 @@ def add_commands(
         "search",
         parents=[common],
         help="find messages and chats by their words",
-        description='Words must all match; "an exact phrase"; -excluded; prefix*. '
+        description='Words must all match; "an exact phrase"; -excluded; prefix*; *part '
+        "inside words (in the newest 100,000 messages, as is a word found nowhere whole). "
         "Chinese, Japanese and Korean text is matched anywhere inside words. Dates are "
         "YYYY-MM-DD in local time, both ends included.",
     )
@@ -106,6 +107,9 @@ def _print_hits(results: Results) -> None:
         when = hit.created_at.astimezone().strftime("%Y-%m-%d")
         what = "chat title" if hit.message_id is None else (hit.model or hit.role or "")
         print(f"{_printable(hit.chat_title)} · {when} · {what} · {snippet}")
+    if results.inside_words_of:
+        print(f"(parts of words: looked for in the newest {results.inside_words_of:,} messages)",
+              file=sys.stderr)  # fmt: skip
     if results.capped:
         print(f"(best match ranked the newest {BEST_MATCH_CAP:,} matches only)", file=sys.stderr)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, Self
 
 from domain.entities import Chat, ChatSummary, Message, Role, Usage
-from domain.search import Filters, Hit, Order, Query
+from domain.search import Filters, Order, Query, Results
 
 
 class ChatRepository(Protocol):
@@ -80,11 +80,9 @@ class BranchChoices(Protocol):
 class SearchIndex(Protocol):
     """The store's full-text index of messages and chat titles, kept with every write."""
 
-    def search(
-        self, query: Query, filters: Filters, order: Order, limit: int
-    ) -> tuple[list[Hit], bool]:
+    def search(self, query: Query, filters: Filters, order: Order, limit: int) -> Results:
         """A page of hits (chats whose title matched first, then messages), deleted chats
-        left out; and whether best match ranked only the newest matches."""
+        left out, and what limits applied."""
         ...
 
     def indexed(self) -> float:

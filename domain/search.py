@@ -1,7 +1,7 @@
 """What a person types in a search box, as the search index understands it.
 
-Words must all match; `"an exact phrase"`; `-excluded`; `prefix*`. Anything else is
-searched literally: FTS5's own operators (`NEAR`, `AND`, `col:`) are words here, an
+Words must all match; `"an exact phrase"`; `-excluded`; `prefix*`; `*part` inside words.
+Anything else is searched literally: FTS5's own operators (`NEAR`, `AND`, `col:`) are words here, an
 unbalanced quote runs to the end, and what holds no letter or digit (lone punctuation,
 an emoji) cannot be matched by a word index and is left out. Text in a script written
 without spaces between words (Chinese, Japanese, Korean) is matched as a substring.
@@ -29,6 +29,8 @@ the results say when the cap applied."""
 class Term:
     text: str
     prefix: bool = False
+    inside: bool = False
+    """`*part`: matched inside words too ("*base" finds "database")."""
 
     @property
     def substring(self) -> bool:
@@ -75,8 +77,9 @@ def parse_query(text: str) -> Query:
             continue
         negated = word.startswith("-") and len(word) > 1
         word = word[1:] if negated else word
-        prefix = word.endswith("*")
-        term = Term(word.rstrip("*"), prefix=prefix)
+        inside = word.startswith("*")
+        prefix = word.endswith("*") and not inside
+        term = Term(word.strip("*"), prefix=prefix, inside=inside)
         (excluded if negated else required).append(term)
     return Query(
         tuple(t for t in required if _searchable(t)),
@@ -133,3 +136,5 @@ class Results:
     """Best match ranked only the newest `BEST_MATCH_CAP` matches."""
     indexed: float = 1.0
     """How much of the history the index holds yet (1.0: all of it)."""
+    inside_words_of: int = 0
+    """Parts of words were looked for in this many of the newest messages (0: none were)."""

@@ -188,6 +188,8 @@ class Search(QObject):
                          "messages may be missing.")  # fmt: skip
         if not results.hits:
             notes.append("No matches.")
+        if results.inside_words_of:
+            notes.append(f"Parts of words: the newest {results.inside_words_of:,} messages.")
         if results.capped:
             notes.append(f"Best match ranked the newest {BEST_MATCH_CAP:,} matches.")
         for note in notes:

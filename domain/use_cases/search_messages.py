@@ -31,8 +31,8 @@ class SearchMessages:
             indexed = uow.search.indexed()
             if query.empty or limit <= 0:
                 return Results(indexed=indexed)
-            hits, capped = uow.search.search(query, filters, order, limit)
-        return Results(hits, capped, indexed)
+            found = uow.search.search(query, filters, order, limit)
+        return replace(found, indexed=indexed)
 
 
 class IndexHistory:

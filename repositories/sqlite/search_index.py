@@ -13,7 +13,7 @@ import sqlite3
 import unicodedata
 
 from domain.entities import Role
-from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Query, Term
+from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Query, Results, Term
 from repositories.sqlite.store import parse_time, time_text
 
 OPEN, CLOSE, ELLIPSIS = "«", "»", "…"
@@ -87,10 +87,7 @@ class SqliteSearchIndex:
         return 1.0 if end >= up_to else end / up_to
 
     # ---------------------------------------------------------------- searching
-    def search(
-        self, query: Query, filters: Filters, order: Order, limit: int
-    ) -> tuple[list[Hit], bool]:
-        """The page of hits, and whether best match ranked only the newest matches."""
+    def search(self, query: Query, filters: Filters, order: Order, limit: int) -> Results:
         hits: list[Hit] = []
         if not filters.about_messages:  # (titles first in both orders: they weigh most)
             hits += self._titles(query, filters)
@@ -99,12 +96,14 @@ class SqliteSearchIndex:
         match = words.word_match(self._spell)
         page, capped = self._message_page(query, fragments, match, filters, order, limit)
         hits += self._message_hits(query, fragments, page)
-        return hits, capped
+        return Results(hits, capped, inside_words_of=FRAGMENT_WINDOW if fragments else 0)
 
     def _fragment(self, term: Term) -> bool:
-        """A word that is no whole word anywhere (part of one, as "atabas" of "database"):
-        it is looked for inside the words of the newest `FRAGMENT_WINDOW` messages."""
+        """`*part`, or a word that is no whole word anywhere (part of one, as "atabas" of
+        "database"): looked for inside the words of the newest `FRAGMENT_WINDOW` messages."""
         folded = _folded(term.text)
+        if term.inside and not term.substring:
+            return True
         return (
             not term.prefix
             and not term.substring

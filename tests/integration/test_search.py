@@ -91,6 +91,11 @@ def test_a_part_of_a_word_is_found_inside_words(primer: Primer) -> None:
         "Which d«atabas»e engine?",
     ]
     assert found(primer, "ATABAS sqlite") == ["Databases differ: «SQLite» is one"]
+    chat_with(primer, "Words", "the base of it")
+    assert found(primer, "base") == ["the «base» of it"]  # a whole word: as a word
+    assert len(found(primer, "*base")) == 3  # inside words too, when asked
+    assert primer.search_messages("*base").inside_words_of == 100_000  # and said so
+    assert primer.search_messages("base").inside_words_of == 0
     assert found(primer, "qqzzyx") == []
 
 
