@@ -8,24 +8,20 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QActionGroup, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMenu,
-    QToolButton,
     QWidget,
 )
 
 from app.gui.operations import Op
-from domain.entities import Role
-from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Results, parse_query
+from domain.search import BEST_MATCH_CAP, Hit, Results, parse_query
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -81,66 +77,6 @@ def hit_html(hit: Hit, dark: bool) -> str:
     )
 
 
-class SearchOptions(QToolButton):
-    """Order and filters, in a menu beside the field; the button says how many are on."""
-
-    changed = Signal()
-    PERIODS = (("Any time", 0), ("Past week", 7), ("Past month", 31), ("Past year", 366))
-    WHO = (("Everyone", None), ("Only my messages", Role.USER), ("Only replies", Role.ASSISTANT))
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("searchOptions")
-        self.setToolTip("Order and filters")
-        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self)
-        self._order = self._choices(menu, [("Newest first", Order.NEWEST),
-                                           ("Best match", Order.BEST)])  # fmt: skip
-        menu.addSeparator()
-        self._who = self._choices(menu, list(self.WHO))
-        menu.addSeparator()
-        self._period = self._choices(menu, list(self.PERIODS))
-        menu.addSeparator()
-        self._pinned = menu.addAction("Only pinned chats")
-        self._this_chat = menu.addAction("Only the chat on screen")
-        for action in (self._pinned, self._this_chat):
-            action.setCheckable(True)
-            action.toggled.connect(lambda _on: self._changed())
-        self.setMenu(menu)
-        self._changed(announce=False)
-
-    def _choices(self, menu: QMenu, choices: list[tuple[str, object]]) -> QActionGroup:
-        group = QActionGroup(self)
-        for number, (text, value) in enumerate(choices):
-            action = menu.addAction(text)
-            action.setData(value)
-            action.setCheckable(True)
-            action.setChecked(number == 0)
-            group.addAction(action)
-        group.triggered.connect(lambda _action: self._changed())
-        return group
-
-    def _changed(self, *, announce: bool = True) -> None:
-        on = sum(group.checkedAction() is not group.actions()[0]
-                 for group in (self._order, self._who, self._period))  # fmt: skip
-        on += self._pinned.isChecked() + self._this_chat.isChecked()
-        self.setText(f"Filters ({on})" if on else "Filters")
-        if announce:
-            self.changed.emit()
-
-    def order(self) -> Order:  # (Qt hands an enum's value back as plain text)
-        return Order(self._order.checkedAction().data())
-
-    def filters(self, chat_on_screen: str | None) -> Filters:
-        days = self._period.checkedAction().data()
-        return Filters(
-            chat_id=chat_on_screen if self._this_chat.isChecked() else None,
-            since=datetime.now(UTC) - timedelta(days=days) if days else None,
-            role=Role(who) if (who := self._who.checkedAction().data()) else None,
-            pinned=True if self._pinned.isChecked() else None,
-        )
-
-
 class Search(QObject):
     def __init__(self, window: MainWindow, field: SearchField, results: QListWidget) -> None:
         super().__init__(window)
@@ -155,7 +91,12 @@ class Search(QObject):
         field.chosen.connect(self.choose)
         field.dismissed.connect(self.dismiss)
         results.itemActivated.connect(lambda _item: self.choose())
-        window.sidebar.search_options.changed.connect(self._run)
+        options = window.sidebar.search_options
+        options.changed.connect(self._run)
+        options.providers = lambda: window.primer.providers.names() if window.primer else []
+        options.models = lambda: sorted(
+            {window.chat_model.summary(row).model for row in range(window.chat_model.rowCount())}
+        )
         self.terms: tuple[str, ...] = ()
 
     @property

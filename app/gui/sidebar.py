@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from app.gui.chat_list import CHAT_ID_ROLE, NO_CHATS_TEXT, ChatListModel, ChatListView
 from app.gui.operations import Op
-from app.gui.search import SearchField, SearchOptions
+from app.gui.search import SearchField
+from app.gui.search_options import SearchOptions
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

@@ -166,3 +166,41 @@ def test_filters_and_order_from_the_menu(qtbot: QtBot, window: MainWindow) -> No
     choose("Only pinned chats")
     assert choose("Past week")  # written today
     assert choose("Best match")
+
+
+def test_provider_model_and_dates_from_the_menu(qtbot: QtBot, window: MainWindow) -> None:
+    from datetime import date, timedelta
+
+    primer = window.primer
+    assert primer is not None
+    on_lane(qtbot, window, lambda: add_chat(primer, "Colours", 4))
+    shapes = on_lane(qtbot, window, lambda: add_chat(primer, "Shapes", 4))
+    moved = on_lane(qtbot, window, lambda: primer.update_chat(shapes.id, provider="gemini",
+                                                              model="gemini-x"))  # fmt: skip
+    assert moved.provider == "gemini"
+    window.refresh_chats()
+    qtbot.waitUntil(lambda: window.chat_model.rowCount() == 2, timeout=TIMEOUT)
+    search(qtbot, window, "message")
+    options = window.sidebar.search_options
+
+    def pick(menu_name: str, item: str) -> set[str]:
+        menu = {a.text(): a for a in options.menu().actions()}[menu_name].menu()
+        menu.aboutToShow.emit()  # filled as it opens
+        with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
+            {a.text(): a for a in menu.actions()}[item].trigger()
+        results = window.sidebar.results
+        return {
+            h.chat_title for r in range(results.count()) if (h := results.item(r).data(HIT_ROLE))
+        }
+
+    assert pick("Provider", "gemini") == {"Shapes"}
+    assert pick("Provider", "Any provider") == {"Colours", "Shapes"}
+    assert pick("Model", "gpt-test") == {"Colours"}
+    today = date.today()
+    with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
+        options.choose_dates(today - timedelta(days=9), today - timedelta(days=2))
+    assert window.sidebar.results.item(0).data(HIT_ROLE) is None  # "No matches." only
+    with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
+        options.choose_dates(today, today)
+    assert window.sidebar.results.item(0).data(HIT_ROLE) is not None  # written today
+    assert options.text() == "Filters (2)"
