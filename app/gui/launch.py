@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -46,6 +47,9 @@ def open_store_in_background(window: MainWindow) -> None:
 
     def open_everything():
         primer = build(window.data_dir)
+        # Markdown and highlighting (27 ms of imports) load here, off the GUI thread: not
+        # before the first paint, and not as the first message is shown (bench.stall).
+        importlib.import_module("app.gui.markdown")
         return primer, primer.providers.key_sources()
 
     def failed(error: PrimerError) -> None:
