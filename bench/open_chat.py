@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from app.gui.launch import create_window, open_store_in_background
+from bench.window import open_window
 
 
 def _rss_mb() -> tuple[float, float]:
@@ -30,13 +30,7 @@ def _wait(app: QApplication, condition, timeout: float = 60.0) -> None:
 
 def main(data_dir: Path, big_chat: str, small_chat: str, runs: int = 7) -> dict[str, float]:
     app = QApplication(sys.argv[:1])
-    window = create_window(data_dir)
-    window.resize(1100, 720)
-    window.show()
-    loaded = []
-    window.chats_loaded.connect(lambda: loaded.append(True))
-    open_store_in_background(window)
-    _wait(app, lambda: loaded)
+    window = open_window(app, data_dir)
     shown: list[float] = []
     window.conversation_shown.connect(lambda: shown.append(time.perf_counter()))
     timings = []

@@ -201,17 +201,10 @@ def keystrokes(store: Path, queries: list[str]) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.launch import create_window, open_store_in_background
+    from bench.window import open_window
 
     app = QApplication.instance() or QApplication([])
-    window = create_window(store)
-    window.resize(1100, 720)
-    window.show()
-    loaded: list[bool] = []
-    window.chats_loaded.connect(lambda: loaded.append(True))
-    open_store_in_background(window)
-    while not loaded:
-        app.processEvents()
+    window = open_window(app, store)  # type: ignore[arg-type]
     shown: list[float] = []
     window.search_shown.connect(lambda: shown.append(time.perf_counter()))
     field, times = window.sidebar.search_field, []

@@ -107,15 +107,9 @@ def main() -> None:
     store.save(store.load().with_provider(config))
     os.environ["OPENAI_API_KEY"] = "sk-bench"
     app = QApplication([])
-    from app.gui.launch import create_window, open_store_in_background
+    from bench.window import open_window
 
-    window = create_window(folder)
-    window.resize(1100, 720)
-    window.show()
-    loaded: list[bool] = []
-    window.chats_loaded.connect(lambda: loaded.append(True))
-    open_store_in_background(window)
-    _gaps(app, lambda: bool(loaded))
+    window = open_window(app, folder)
 
     idle_until = time.perf_counter() + 2
     idle = _gaps(app, lambda: time.perf_counter() > idle_until)

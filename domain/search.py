@@ -49,6 +49,11 @@ class Query:
     excluded: tuple[Term, ...] = ()
 
     @property
+    def marked(self) -> tuple[str, ...]:
+        """What a view marks in a message found: the texts of the required terms."""
+        return tuple(term.text for term in self.required)
+
+    @property
     def empty(self) -> bool:
         """Nothing that can match (no words, or only excluded ones)."""
         return not self.required

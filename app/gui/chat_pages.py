@@ -145,10 +145,10 @@ class ChatPages(QObject):
             self._loading.discard(which)
             if model.chat_id != chat_id:
                 return
-            bar = window.conversation.verticalScrollBar()
             if which == "newer":
                 model.append(messages)
                 return
+            bar = window.conversation.verticalScrollBar()
             from_bottom = bar.maximum() - bar.value()
             model.prepend(messages)
             window.conversation.doItemsLayout()

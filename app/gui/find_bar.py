@@ -104,7 +104,7 @@ class FindBar(QWidget):
         model = self.window.message_model
         on_branch = set(model.branch_ids())
         self.matches = [h.message_id for h in reversed(results.hits) if h.message_id in on_branch]  # type: ignore[misc]
-        self._terms = tuple(term.text for term in parse_query(text).required)
+        self._terms = parse_query(text).marked
         self.place = len(self.matches) - 2  # "next" goes to the newest match first
         if self.matches:
             self.step(1)

@@ -120,7 +120,7 @@ class Search(QObject):
     def _show(self, request: int, text: str, results: Results) -> None:
         if request != self._request:
             return  # a newer search is on its way
-        self.terms = tuple(term.text for term in parse_query(text).required)
+        self.terms = parse_query(text).marked
         self.results.clear()
         dark = self.window.delegate.dark
         notes = []

@@ -23,6 +23,8 @@ _PREFIX_WORDS = 64
 FRAGMENT_WINDOW = 100_000
 """Parts of words are looked for in this many of the newest messages (tens of ms)."""
 _SUBSTRING_CONTEXT = 60
+CJK_GLOB = "*[⺀-鿿가-힯豈-﫿぀-ヿ]*"
+"""The messages the trigram index holds (the same test as migration 0009's triggers)."""
 
 
 def _like(term: Term) -> str:
@@ -39,10 +41,6 @@ def _folded(text: str) -> str:
 class SqliteSearchIndex:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        db.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.messages_words"
-            " USING fts5vocab(main, messages_fts, row)"
-        )
 
     def _spell(self, term: Term) -> str:
         """A one-word prefix as the words the index holds that begin with it, most used
@@ -80,7 +78,7 @@ class SqliteSearchIndex:
         )
         self._db.execute(
             "INSERT INTO messages_cjk (rowid, content) SELECT rowid, content FROM messages"
-            " WHERE rowid > ? AND rowid <= ? AND content GLOB '*[⺀-鿿가-힯豈-﫿぀-ヿ]*'",
+            f" WHERE rowid > ? AND rowid <= ? AND content GLOB '{CJK_GLOB}'",
             (done_to, end),
         )
         self._db.execute("UPDATE search_backfill SET done_to = ?", (end,))
@@ -88,6 +86,12 @@ class SqliteSearchIndex:
 
     # ---------------------------------------------------------------- searching
     def search(self, query: Query, filters: Filters, order: Order, limit: int) -> Results:
+        # The index's words, for prefixes and parts of words (made here, not with every
+        # unit of work: most never search)
+        self._db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.messages_words"
+            " USING fts5vocab(main, messages_fts, row)"
+        )
         hits: list[Hit] = []
         if not filters.about_messages:  # (titles first in both orders: they weigh most)
             hits += self._titles(query, filters)
