@@ -31,21 +31,19 @@ def _name(value: object) -> str:
 
 
 class GeminiChatProvider(SdkProvider):
-    def _client(self) -> Any:
-        if self._client_instance is None:
-            from google import genai
-            from google.genai import types
+    def _make_client(self) -> Any:
+        from google import genai
+        from google.genai import types
 
-            if not self._api_key:
-                raise failures.AuthenticationFailed(
-                    f"No API key for {self.label}. Add one in Settings → Providers "
-                    "or set GEMINI_API_KEY."
-                )
-            options = types.HttpOptions(
-                base_url=self._base_url or None, timeout=int(self._read_timeout * 1000)
+        if not self._api_key:
+            raise failures.AuthenticationFailed(
+                f"No API key for {self.label}. Add one in Settings → Providers "
+                "or set GEMINI_API_KEY."
             )
-            self._client_instance = genai.Client(api_key=self._api_key, http_options=options)
-        return self._client_instance
+        options = types.HttpOptions(
+            base_url=self._base_url or None, timeout=int(self._read_timeout * 1000)
+        )
+        return genai.Client(api_key=self._api_key, http_options=options)
 
     def stream(self, request: CompletionRequest, cancel: CancelToken) -> Iterator[StreamEvent]:
         from google.genai import types

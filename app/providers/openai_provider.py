@@ -13,18 +13,16 @@ from domain.ports import CancelToken, CompletionRequest, StreamEnd, StreamEvent,
 
 
 class OpenAIChatProvider(SdkProvider):
-    def _client(self) -> Any:
-        if self._client_instance is None:
-            import openai
+    def _make_client(self) -> Any:
+        import openai
 
-            self._client_instance = openai.OpenAI(
-                # Local servers need no key; the SDK insists on one.
-                api_key=self._api_key or "not-needed",
-                base_url=self._base_url or None,
-                max_retries=0,
-                timeout=openai.Timeout(self._read_timeout, connect=CONNECT_TIMEOUT),
-            )
-        return self._client_instance
+        return openai.OpenAI(
+            # Local servers need no key; the SDK insists on one.
+            api_key=self._api_key or "not-needed",
+            base_url=self._base_url or None,
+            max_retries=0,
+            timeout=openai.Timeout(self._read_timeout, connect=CONNECT_TIMEOUT),
+        )
 
     def stream(self, request: CompletionRequest, cancel: CancelToken) -> Iterator[StreamEvent]:
         messages: list[dict[str, str]] = []

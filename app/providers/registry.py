@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 from app.providers.gemini_provider import GeminiChatProvider
@@ -39,6 +40,10 @@ class ProviderRegistry:
         self.settings = settings
         self._secrets = secrets
         self._overrides = overrides or {}
+        # One provider per name while its key and URL stay the same: its SDK client (an
+        # SSL context, a connection pool) is made once, not at every send (bench.stall).
+        self._built: dict[str, tuple[tuple[str, str | None, str], ChatProvider]] = {}
+        self._building = threading.Lock()
 
     def use_secrets(self, secrets: SecretStore) -> None:
         self._secrets = secrets
@@ -103,7 +108,17 @@ class ProviderRegistry:
         return sources
 
     def resolve(self, provider: str) -> ChatProvider:
+        """The provider to use now: the one already made, unless its key or URL changed."""
         details = self.details(provider)
+        identity = (details.config.kind, details.api_key, details.base_url)
+        with self._building:
+            made = self._built.get(provider)
+            if made is None or made[0] != identity:
+                made = (identity, self._make(provider, details))
+                self._built[provider] = made
+            return made[1]
+
+    def _make(self, provider: str, details: ResolvedProvider) -> ChatProvider:
         label = LABELS.get(provider, provider)
         if details.config.kind == "gemini":
             return GeminiChatProvider(

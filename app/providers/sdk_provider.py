@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 CONNECT_TIMEOUT = 10.0
@@ -26,3 +27,14 @@ class SdkProvider:
         self._base_url = base_url
         self._read_timeout = read_timeout
         self._client_instance: Any = None
+        self._making_client = threading.Lock()
+
+    def _client(self) -> Any:
+        """The SDK's client, made once: a reply and a model listing may ask at once."""
+        with self._making_client:
+            if self._client_instance is None:
+                self._client_instance = self._make_client()
+            return self._client_instance
+
+    def _make_client(self) -> Any:
+        raise NotImplementedError

@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex
 from pytestqt.qtbot import QtBot
 
-from app.gui.chat_list import ChatListModel
+from app.gui.chat_list import ChatListModel, ChatListView
 from app.gui.main_window import MainWindow
 from app.gui.message_model import VERSION_ROLE
 from domain.chats import list_order
@@ -135,3 +136,66 @@ def test_the_chat_list_moves_one_row_and_keeps_qt_s_model_rules(qtmodeltester) -
     assert ids == ["c0", "c3", "new", "c1", "c4"]
     assert model.summary(4).title == "Renamed"
     assert ids == [s.id for s in sorted(map(model.summary, range(5)), key=list_order)]
+
+
+class CountingChatList(ChatListModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = 0
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        self.asked += 1
+        return super().rowCount(parent)
+
+
+def _big_list(qtbot: QtBot, rows: int) -> tuple[ChatListView, CountingChatList]:
+    now = utc_now()
+    model = CountingChatList()
+    model.show(
+        [
+            ChatSummary(
+                f"c{i}",
+                f"Chat {i}",
+                "openai",
+                "m",
+                False,
+                now,
+                active_at=now - timedelta(minutes=i),
+            )
+            for i in range(rows)
+        ]
+    )
+    view = ChatListView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(300, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    return view, model
+
+
+def test_a_new_chat_on_top_of_10000_costs_the_window_no_pass_over_every_row(
+    qtbot: QtBot,
+) -> None:
+    """Each turn of the event loop asks the model about a bounded number of rows: a list
+    laid out in one pass called Python for all 10,000 rows and stalled the window while a
+    reply streamed (bench.stall)."""
+    view, model = _big_list(qtbot, 10_000)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 9_000)
+    now = utc_now()
+    model.put(ChatSummary("new", "New", "openai", "m", False, now, active_at=now + timedelta(1)))
+    per_turn = []
+    for _ in range(60):
+        model.asked = 0
+        QCoreApplication.processEvents()
+        per_turn.append(model.asked)
+    assert max(per_turn) < 5_000, per_turn
+    assert view.visualRect(model.index(0)).top() < view.visualRect(model.index(9_999)).top()
+    assert view.visualRect(model.index(10_000)).isValid()  # all laid out in the end
+
+
+def test_a_chat_chosen_far_down_a_big_list_is_scrolled_into_view(qtbot: QtBot) -> None:
+    view, model = _big_list(qtbot, 10_000)
+    model.show([model.summary(row) for row in range(model.rowCount())])  # a fresh list
+    view.setCurrentIndex(model.index(6_000))  # before its row is laid out
+    qtbot.waitUntil(lambda: view.viewport().rect().intersects(view.visualRect(model.index(6_000))))

@@ -11,7 +11,10 @@ import pytest
 
 from app.providers.gemini_provider import GeminiChatProvider
 from app.providers.openai_provider import OpenAIChatProvider
+from app.providers.registry import ProviderRegistry
 from app.providers.sdk_provider import LENGTH_NOTICE
+from app.secrets import KeyringSecretStore
+from app.settings import ProviderConfig, Settings
 from domain.entities import Role
 from domain.errors import (
     AuthenticationFailed,
@@ -23,6 +26,7 @@ from domain.errors import (
     RequestRejected,
 )
 from domain.ports import CancelToken, CompletionRequest, StreamEnd, TextDelta, Turn
+from tests.conftest import MemoryKeyring
 from tests.support.fake_providers import (
     FIXTURES,
     FakeProviderServer,
@@ -348,3 +352,33 @@ def test_a_stream_from_another_thread_can_be_stopped(fake_server: FakeProviderSe
     worker.join(timeout=5)
     assert not worker.is_alive()
     assert 0 < len(got) < 100
+
+
+# ---------------------------------------------------------------- the registry
+def test_a_provider_is_made_once_until_its_key_changes(
+    fake_server: FakeProviderServer, memory_keyring: MemoryKeyring
+) -> None:
+    """Sends reuse one SDK client (its SSL context and connections); a new key is used
+    from the next send on."""
+    settings = Settings().with_provider(
+        ProviderConfig("openai", "openai", fake_server.openai_url, "gpt-test")
+    )
+    secrets = KeyringSecretStore()
+    secrets.set("openai", "sk-first")
+    registry = ProviderRegistry(settings, secrets)
+    first = registry.resolve("openai")
+    assert registry.resolve("openai") is first
+    list(registry.resolve("openai").stream(REQUEST, CancelToken()))
+    assert fake_server.last_chat_request().headers["authorization"] == "Bearer sk-first"
+
+    secrets.set("openai", "sk-second")
+    second = registry.resolve("openai")
+    assert second is not first
+    list(second.stream(REQUEST, CancelToken()))
+    assert fake_server.last_chat_request().headers["authorization"] == "Bearer sk-second"
+
+    registry.settings = settings.with_provider(
+        ProviderConfig("openai", "openai", closed_port_url(), "gpt-test")
+    )
+    with pytest.raises(NetworkFailure):  # the new URL is used: nothing listens there
+        list(registry.resolve("openai").stream(REQUEST, CancelToken()))
