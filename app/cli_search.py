@@ -71,7 +71,10 @@ def _search(args: argparse.Namespace, data_dir: Path) -> int:
         pinned=True if args.pinned else None,
     )
     order = Order.BEST if args.best else Order.NEWEST
-    results = primer.search_messages(" ".join(args.query), filters, order, args.limit)
+    # Not typed a key at a time: parts of words are looked for in every message.
+    results = primer.search_messages(
+        " ".join(args.query), filters, order, args.limit, everywhere=True
+    )
     if args.json:
         json.dump([_hit_json(hit) for hit in results.hits], sys.stdout, indent=2,
                   ensure_ascii=False)  # fmt: skip
@@ -107,9 +110,6 @@ def _print_hits(results: Results) -> None:
         when = hit.created_at.astimezone().strftime("%Y-%m-%d")
         what = "chat title" if hit.message_id is None else (hit.model or hit.role or "")
         print(f"{_printable(hit.chat_title)} · {when} · {what} · {snippet}")
-    if results.inside_words_of:
-        print(f"(parts of words: looked for in the newest {results.inside_words_of:,} messages)",
-              file=sys.stderr)  # fmt: skip
     if results.capped:
         print(f"(best match ranked the newest {BEST_MATCH_CAP:,} matches only)", file=sys.stderr)
 

@@ -59,7 +59,7 @@ def query_classes(db: sqlite3.Connection, rng: random.Random) -> dict[str, list[
             at = rng.randrange(len(tokens) - 1)
             phrases.append(f'"{tokens[at]} {tokens[at + 1]}"')
     chinese = [r[0] for r in db.execute(  # (the index reads its text from messages)
-        "SELECT content FROM messages WHERE rowid IN"
+        "SELECT content FROM messages WHERE search_key IN"
         " (SELECT id FROM messages_cjk_docsize ORDER BY random() LIMIT 300)"
     )]  # fmt: skip
     substrings = []

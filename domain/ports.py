@@ -80,9 +80,12 @@ class BranchChoices(Protocol):
 class SearchIndex(Protocol):
     """The store's full-text index of messages and chat titles, kept with every write."""
 
-    def search(self, query: Query, filters: Filters, order: Order, limit: int) -> Results:
+    def search(
+        self, query: Query, filters: Filters, order: Order, limit: int, parts_window: int | None
+    ) -> Results:
         """A page of hits (chats whose title matched first, then messages), deleted chats
-        left out, and what limits applied."""
+        left out, and what limits applied. Parts of words are looked for in the newest
+        `parts_window` messages stored (None: in all)."""
         ...
 
     def indexed(self) -> float:

@@ -19,6 +19,10 @@ from domain.entities import Role
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]")
+PARTS_WINDOW = 100_000
+"""As a person types, parts of words (no index holds them) are looked for in this many of
+the newest messages stored: tens of milliseconds. Looking in all of a million takes about
+a second, so that is asked for (the window's "Look in all messages", the command)."""
 BEST_MATCH_CAP = 1_000
 """Best match ranks at most this many of the newest matches, among at most twice as many
 of the newest that have the words (ranking all of a common word's matches takes seconds);
@@ -142,4 +146,5 @@ class Results:
     indexed: float = 1.0
     """How much of the history the index holds yet (1.0: all of it)."""
     inside_words_of: int = 0
-    """Parts of words were looked for in this many of the newest messages (0: none were)."""
+    """Parts of words were looked for in this many of the newest messages only (0: none
+    were, or in all)."""

@@ -30,6 +30,8 @@ DEBOUNCE_MS = 30
 """Keystrokes closer together than this make one search (a search takes a few ms)."""
 _MARKDOWN = re.compile(r"`{3,}\w*|`|\*\*|__|^#+ |\|")
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+WIDEN_ROLE = Qt.ItemDataRole.UserRole + 2
+"""The note that offers to look for parts of words in all messages, not the newest."""
 CHUNK_SECONDS = 0.04
 """How long one chunk of indexing may hold the store's thread."""
 
@@ -86,22 +88,34 @@ class Search(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._run)
-        field.textChanged.connect(lambda _text: self._timer.start())
+        field.textChanged.connect(self._typed)
         field.moved.connect(self._move)
         field.chosen.connect(self.choose)
         field.dismissed.connect(self.dismiss)
         results.itemActivated.connect(lambda _item: self.choose())
+        results.itemClicked.connect(self._clicked)
         options = window.sidebar.search_options
-        options.changed.connect(self._run)
+        options.changed.connect(self._typed)
         options.providers = lambda: window.primer.providers.names() if window.primer else []
         options.models = lambda: sorted(
             {window.chat_model.summary(row).model for row in range(window.chat_model.rowCount())}
         )
         self.terms: tuple[str, ...] = ()
+        self._everywhere = False
 
     @property
     def active(self) -> bool:
         return bool(self.field.text().strip())
+
+    def _typed(self, *_args: object) -> None:
+        self._everywhere = False  # a new search: the newest messages first, at typing speed
+        self._timer.start()
+
+    def look_everywhere(self) -> None:
+        """Parts of words in all messages (about a second in a million), when asked."""
+        self._everywhere = True
+        self._timer.stop()
+        self._run()
 
     def _run(self) -> None:
         primer = self.window.primer
@@ -113,13 +127,17 @@ class Search(QObject):
             return
         options = self.window.sidebar.search_options
         filters = options.filters(self.window.current_chat_id)
-        Op(primer.search_messages, text, filters, options.order()).success(
-            lambda results: self._show(request, text, results)
-        ).on_store(self.window.lane)
+        if self._everywhere:
+            self.window.statusBar().showMessage("Looking in all messages…")
+        Op(
+            primer.search_messages, text, filters, options.order(), everywhere=self._everywhere
+        ).success(lambda results: self._show(request, text, results)).on_store(self.window.lane)
 
     def _show(self, request: int, text: str, results: Results) -> None:
         if request != self._request:
             return  # a newer search is on its way
+        if self._everywhere:
+            self.window.statusBar().clearMessage()
         self.terms = parse_query(text).marked
         self.results.clear()
         dark = self.window.delegate.dark
@@ -129,14 +147,19 @@ class Search(QObject):
                          "messages may be missing.")  # fmt: skip
         if not results.hits:
             notes.append("No matches.")
-        if results.inside_words_of:
-            notes.append(f"Parts of words: the newest {results.inside_words_of:,} messages.")
         if results.capped:
             notes.append(f"Best match ranked the newest {BEST_MATCH_CAP:,} matches.")
         for note in notes:
             item = QListWidgetItem(note)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.results.addItem(item)
+        if results.inside_words_of:
+            item = QListWidgetItem(f"Parts of words: the newest {results.inside_words_of:,} "
+                                   "messages only.  Look in all messages ›")  # fmt: skip
+            item.setData(WIDEN_ROLE, True)
+            item.setForeground(self.window.palette().link())
+            self.results.addItem(item)
+        first = self.results.count()
         for hit in results.hits:
             item = QListWidgetItem()
             item.setData(HIT_ROLE, hit)
@@ -150,23 +173,35 @@ class Search(QObject):
             item.setSizeHint(QSize(0, label.heightForWidth(width - 4)))
             self.results.addItem(item)
             self.results.setItemWidget(item, label)
-        first = len(notes)
         if results.hits:
             self.results.setCurrentRow(first)
+        elif results.inside_words_of:  # nothing in the newest: Enter looks in all
+            self.results.setCurrentRow(first - 1)
         self.window.sidebar.show_results(True)
         self.window.search_shown.emit()
 
     def _move(self, step: int) -> None:
-        rows = [r for r in range(self.results.count()) if self.results.item(r).data(HIT_ROLE)]
+        rows = [
+            r
+            for r in range(self.results.count())
+            if self.results.item(r).data(HIT_ROLE) or self.results.item(r).data(WIDEN_ROLE)
+        ]
         if not rows:
             return
         current = self.results.currentRow()
         later = [r for r in rows if (r > current if step > 0 else r < current)]
-        target = (later[0] if step > 0 else later[-1]) if later else current
+        target = (later[0] if step > 0 else later[-1]) if later else max(current, rows[0])
         self.results.setCurrentRow(target)
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        if item.data(WIDEN_ROLE):
+            self.look_everywhere()
 
     def choose(self) -> None:
         item = self.results.currentItem()
+        if item is not None and item.data(WIDEN_ROLE):
+            self.look_everywhere()
+            return
         hit: Hit | None = item.data(HIT_ROLE) if item is not None else None
         if hit is None:
             return

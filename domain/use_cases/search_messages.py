@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain.ports import UnitOfWorkFactory
-from domain.search import Filters, Order, Results, parse_query
+from domain.search import PARTS_WINDOW, Filters, Order, Results, parse_query
 
 PAGE = 50
 
@@ -21,8 +21,11 @@ class SearchMessages:
         filters: Filters | None = None,
         order: Order = Order.NEWEST,
         limit: int = PAGE,
+        *,
+        everywhere: bool = False,
     ) -> Results:
-        """`filters.chat_id` may be an id or a prefix of one (an unknown one raises)."""
+        """`filters.chat_id` may be an id or a prefix of one (an unknown one raises).
+        `everywhere`: parts of words in all messages, not the newest `PARTS_WINDOW`."""
         query = parse_query(text)
         filters = filters or Filters()
         with self._uow_factory() as uow:
@@ -31,7 +34,8 @@ class SearchMessages:
             indexed = uow.search.indexed()
             if query.empty or limit <= 0:
                 return Results(indexed=indexed)
-            found = uow.search.search(query, filters, order, limit)
+            window = None if everywhere else PARTS_WINDOW
+            found = uow.search.search(query, filters, order, limit, window)
         return replace(found, indexed=indexed)
 
 

@@ -22,8 +22,6 @@ OPEN, CLOSE, ELLIPSIS = "«", "»", "…"
 TITLE_HITS = 5
 _SNIPPET_WORDS = 14
 _PREFIX_WORDS = 64
-FRAGMENT_WINDOW = 100_000
-"""Parts of words are looked for in this many of the newest messages (tens of ms)."""
 _SUBSTRING_CONTEXT = 60
 CJK_GLOB = "*[⺀-鿿가-힯豈-﫿぀-ヿ]*"
 """The messages the trigram index holds (the same test as migration 0009's triggers)."""
@@ -84,7 +82,9 @@ class SqliteSearchIndex:
         return 1.0 if done >= total else done / total
 
     # ---------------------------------------------------------------- searching
-    def search(self, query: Query, filters: Filters, order: Order, limit: int) -> Results:
+    def search(
+        self, query: Query, filters: Filters, order: Order, limit: int, parts_window: int | None
+    ) -> Results:
         # The index's words, for prefixes and parts of words (made here, not with every
         # unit of work: most never search)
         self._db.execute(
@@ -97,13 +97,14 @@ class SqliteSearchIndex:
         fragments = tuple(term for term in query.required if self._fragment(term))
         words = Query(tuple(t for t in query.required if t not in fragments), query.excluded)
         match = words.word_match(self._spell)
-        page, capped = self._message_page(query, fragments, match, filters, order, limit)
+        window = parts_window if fragments else None
+        page, capped = self._message_page(query, fragments, match, filters, order, limit, window)
         hits += self._message_hits(query, fragments, page)
-        return Results(hits, capped, inside_words_of=FRAGMENT_WINDOW if fragments else 0)
+        return Results(hits, capped, inside_words_of=window or 0)
 
     def _fragment(self, term: Term) -> bool:
         """`*part`, or a word that is no whole word anywhere (part of one, as "atabas" of
-        "database"): looked for inside the words of the newest `FRAGMENT_WINDOW` messages."""
+        "database"): looked for inside the words of the messages themselves."""
         folded = _folded(term.text)
         if term.inside and not term.substring:
             return True
@@ -125,6 +126,7 @@ class SqliteSearchIndex:
         filters: Filters,
         order: Order,
         limit: int,
+        parts_window: int | None,
     ) -> tuple[list[tuple[int, str | None]], bool]:
         """(rowid, snippet) of the page's messages, and whether best match was capped.
         Snippets are made in the query that picks the page: SQLite then makes them for
@@ -140,9 +142,9 @@ class SqliteSearchIndex:
         for term in fragments:
             conditions.append("m.content LIKE ? ESCAPE '\\'")
             values.append(_like(term))
-        if fragments:  # (the newest stored, indexed or not yet)
+        if parts_window is not None:  # (the newest stored, indexed or not yet)
             conditions.append("m.rowid > (SELECT max(rowid) FROM messages) - ?")
-            values.append(FRAGMENT_WINDOW)
+            values.append(parts_window)
         where = " AND ".join(["c.deleted_at IS NULL", *conditions])
         if match is not None:
             source = "messages_fts f JOIN messages m ON m.search_key = f.rowid"

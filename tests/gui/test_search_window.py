@@ -6,12 +6,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidgetItem
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
-from app.gui.search import HIT_ROLE
+from app.gui.search import HIT_ROLE, WIDEN_ROLE
 from domain.search import Hit
+from domain.use_cases import search_messages
 from repositories.migration_files import bundled_migrations
 from repositories.sqlite.database import DATABASE_NAME
 from repositories.sqlite.migrations import migrate
@@ -204,3 +207,38 @@ def test_provider_model_and_dates_from_the_menu(qtbot: QtBot, window: MainWindow
         options.choose_dates(today, today)
     assert window.sidebar.results.item(0).data(HIT_ROLE) is not None  # written today
     assert options.text() == "Filters (2)"
+
+
+def test_parts_of_words_are_looked_for_in_all_messages_when_asked(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_messages, "PARTS_WINDOW", 3)  # the newest 3 messages only
+    primer = window.primer
+    assert primer is not None
+    on_lane(qtbot, window, lambda: add_chat(primer, "Hippopotamus", 2))
+    on_lane(qtbot, window, lambda: add_chat(primer, "Filler", 4))
+    results = window.sidebar.results
+
+    def shown() -> tuple[list[Hit], QListWidgetItem | None]:
+        items = [results.item(row) for row in range(results.count())]
+        widen = [item for item in items if item.data(WIDEN_ROLE)]
+        return [h for i in items if (h := i.data(HIT_ROLE))], widen[0] if widen else None
+
+    assert search(qtbot, window, "ppopot") == []
+    hits, note = shown()
+    assert note is not None and "newest 3 messages only" in note.text()
+    with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
+        qtbot.mouseClick(
+            results.viewport(), Qt.MouseButton.LeftButton, pos=results.visualItemRect(note).center()
+        )
+    hits, note = shown()
+    assert [h.chat_title for h in hits] == ["Hippopotamus"] * 2 and note is None
+
+    field = window.sidebar.search_field
+    with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
+        qtbot.keyClicks(field, "a")  # "ppopota": a new search, the newest messages again
+    assert shown()[0] == []
+    assert results.currentItem() is shown()[1]  # nothing found: the note is chosen
+    with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert len(shown()[0]) == 2

@@ -18,6 +18,7 @@ from domain.clock import utc_now
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.ids import new_id
 from domain.search import Filters, Order
+from domain.use_cases import search_messages
 from repositories.migration_files import bundled_migrations
 from repositories.sqlite import search_index
 from repositories.sqlite.database import DATABASE_NAME
@@ -97,6 +98,18 @@ def test_a_part_of_a_word_is_found_inside_words(primer: Primer) -> None:
     assert primer.search_messages("*base").inside_words_of == 100_000  # and said so
     assert primer.search_messages("base").inside_words_of == 0
     assert found(primer, "qqzzyx") == []
+
+
+def test_parts_of_words_are_looked_for_in_all_messages_when_asked(
+    primer: Primer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat_with(primer, "Old", "an old hippopotamus")
+    chat_with(primer, "New", "one", "two", "three")
+    monkeypatch.setattr(search_messages, "PARTS_WINDOW", 3)
+    assert primer.search_messages("ppopot").hits == []
+    everywhere = primer.search_messages("ppopot", everywhere=True)
+    assert [h.snippet for h in everywhere.hits] == ["an old hi«ppopot»amus"]
+    assert everywhere.inside_words_of == 0  # nothing left out to say
 
 
 @pytest.mark.parametrize(
