@@ -134,15 +134,8 @@ def indexing_time(store: Path) -> None:
         with sqlite3.connect(work / "primer.db") as db:
             for table in ("messages_fts", "messages_cjk"):
                 db.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
-            # No message keyed: the trigger that keys them is off while the keys go.
-            (keying,) = db.execute(
-                "SELECT sql FROM sqlite_master WHERE name = 'messages_search_key'"
-            ).fetchone()
-            db.execute("DROP TRIGGER messages_search_key")
-            db.execute("UPDATE messages SET search_key = NULL")
-            db.execute(keying)
-            db.execute("UPDATE search_backfill SET total = (SELECT count(*) FROM messages),"
-                       " done = 0")  # fmt: skip
+            db.execute("UPDATE search_backfill SET up_to = (SELECT max(rowid) FROM messages),"
+                       " done_to = 0")  # fmt: skip
         db.close()
         primer = build(work)
         began, chunks = time.perf_counter(), 0
@@ -168,8 +161,7 @@ def write_cost(rng: random.Random) -> None:
     try:
         stores = {name: build(work / name) for name in ("with", "without")}
         db = stores["without"].store.connection()
-        for trigger in ("messages_search_new", "messages_search_key", "messages_search_insert",
-                        "messages_search_update"):  # fmt: skip
+        for trigger in ("messages_search_insert", "messages_search_update"):
             db.execute(f"DROP TRIGGER {trigger}")
         db.commit()
         chats = {}

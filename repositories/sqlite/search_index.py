@@ -1,9 +1,7 @@
-"""Search over the store's own FTS5 indexes (migrations_sqlite/0009_search.sql and
-0010_search_by_time.sql).
+"""Search over the store's own FTS5 indexes (migrations_sqlite/0009_search.sql).
 
-The message indexes are keyed by when a message was written (`search_key`). Newest first
-walks the word index backwards by key, which FTS5 gives in order, and stops at the page:
-a word in most of a million messages answers as fast as a rare one.
+Newest first walks the word index backwards by rowid, which FTS5 gives in order, and
+stops at the page: a word in most of a million messages answers as fast as a rare one.
 Snippets are made for the page shown only. Best match ranks the newest
 `BEST_MATCH_CAP` matches by bm25.
 """
@@ -60,26 +58,29 @@ class SqliteSearchIndex:
 
     # ---------------------------------------------------------------- indexing
     def indexed(self) -> float:
-        """How much of what was stored before the search key existed is indexed (1.0: all)."""
-        total, done = self._db.execute("SELECT total, done FROM search_backfill").fetchone()
-        return 1.0 if done >= total else done / total
+        """How much of what was stored before search existed is indexed (1.0: all)."""
+        up_to, done_to = self._db.execute("SELECT up_to, done_to FROM search_backfill").fetchone()
+        return 1.0 if done_to >= up_to else done_to / up_to
 
     def index_some(self, rows: int) -> float:
-        """Key, and so index, up to `rows` more of the messages stored before the search
-        key existed, newest first; the share indexed afterwards. The caller commits."""
-        total, done = self._db.execute("SELECT total, done FROM search_backfill").fetchone()
-        if done >= total:
+        """Index up to `rows` more of the messages stored before search existed; the
+        share indexed afterwards. The caller commits."""
+        up_to, done_to = self._db.execute("SELECT up_to, done_to FROM search_backfill").fetchone()
+        if done_to >= up_to:
             return 1.0
-        # Asking for a key is setting it to NULL (migration 0010's triggers do the rest).
-        keyed = self._db.execute(
-            "UPDATE messages SET search_key = NULL WHERE rowid IN (SELECT rowid FROM messages"
-            " WHERE search_key IS NULL ORDER BY created_at DESC LIMIT ?)",
-            (rows,),
-        ).rowcount
-        # Rows deleted meanwhile are never keyed: fewer than asked for means no more left.
-        done = total if keyed < rows else min(total, done + keyed)
-        self._db.execute("UPDATE search_backfill SET done = ?", (done,))
-        return 1.0 if done >= total else done / total
+        end = min(up_to, done_to + rows)
+        self._db.execute(
+            "INSERT INTO messages_fts (rowid, content) SELECT rowid, content FROM messages"
+            " WHERE rowid > ? AND rowid <= ?",
+            (done_to, end),
+        )
+        self._db.execute(
+            "INSERT INTO messages_cjk (rowid, content) SELECT rowid, content FROM messages"
+            f" WHERE rowid > ? AND rowid <= ? AND content GLOB '{CJK_GLOB}'",
+            (done_to, end),
+        )
+        self._db.execute("UPDATE search_backfill SET done_to = ?", (end,))
+        return 1.0 if end >= up_to else end / up_to
 
     # ---------------------------------------------------------------- searching
     def search(
@@ -142,12 +143,12 @@ class SqliteSearchIndex:
         for term in fragments:
             conditions.append("m.content LIKE ? ESCAPE '\\'")
             values.append(_like(term))
-        if parts_window is not None:  # (the newest stored, indexed or not yet)
+        if parts_window is not None:  # (the newest stored)
             conditions.append("m.rowid > (SELECT max(rowid) FROM messages) - ?")
             values.append(parts_window)
         where = " AND ".join(["c.deleted_at IS NULL", *conditions])
         if match is not None:
-            source = "messages_fts f JOIN messages m ON m.search_key = f.rowid"
+            source = "messages_fts f JOIN messages m ON m.rowid = f.rowid"
             where = f"messages_fts MATCH ? AND {where}"
             values.insert(0, match)
             newest = "f.rowid"
@@ -155,21 +156,21 @@ class SqliteSearchIndex:
                 f"snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '{ELLIPSIS}', {_SNIPPET_WORDS})"
             )
         elif any(term.substring for term in query.required):  # the trigram index's messages
-            source = "messages_cjk_docsize s JOIN messages m ON m.search_key = s.id"
+            source = "messages_cjk_docsize s JOIN messages m ON m.rowid = s.id"
             newest, snippet = "s.id", "NULL"
         else:  # parts of words only: the newest messages, read
-            source, newest, snippet = "messages m", "m.search_key", "NULL"
+            source, newest, snippet = "messages m", "m.rowid", "NULL"
         rows_from = f"FROM {source} JOIN chats c ON c.id = m.chat_id WHERE {where}"
         if order is Order.NEWEST or match is None:
             page = self._db.execute(
-                f"SELECT m.rowid, {snippet} {rows_from} ORDER BY {newest} DESC LIMIT ?",
+                f"SELECT {newest}, {snippet} {rows_from} ORDER BY {newest} DESC LIMIT ?",
                 (*values, limit),
             )
             return page.fetchall(), False
         # Best match: bm25 over the newest BEST_MATCH_CAP matches only, found among the
         # newest 2 x BEST_MATCH_CAP that match the words (a filter that passes few of
         # them does not send the scan through the whole history); the oldest bounds the
-        # keys the ranked query reads.
+        # rowids the ranked query reads.
         floor = self._db.execute(
             "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
             " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
@@ -182,7 +183,7 @@ class SqliteSearchIndex:
             (*values, lowest, BEST_MATCH_CAP - 1),
         ).fetchall()
         page = self._db.execute(
-            f"SELECT m.rowid, {snippet} {rows_from} AND {newest} >= ? ORDER BY f.rank LIMIT ?",
+            f"SELECT {newest}, {snippet} {rows_from} AND {newest} >= ? ORDER BY f.rank LIMIT ?",
             (*values, bound[0][0] if bound else lowest, limit),
         )
         return page.fetchall(), len(bound) == 2 or floor is not None
@@ -254,12 +255,9 @@ def _substring(term: Term) -> tuple[str, str]:
     index finds three characters or more; shorter ones are looked for in the messages it
     holds (those with such text), not in every message."""
     if len(term.text) >= 3:
-        return (
-            "m.search_key IN (SELECT rowid FROM messages_cjk WHERE messages_cjk MATCH ?)",
-            term.fts(),
-        )
+        return "m.rowid IN (SELECT rowid FROM messages_cjk WHERE messages_cjk MATCH ?)", term.fts()
     return (
-        "m.search_key IN (SELECT id FROM messages_cjk_docsize) AND m.content LIKE ? ESCAPE '\\'",
+        "m.rowid IN (SELECT id FROM messages_cjk_docsize) AND m.content LIKE ? ESCAPE '\\'",
         _like(term),
     )
 

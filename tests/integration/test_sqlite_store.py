@@ -52,8 +52,7 @@ def test_the_repositories_name_every_column_the_migrations_make(data_dir: Path) 
     for table, columns in (("chats", chat_repository._COLUMNS),
                            ("messages", message_repository._COLUMNS)):  # fmt: skip
         actual = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        # the store's own, never the domain's
-        assert set(columns) == actual - {"undeleted_at", "search_key"}
+        assert set(columns) == actual - {"undeleted_at"}  # the store's own, never the domain's
     store.close()
 
 
