@@ -50,9 +50,9 @@ def query_classes(db: sqlite3.Connection, rng: random.Random) -> dict[str, list[
 
     most, common, rare = between(0.5, 1.0), between(0.02, 0.2), between(5 / total, 50 / total)
     middle = between(0.001, 0.01)
-    texts = [r[0] for r in db.execute(
-        "SELECT content FROM messages WHERE rowid IN (SELECT abs(random()) % ? FROM messages"
-        " LIMIT 400)", (total,))]  # fmt: skip
+    texts = [r[0] for r in db.execute(  # (rowids are time keys: not 1 to total)
+        "SELECT content FROM messages WHERE rowid IN (SELECT rowid FROM messages"
+        " ORDER BY random() LIMIT 400)")]  # fmt: skip
     phrases = []
     for text in texts:
         tokens = [w for w in text.split() if w.isalpha() and w.isascii()]
@@ -60,7 +60,7 @@ def query_classes(db: sqlite3.Connection, rng: random.Random) -> dict[str, list[
             at = rng.randrange(len(tokens) - 1)
             phrases.append(f'"{tokens[at]} {tokens[at + 1]}"')
     chinese = [r[0] for r in db.execute(  # (the index reads its text from messages)
-        "SELECT content FROM messages WHERE search_key IN"
+        "SELECT content FROM messages WHERE rowid IN"
         " (SELECT id FROM messages_cjk_docsize ORDER BY random() LIMIT 300)"
     )]  # fmt: skip
     substrings = []
@@ -146,8 +146,15 @@ def indexing_time(store: Path) -> None:
         with sqlite3.connect(work / "primer.db") as db:
             for table in ("messages_fts", "messages_cjk"):
                 db.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
-            db.execute("UPDATE search_backfill SET up_to = (SELECT max(rowid) FROM messages),"
-                       " done_to = 0")  # fmt: skip
+            # Stored before time keys: rowids 1, 2, ... in the order stored.
+            db.execute(
+                "CREATE TEMP TABLE stored AS SELECT rowid AS key FROM messages ORDER BY rowid"
+            )
+            db.execute("CREATE UNIQUE INDEX temp.stored_key ON stored (key)")
+            db.execute("UPDATE messages SET rowid = (SELECT stored.rowid FROM stored"
+                       " WHERE stored.key = messages.rowid)")  # fmt: skip
+            db.execute("UPDATE search_backfill SET total = (SELECT count(*) FROM messages),"
+                       " done = 0")  # fmt: skip
         db.close()
         primer = build(work)
         began, chunks = time.perf_counter(), 0

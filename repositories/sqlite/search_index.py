@@ -1,4 +1,5 @@
-"""Search over the store's own FTS5 indexes (migrations_sqlite/0009_search.sql).
+"""Search over the store's own FTS5 indexes (migrations_sqlite/0009_search.sql, and 0010
+which makes a message's rowid its time key).
 
 Newest first walks the word index backwards by rowid, which FTS5 gives in order, and
 stops at the page: a word in most of a million messages answers as fast as a rare one.
@@ -21,6 +22,11 @@ TITLE_HITS = 5
 _SNIPPET_WORDS = 14
 _PREFIX_WORDS = 64
 _SUBSTRING_CONTEXT = 60
+_WORD = re.compile(r"[^\W_]+")
+"""A word as the word index cuts text (unicode61: letters and digits)."""
+KEYED_FROM = 1 << 39
+"""Rowids below this are messages stored before migration 0010 that are not keyed yet
+(nor indexed); the same bound is in its triggers."""
 CJK_GLOB = "*[⺀-鿿가-힯豈-﫿぀-ヿ]*"
 """The messages the trigram index holds (the same test as migration 0009's triggers)."""
 
@@ -56,31 +62,35 @@ class SqliteSearchIndex:
             return term.fts()  # (nothing begins so: FTS5 finds nothing either)
         return "(" + " OR ".join(Term(word).fts() for (word,) in words) + ")"
 
+    def _loose(self, term: Term) -> str:
+        """A term's words, each anywhere in the message (a phrase's, not in order)."""
+        words = _WORD.findall(term.text)
+        if term.prefix or len(words) < 2:
+            return self._spell(term)
+        return "(" + " AND ".join(Term(word).fts() for word in words) + ")"
+
     # ---------------------------------------------------------------- indexing
     def indexed(self) -> float:
-        """How much of what was stored before search existed is indexed (1.0: all)."""
-        up_to, done_to = self._db.execute("SELECT up_to, done_to FROM search_backfill").fetchone()
-        return 1.0 if done_to >= up_to else done_to / up_to
+        """How much of what was stored before messages were keyed by time is indexed."""
+        total, done = self._db.execute("SELECT total, done FROM search_backfill").fetchone()
+        return 1.0 if done >= total else done / total
 
     def index_some(self, rows: int) -> float:
-        """Index up to `rows` more of the messages stored before search existed; the
-        share indexed afterwards. The caller commits."""
-        up_to, done_to = self._db.execute("SELECT up_to, done_to FROM search_backfill").fetchone()
-        if done_to >= up_to:
+        """Key, and so index, up to `rows` more of the messages stored before they were
+        keyed by time, newest stored first; the share indexed then. The caller commits."""
+        total, done = self._db.execute("SELECT total, done FROM search_backfill").fetchone()
+        if done >= total:
             return 1.0
-        end = min(up_to, done_to + rows)
-        self._db.execute(
-            "INSERT INTO messages_fts (rowid, content) SELECT rowid, content FROM messages"
-            " WHERE rowid > ? AND rowid <= ?",
-            (done_to, end),
-        )
-        self._db.execute(
-            "INSERT INTO messages_cjk (rowid, content) SELECT rowid, content FROM messages"
-            f" WHERE rowid > ? AND rowid <= ? AND content GLOB '{CJK_GLOB}'",
-            (done_to, end),
-        )
-        self._db.execute("UPDATE search_backfill SET done_to = ?", (end,))
-        return 1.0 if end >= up_to else end / up_to
+        chunk = self._db.execute(
+            "SELECT rowid FROM messages WHERE rowid < ? ORDER BY rowid DESC LIMIT ?",
+            (KEYED_FROM, rows),
+        ).fetchall()
+        # Asking for a key (migration 0010's message_keys) keys and indexes the message.
+        self._db.executemany("UPDATE message_keys SET key = NULL WHERE key = ?", chunk)
+        # (fewer than asked for: none left; rows deleted meanwhile are never keyed)
+        done = total if len(chunk) < rows else min(total, done + len(chunk))
+        self._db.execute("UPDATE search_backfill SET done = ?", (done,))
+        return 1.0 if done >= total else done / total
 
     # ---------------------------------------------------------------- searching
     def search(
@@ -143,9 +153,12 @@ class SqliteSearchIndex:
         for term in fragments:
             conditions.append("m.content LIKE ? ESCAPE '\\'")
             values.append(_like(term))
-        if parts_window is not None:  # (the newest stored)
-            conditions.append("m.rowid > (SELECT max(rowid) FROM messages) - ?")
-            values.append(parts_window)
+        if parts_window is not None:  # the newest written (and keyed)
+            conditions.append(
+                "m.rowid >= coalesce((SELECT rowid FROM messages ORDER BY rowid DESC"
+                " LIMIT 1 OFFSET ?), 0)"
+            )
+            values.append(parts_window - 1)
         where = " AND ".join(["c.deleted_at IS NULL", *conditions])
         if match is not None:
             source = "messages_fts f JOIN messages m ON m.rowid = f.rowid"
@@ -168,13 +181,14 @@ class SqliteSearchIndex:
             )
             return page.fetchall(), False
         # Best match: bm25 over the newest BEST_MATCH_CAP matches only, found among the
-        # newest 2 x BEST_MATCH_CAP that match the words (a filter that passes few of
-        # them does not send the scan through the whole history); the oldest bounds the
-        # rowids the ranked query reads.
+        # newest 2 x BEST_MATCH_CAP messages that have the words, in any order (a filter
+        # that passes few, or a phrase of two common words, does not send the scan through
+        # the whole history); the oldest bounds the rowids the ranked query reads.
+        loose = Query(tuple(t for t in query.required if t not in fragments))
         floor = self._db.execute(
             "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
             " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-            (match, 2 * BEST_MATCH_CAP - 1),
+            (loose.word_match(self._loose), 2 * BEST_MATCH_CAP - 1),
         ).fetchone()
         lowest = floor[0] if floor else 0
         bound = self._db.execute(

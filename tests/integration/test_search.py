@@ -161,6 +161,35 @@ def test_edits_and_every_version_are_searchable_and_renames_follow(primer: Prime
     assert titles == ["«Renamed» draft"]
 
 
+def test_newest_first_is_by_when_written_not_when_stored(primer: Primer) -> None:
+    """A message restored or imported later than newer ones still ranks by its date."""
+    chat_with(primer, "Recent", "zebra seen this week", days=20)
+    chat_with(primer, "Brought in", "zebra from long ago", "zebra older still", days=-400)
+    chat_with(primer, "Middle", "zebra last month", days=5)
+    assert found(primer, "zebra") == [
+        "«zebra» seen this week", "«zebra» last month", "«zebra» older still",
+        "«zebra» from long ago",
+    ]  # fmt: skip
+    assert found(primer, "zeb*")[0] == "«zebra» seen this week"
+    assert found(primer, "*ebr")[-1] == "z«ebr»a from long ago"
+
+
+def test_a_hundred_messages_of_one_second_are_all_kept_and_found(primer: Primer) -> None:
+    """A second holds 64 time keys: its 65th message on is keyed after the newest."""
+    chat_with(primer, "Later", "an ocelot, later", days=5)
+    chat = new_chat(title="Bulk", provider="openai", model="m", system_prompt="", now=START)
+    with primer.uow_factory() as uow:
+        uow.chats.add(chat)
+        for number in range(100):
+            uow.messages.add(Message(new_id(), chat.id, None, Role.USER, f"ocelot {number}",
+                                     MessageStatus.COMPLETE, START, "openai", "m"))  # fmt: skip
+        uow.commit()
+    snippets = found(primer, "ocelot")
+    assert len(snippets) == 101
+    assert snippets.index("an «ocelot», later") == 36
+    assert sorted(snippets[37:]) == sorted(f"«ocelot» {n}" for n in range(64))
+
+
 def test_best_match_ranks_and_says_when_it_capped(
     primer: Primer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -172,6 +201,18 @@ def test_best_match_ranks_and_says_when_it_capped(
     monkeypatch.setattr(search_index, "BEST_MATCH_CAP", 3)
     capped = primer.search_messages("kiwi", order=Order.BEST)
     assert capped.capped and len(capped.hits) == 3
+    # A phrase: the newest 2 x 3 messages with its words, in any order, bound the ranking
+    chat_with(primer, "Fruit", "a red apple", *["apple, red"] * 6, "red apple pie")
+    phrase = primer.search_messages('"red apple"', order=Order.BEST)
+    assert phrase.capped and [h.snippet for h in phrase.hits] == ["«red apple» pie"]
+    assert len(found(primer, '"red apple"')) == 2  # (newest first: no bound)
+
+
+def backup_changes(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        count = db.execute("SELECT count(*) FROM changes").fetchone()[0]
+    db.close()
+    return int(count)
 
 
 def test_a_store_from_before_search_is_indexed_in_chunks_and_never_drifts(
@@ -205,10 +246,12 @@ def test_a_store_from_before_search_is_indexed_in_chunks_and_never_drifts(
         uow.commit()
     chat_with(primer, "New chat", "a new walrus")  # indexed at once
     assert len(found(primer, "walrus")) == 1
+    changes_before = backup_changes(path)
     steps = []
     while (indexed := primer.index_history(rows=100)) < 1.0:
         steps.append(indexed)
     assert len(steps) == 2  # 250 rows, 100 at a time
+    assert backup_changes(path) == changes_before  # indexing is no change to back up
     assert len(found(primer, "walrus")) == 250  # 249 old ones and the new one
     assert found(primer, "narwhal") == ["now about a «narwhal»"]
     with primer.uow_factory() as uow:
@@ -230,8 +273,9 @@ def test_restored_chats_are_found(machine: Machine) -> None:
     chat_with(laptop, "Recipes", "the secret is saffron")
     laptop.backup_now()(laptop.account_link.current().account_id)  # type: ignore[union-attr]
     account = sign_in(desktop)
+    chat_with(desktop, "Today", "saffron again, this week", days=20)  # newer, stored first
     desktop.restore_backup()(account)
-    assert found(desktop, "saffron") == ["the secret is «saffron»"]
+    assert found(desktop, "saffron") == ["«saffron» again, this week", "the secret is «saffron»"]
 
 
 def test_the_command_prints_hits_and_json(data_dir: Path) -> None:
