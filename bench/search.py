@@ -50,9 +50,9 @@ def query_classes(db: sqlite3.Connection, rng: random.Random) -> dict[str, list[
 
     most, common, rare = between(0.5, 1.0), between(0.02, 0.2), between(5 / total, 50 / total)
     middle = between(0.001, 0.01)
-    texts = [r[0] for r in db.execute(  # (rowids are time keys: not 1 to total)
-        "SELECT content FROM messages WHERE rowid IN (SELECT rowid FROM messages"
-        " ORDER BY random() LIMIT 400)")]  # fmt: skip
+    keys = [key for (key,) in db.execute("SELECT rowid FROM messages")]  # (time keys)
+    texts = [db.execute("SELECT content FROM messages WHERE rowid = ?", (key,)).fetchone()[0]
+             for key in rng.sample(keys, 400)]  # fmt: skip
     phrases = []
     for text in texts:
         tokens = [w for w in text.split() if w.isalpha() and w.isascii()]
@@ -259,7 +259,7 @@ def main() -> None:
     middle = datetime.fromisoformat(first.replace("Z", "+00:00"))
     middle += (datetime.fromisoformat(last.replace("Z", "+00:00")) - middle) / 2
     query_latency(primer, classes, middle)
-    parts_of_words(primer, classes["common word"])
+    parts_of_words(primer, classes["rare word"] + classes["common word"])
     index_size(db)
     primer.store.close()
     keystrokes(args.data_dir, [q for queries in classes.values() for q in queries[:3]])
