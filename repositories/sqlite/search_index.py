@@ -169,11 +169,14 @@ class SqliteSearchIndex:
                 f"snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '{ELLIPSIS}', {_SNIPPET_WORDS})"
             )
         elif any(term.substring for term in query.required):  # the trigram index's messages
-            source = "messages_cjk_docsize s JOIN messages m ON m.rowid = s.id"
+            source = "messages_cjk_docsize s CROSS JOIN messages m ON m.rowid = s.id"
             newest, snippet = "s.id", "NULL"
         else:  # parts of words only: the newest messages, read
             source, newest, snippet = "messages m", "m.rowid", "NULL"
-        rows_from = f"FROM {source} JOIN chats c ON c.id = m.chat_id WHERE {where}"
+        # Without the word index the messages lead, newest first (CROSS JOIN keeps them
+        # ahead of chats: led by the chats, SQLite read every message of each).
+        chats = "JOIN" if match is not None else "CROSS JOIN"
+        rows_from = f"FROM {source} {chats} chats c ON c.id = m.chat_id WHERE {where}"
         if order is Order.NEWEST or match is None:
             page = self._db.execute(
                 f"SELECT {newest}, {snippet} {rows_from} ORDER BY {newest} DESC LIMIT ?",
