@@ -112,7 +112,7 @@ class Search(QObject):
         self._timer.start()
 
     def look_everywhere(self) -> None:
-        """Parts of words in all messages (about a second in a million), when asked."""
+        """Parts of words in all messages (a fifth of a second in a million), when asked."""
         self._everywhere = True
         self._timer.stop()
         self._run()
