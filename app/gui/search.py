@@ -154,8 +154,8 @@ class Search(QObject):
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.results.addItem(item)
         if results.inside_words_of:
-            item = QListWidgetItem(f"Parts of words: the newest {results.inside_words_of:,} "
-                                   "messages only.  Look in all messages ›")  # fmt: skip
+            item = QListWidgetItem(f"Parts of words: in the newest {results.inside_words_of:,} "
+                                   "messages only. Look in all messages ›")  # fmt: skip
             item.setData(WIDEN_ROLE, True)
             item.setForeground(self.window.palette().link())
             self.results.addItem(item)

@@ -42,6 +42,7 @@ class Sidebar(QWidget):
         self.results.setObjectName("searchResults")
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the keys
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setWordWrap(True)  # the notes above the hits are sentences
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.results)
