@@ -13,6 +13,7 @@ from domain.backup import HereAndNow
 from domain.ports import SecretStore, UnitOfWorkFactory
 from domain.use_cases.ask import Ask
 from domain.use_cases.delete_chat import DeleteChat
+from domain.use_cases.export_chats import ExportChats
 from domain.use_cases.finish_reply import FinishReply
 from domain.use_cases.get_chat import GetChat
 from domain.use_cases.list_chats import ListChats
@@ -72,6 +73,7 @@ class Primer:
     finish_reply: FinishReply
     recover_interrupted: RecoverInterruptedReplies
     search_messages: SearchMessages
+    export_chats: ExportChats
     index_history: IndexHistory
 
     @property
@@ -268,5 +270,6 @@ def build(
         finish_reply=FinishReply(uow_factory),
         recover_interrupted=recover_interrupted,
         search_messages=SearchMessages(uow_factory),
+        export_chats=ExportChats(uow_factory),
         index_history=IndexHistory(uow_factory),
     )

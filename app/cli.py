@@ -16,6 +16,7 @@ from domain.errors import PrimerError
 
 if TYPE_CHECKING:  # the window's start-up pays for what the commands import
     import argparse
+    from datetime import datetime
 
     from app.bootstrap import Primer
     from domain.entities import Message
@@ -101,9 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--message", default="Say hello", help="what to send")
 
-    from app import cli_backup, cli_search
+    from app import cli_backup, cli_export, cli_search
 
     _COMMANDS.update(cli_search.add_commands(commands, common))
+    _COMMANDS.update(cli_export.add_commands(commands, common))
     _COMMANDS.update(cli_backup.add_commands(commands, common))
     return parser
 
@@ -293,26 +295,15 @@ def _chats(args: argparse.Namespace, data_dir: Path) -> int:
 def _show(args: argparse.Namespace, data_dir: Path) -> int:
     primer = build_for_terminal(data_dir)
     chat_id = primer.get_chat(args.chat_id).id
-    conversation = primer.load_conversation(chat_id, page_size=None)
-    chat = conversation.chat
-    if args.json:
-        everything = primer.load_conversation.every_message(chat_id)
-        data = {
-            "id": chat.id,
-            "title": chat.title,
-            "provider": chat.provider,
-            "model": chat.model,
-            "system_prompt": chat.system_prompt,
-            "pinned": chat.pinned,
-            "created_at": _iso(chat.created_at),
-            "updated_at": _iso(chat.updated_at),
-            "active_path": list(conversation.path),
-            "messages": [_message_json(m) for m in everything],
-        }
+    if args.json:  # (what an export keeps of it)
+        from domain.export import chat_json
+
+        data = chat_json(primer.export_chats(chat_id))
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
-    _print_conversation(sys.stdout, chat.title, conversation.newest)
+    conversation = primer.load_conversation(chat_id, page_size=None)
+    _print_conversation(sys.stdout, conversation.chat.title, conversation.newest)
     return 0
 
 
@@ -339,22 +330,6 @@ def _printable(text: str, *, lines: bool = False) -> str:
         else c
         for c in text
     )
-
-
-def _message_json(m: Message) -> dict[str, object]:
-    return {
-        "id": m.id,
-        "parent_id": m.parent_id,
-        "role": m.role.value,
-        "content": m.content,
-        "status": m.status.value,
-        "provider": m.provider,
-        "model": m.model,
-        "input_tokens": m.input_tokens,
-        "output_tokens": m.output_tokens,
-        "error": m.error,
-        "created_at": _iso(m.created_at),
-    }
 
 
 def _keys(args: argparse.Namespace, data_dir: Path) -> int:
@@ -408,11 +383,10 @@ def _key_storage(where: str, data_dir: Path) -> int:
     return 0
 
 
-def _iso(value: object) -> str:
-    from datetime import UTC, datetime
+def _iso(value: datetime) -> str:
+    from domain.export import iso
 
-    assert isinstance(value, datetime)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return iso(value) or ""
 
 
 def _local_backups(args: argparse.Namespace, data_dir: Path) -> int:

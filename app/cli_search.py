@@ -25,7 +25,7 @@ def add_commands(
         parents=[common],
         help="find messages and chats by their words",
         description='Words must all match; "an exact phrase"; -excluded; prefix*; *part '
-        "inside words (in the newest 100,000 messages, as is a word found nowhere whole). "
+        "inside words (so is a word found nowhere whole), in every message. "
         "Chinese, Japanese and Korean text is matched anywhere inside words. Dates are "
         "YYYY-MM-DD in local time, both ends included.",
     )

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
     from app.bootstrap import Primer
+    from app.gui.exporter import Exporter
     from domain.entities import Chat
 
 OS_DARK_KEY = "os_dark"
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self.replies = Replies(self)
         self.message_actions = MessageActions(self)
+        self.exporter: Exporter | None = None  # made when first used
         self._build(dark)
         self._build_menus()
         self._restore_state()
@@ -147,6 +149,8 @@ class MainWindow(QMainWindow):
         self.new_chat_action = action(file_menu, "&New chat", self.new_chat, "Ctrl+N")
         self.settings_action = action(file_menu, "&Settings…", self.open_settings, "Ctrl+,")
         file_menu.addSeparator()
+        self.export_all_action = action(file_menu, "&Export all…", lambda: self.export(True))
+        file_menu.addSeparator()
         self.quit_action = action(file_menu, "&Quit", self.close, "Ctrl+Q")
 
         chat_menu = bar.addMenu("&Chat")
@@ -156,6 +160,7 @@ class MainWindow(QMainWindow):
         action(chat_menu, "&Rename", self.sidebar.rename_current, "F2")
         action(chat_menu, "&Pin or unpin", self.sidebar.toggle_pin)
         self.delete_action = action(chat_menu, "&Delete", self.sidebar.delete_current)
+        self.export_action = action(chat_menu, "&Export…", lambda: self.export(False))
         chat_menu.addSeparator()
         self.regenerate_action = action(
             chat_menu, "Re&generate last reply", self.message_actions.regenerate_last, "Ctrl+R"
@@ -262,6 +267,17 @@ class MainWindow(QMainWindow):
             self.message_actions.cancel_edit()
 
     # ---------------------------------------------------------------- dialogs, errors, state
+    def export(self, every_chat: bool) -> None:
+        """Chat → Export… (the chat on screen), File → Export all…"""
+        from app.gui.exporter import Exporter  # (7 ms of imports the first paint does without)
+
+        if self.exporter is None:
+            self.exporter = Exporter(self)
+        if every_chat:
+            self.exporter.export_all()
+        else:
+            self.exporter.export_chat()
+
     def show_error(self, error: PrimerError) -> None:
         self.message_bar.show_message(error.message, kind="error")
 

@@ -72,11 +72,6 @@ class LoadConversation:
             chat, tuple(path), tuple(page), branch_positions(lineage, path), start=start
         )
 
-    def every_message(self, chat_id: str) -> list[Message]:
-        """Every branch, oldest first: what an export needs."""
-        with self._uow_factory() as uow:
-            return uow.messages.get_many([i for i, _ in uow.messages.lineage(chat_id)])
-
     def messages(self, message_ids: Sequence[str]) -> list[Message]:
         """An older page, fetched when the user scrolls up."""
         with self._uow_factory() as uow:

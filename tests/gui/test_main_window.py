@@ -344,7 +344,7 @@ def test_edit_makes_a_branch_and_keeps_the_original(
     primer = window.primer
     assert primer is not None
     chat_id = window.current_chat_id or ""
-    everything = on_lane(qtbot, window, lambda: primer.load_conversation.every_message(chat_id))
+    everything = on_lane(qtbot, window, lambda: primer.export_chats(chat_id).messages)
     assert [m.content for m in everything if m.role.value == "user"] == [
         "What is 2+2?",
         "What is 3+3?",

@@ -1,0 +1,42 @@
+"""`primer export`: one chat or all of them, as Markdown, JSON or HTML files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from app.export_files import ExportFormat, one_file_per_chat, write_export
+
+Handler = Callable[[argparse.Namespace, Path], int]
+
+
+def add_commands(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> dict[str, Handler]:
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write chats to Markdown, JSON or HTML files",
+        description="JSON keeps everything (every version of every message, ids, times, "
+        "metadata); Markdown and HTML hold the versions each chat shows. --out names a "
+        "file, or for Markdown a folder that gets one file per chat.",
+    )
+    export.add_argument("--chat", metavar="ID", help="this chat only (an id or its prefix)")
+    export.add_argument("--format", required=True, choices=[f.value for f in ExportFormat])
+    export.add_argument("--out", required=True, type=Path, metavar="PATH")
+    export.add_argument("--force", action="store_true", help="replace files that exist")
+    return {"export": _export}
+
+
+def _export(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import build_for_terminal
+
+    primer = build_for_terminal(data_dir)
+    chat_ids = primer.export_chats.chat_ids(args.chat)
+    export_format = ExportFormat(args.format)
+    written = write_export(primer.export_chats, chat_ids, export_format, args.out, force=args.force)
+    where = args.out if one_file_per_chat(args.out, export_format) else written[0]
+    print(f"Exported {len(chat_ids)} chat(s) to {where}.", file=sys.stderr)
+    return 0

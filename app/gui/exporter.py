@@ -1,0 +1,74 @@
+"""Chat → Export… and File → Export all…: a file chosen in the system's dialog, written on
+the store's thread, the result told in the status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog
+
+from app.export_files import ExportFormat, write_export
+from app.gui.operations import Op
+from domain.errors import PrimerError
+from domain.export import file_stem
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+FILTERS = {
+    "Markdown (*.md)": ExportFormat.MARKDOWN,
+    "JSON, keeps every version (*.json)": ExportFormat.JSON,
+    "Web page (*.html)": ExportFormat.HTML,
+}
+
+
+class Exporter(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def export_chat(self) -> None:
+        chat_id = self.window.current_chat_id
+        if self.window.primer is None or chat_id is None:
+            self.window.statusBar().showMessage("Open a chat to export it.", 4000)
+            return
+        summary = self.window.sidebar.current_summary()
+        title = summary.title if summary is not None else "chat"
+        self._export([chat_id], f"{file_stem(title)}.md", f"Export “{title}”")
+
+    def export_all(self) -> None:
+        if self.window.primer is None:
+            return
+        self._export(None, "Primer chats.md", "Export all chats")
+
+    def _export(self, chat_ids: list[str] | None, suggested: str, caption: str) -> None:
+        primer = self.window.primer
+        assert primer is not None
+        path, chosen = QFileDialog.getSaveFileName(
+            self.window, caption, str(Path.home() / suggested), ";;".join(FILTERS)
+        )
+        if not path:
+            return
+        export_format = FILTERS.get(chosen, ExportFormat.MARKDOWN)
+        out = Path(path)
+        if out.suffix.lower() != f".{export_format.value}":
+            out = out.with_name(out.name + f".{export_format.value}")
+
+        def export() -> int:
+            ids = primer.export_chats.chat_ids() if chat_ids is None else chat_ids
+            # (the dialog asked before replacing a file)
+            write_export(primer.export_chats, ids, export_format, out, force=True)
+            return len(ids)
+
+        self.window.statusBar().showMessage(f"Exporting to {out}…")
+        Op(export).success(
+            lambda count: self.window.statusBar().showMessage(
+                f"Exported {count} chat(s) to {out}.", 8000
+            )
+        ).failure(self._failed).on_store(self.window.lane)
+
+    def _failed(self, error: PrimerError) -> None:
+        self.window.statusBar().clearMessage()
+        self.window.show_error(error)

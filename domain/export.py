@@ -1,0 +1,117 @@
+"""Chats as files a person keeps: Markdown to read, and JSON that loses nothing (every
+branch, Primer's ids, times and metadata) under a versioned top level."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.entities import Chat, Message, MessageStatus, Role
+
+FORMAT = "primer-export"
+VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedChat:
+    chat: Chat
+    messages: tuple[Message, ...]
+    """Every message of every branch, oldest first."""
+    path: tuple[str, ...]
+    """The ids of the branch the chat shows, oldest first."""
+
+    @property
+    def shown(self) -> list[Message]:
+        by_id = {message.id: message for message in self.messages}
+        return [by_id[message_id] for message_id in self.path]
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC, as the commands print times: 2026-11-30T10:00:00.123456Z."""
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def document_head(exported_at: datetime) -> dict[str, Any]:
+    """The top level of a JSON export; its "chats" follow, one `chat_json` each."""
+    return {"format": FORMAT, "version": VERSION, "exported_at": iso(exported_at)}
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "parent_id": message.parent_id,
+        "role": message.role.value,
+        "content": message.content,
+        "status": message.status.value,
+        "provider": message.provider,
+        "model": message.model,
+        "input_tokens": message.input_tokens,
+        "output_tokens": message.output_tokens,
+        "cost": message.cost,
+        "error": message.error,
+        "metadata": message.metadata,
+        "created_at": iso(message.created_at),
+    }
+
+
+def chat_json(exported: ExportedChat) -> dict[str, Any]:
+    chat = exported.chat
+    return {
+        "id": chat.id,
+        "title": chat.title,
+        "provider": chat.provider,
+        "model": chat.model,
+        "system_prompt": chat.system_prompt,
+        "pinned": chat.pinned,
+        "archived": chat.archived,
+        "created_at": iso(chat.created_at),
+        "updated_at": iso(chat.updated_at),
+        "active_path": list(exported.path),
+        "messages": [message_json(message) for message in exported.messages],
+    }
+
+
+def speaker(message: Message) -> str:
+    if message.role is Role.USER:
+        return "You"
+    if message.role is Role.ASSISTANT:
+        return message.model or "Assistant"
+    return message.role.value.capitalize()
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def markdown(exported: ExportedChat) -> str:
+    """The branch the chat shows, as a person reads it: who, when, what."""
+    chat = exported.chat
+    lines = [f"# {chat.title}", ""]
+    lines += [f"*{chat.provider} · {chat.model} · started {local_time(chat.created_at)}*", ""]
+    if chat.system_prompt:
+        lines += ["> **System prompt:** " + chat.system_prompt.replace("\n", "\n> "), ""]
+    for message in exported.shown:
+        lines += ["---", "", f"**{speaker(message)}** · {local_time(message.created_at)}", ""]
+        if message.content:
+            lines += [message.content.rstrip(), ""]
+        if message.status is MessageStatus.ERROR and message.error:
+            lines += [f"*{message.error}*", ""]
+        elif message.status is MessageStatus.INTERRUPTED:
+            lines += ["*(the reply was cut off here)*", ""]
+    others = len(exported.messages) - len(exported.path)
+    if others > 0:
+        lines += ["---", "", f"*{others} message(s) on other versions: in the JSON export.*", ""]
+    return "\n".join(lines)
+
+
+def file_stem(title: str) -> str:
+    """A title as a file name any file system takes: its words joined by hyphens."""
+    words = re.sub(r"[^\w\- ]+", " ", title, flags=re.UNICODE).split()
+    return "-".join(words)[:60].strip("-") or "chat"
+
+
+def file_name(chat: Chat, extension: str) -> str:
+    """The chat's file in a folder of them: the end of its id keeps two of one title apart."""
+    return f"{file_stem(chat.title)}-{chat.id[-8:]}.{extension}"

@@ -1,0 +1,52 @@
+"""Chat → Export… and File → Export all…, as a person uses them: a file chosen in the
+dialog, written, and said so in the status bar."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from app.gui.main_window import MainWindow
+from tests.gui.conftest import on_lane
+from tests.support.seeding import add_chat
+
+TIMEOUT = 20000
+
+
+def choose_file(monkeypatch: pytest.MonkeyPatch, path: Path, kind: str) -> None:
+    """The system's save dialog, answered: this path, with this kind of file."""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(path), kind))
+
+
+def test_export_the_chat_on_screen_and_every_chat(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    primer = window.primer
+    assert primer is not None
+    on_lane(qtbot, window, lambda: add_chat(primer, "Colours", 4))
+    shapes = on_lane(qtbot, window, lambda: add_chat(primer, "Shapes", 2))
+    window.refresh_chats(select=shapes.id)
+    qtbot.waitUntil(lambda: window.current_chat_id == shapes.id, timeout=TIMEOUT)
+
+    choose_file(monkeypatch, tmp_path / "shapes", "Markdown (*.md)")  # (no suffix typed)
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: (tmp_path / "shapes.md").exists(), timeout=TIMEOUT)
+    assert (tmp_path / "shapes.md").read_text(encoding="utf-8").startswith("# Shapes\n")
+    qtbot.waitUntil(lambda: "Exported 1 chat(s)" in window.statusBar().currentMessage())
+
+    choose_file(monkeypatch, tmp_path / "all.json", "JSON, keeps every version (*.json)")
+    window.export_all_action.trigger()
+    qtbot.waitUntil(lambda: (tmp_path / "all.json").exists(), timeout=TIMEOUT)
+    chats = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))["chats"]
+    assert {c["title"]: len(c["messages"]) for c in chats} == {"Colours": 4, "Shapes": 2}
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "all.html").mkdir()  # a folder where the file would go
+    choose_file(monkeypatch, tmp_path / "locked" / "all.html", "Web page (*.html)")
+    window.export_all_action.trigger()
+    qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=TIMEOUT)
+    assert "Could not write" in window.message_bar.label.text()

@@ -1,0 +1,152 @@
+"""Export as a person uses it: one chat or all, as Markdown, JSON or HTML, from the command
+and from the use case the window shares; nothing replaced unless asked, nothing half written."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from app.bootstrap import Primer, build
+from app.export_files import ExportFormat, write_export
+from domain.chats import new_chat
+from domain.entities import Chat, Message, MessageStatus, Role
+from domain.errors import PrimerError
+from domain.ids import new_id
+from tests.integration.test_cli import primer as run_primer
+from tests.integration.test_search import START, chat_with
+
+
+def chat_with_two_versions(primer: Primer) -> tuple[Chat, list[Message]]:
+    """A question with two replies (a regenerated one); the first is the one shown."""
+    started = new_chat(
+        title="Code <review>", provider="openai", model="gpt-test", system_prompt="Be brief.",
+        now=START,
+    )  # fmt: skip
+    chat = dataclasses.replace(started, pinned=True)
+    question = Message(new_id(), chat.id, None, Role.USER, "Is `x = 1` fine?\n\n<script>1</script>",
+                       MessageStatus.COMPLETE, START)  # fmt: skip
+    first = Message(new_id(), chat.id, question.id, Role.ASSISTANT,
+                    "Yes:\n\n```python\nx = 1\n```", MessageStatus.COMPLETE,
+                    START + timedelta(seconds=1), "openai", "gpt-test", 7, 3, 0.001,
+                    metadata={"finish_reason": "stop"})  # fmt: skip
+    second = Message(new_id(), chat.id, question.id, Role.ASSISTANT, "It is fine.",
+                     MessageStatus.COMPLETE, START + timedelta(seconds=2), "openai",
+                     "gpt-test")  # fmt: skip
+    with primer.uow_factory() as uow:
+        uow.chats.add(chat)
+        for message in (question, first, second):
+            uow.messages.add(message)
+        uow.branches.choose(chat.id, first.id)
+        uow.commit()
+    return chat, [question, first, second]
+
+
+def test_json_keeps_every_version_and_markdown_reads_as_shown(data_dir: Path) -> None:
+    primer = build(data_dir)
+    chat, (question, first, second) = chat_with_two_versions(primer)
+    chat_with(primer, "Other", "hello", "hi", days=3)
+    out = data_dir.parent / "exports"
+    out.mkdir()
+    ids = primer.export_chats.chat_ids()
+    assert len(ids) == 2 and ids[0] == chat.id  # the list's order: pinned first
+
+    write_export(primer.export_chats, ids, ExportFormat.JSON, out / "all.json")
+    document = json.loads((out / "all.json").read_text(encoding="utf-8"))
+    assert (document["format"], document["version"]) == ("primer-export", 1)
+    exported = document["chats"][0]
+    assert exported["id"] == chat.id and exported["pinned"] is True
+    assert exported["system_prompt"] == "Be brief."
+    assert exported["active_path"] == [question.id, first.id]
+    by_id = {m["id"]: m for m in exported["messages"]}
+    assert set(by_id) == {question.id, first.id, second.id}  # every version
+    assert by_id[first.id]["metadata"] == {"finish_reason": "stop"}
+    assert (by_id[first.id]["input_tokens"], by_id[first.id]["cost"]) == (7, 0.001)
+    assert by_id[second.id]["parent_id"] == question.id
+    assert by_id[question.id]["created_at"].endswith("Z")
+
+    write_export(primer.export_chats, [chat.id], ExportFormat.MARKDOWN, out / "one.md")
+    text = (out / "one.md").read_text(encoding="utf-8")
+    assert text.startswith("# Code <review>\n")
+    assert "**You** · " in text and "**gpt-test** · " in text
+    assert "```python\nx = 1\n```" in text and "It is fine." not in text  # the shown version
+    assert "1 message(s) on other versions" in text
+    primer.store.close()
+
+
+def test_html_is_one_page_with_code_highlighted_and_text_never_markup(data_dir: Path) -> None:
+    primer = build(data_dir)
+    chat, _ = chat_with_two_versions(primer)
+    out = data_dir.parent / "chat.html"
+    write_export(primer.export_chats, [chat.id], ExportFormat.HTML, out)
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert "<h1>Code &lt;review&gt;</h1>" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    code = page[page.index("<pre><code>") : page.index("</code></pre>")]
+    assert '<span style="color' in code  # highlighted, with its styles inline
+    assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
+    primer.store.close()
+
+
+def test_the_command_writes_a_file_or_a_folder_and_replaces_only_when_told(
+    data_dir: Path,
+) -> None:
+    primer = build(data_dir)
+    chat, _ = chat_with_two_versions(primer)
+    chat_with(primer, "Trip / Rome?", "Plan a trip", "Rome", days=2)
+    primer.store.close()
+    out = data_dir.parent
+
+    folder = run_primer("export", "--format", "md", "--out", str(out / "chats"), data_dir=data_dir)
+    assert folder.returncode == 0, folder.stderr
+    names = sorted(path.name for path in (out / "chats").iterdir())
+    assert [name.rsplit("-", 1)[0] for name in names] == ["Code-review", "Trip-Rome"]
+    assert "Exported 2 chat(s)" in folder.stderr
+
+    one = run_primer("export", "--chat", chat.id[:13], "--format", "json", "--out",
+                     str(out / "one.json"), data_dir=data_dir)  # fmt: skip
+    assert one.returncode == 0, one.stderr
+    assert [c["id"] for c in json.loads((out / "one.json").read_text())["chats"]] == [chat.id]
+
+    before = (out / "one.json").read_bytes()
+    again = run_primer("export", "--format", "json", "--out", str(out / "one.json"),
+                       data_dir=data_dir)  # fmt: skip
+    assert again.returncode == 1 and "exists already" in again.stderr
+    assert (out / "one.json").read_bytes() == before
+    forced = run_primer("export", "--format", "json", "--out", str(out / "one.json"),
+                        "--force", data_dir=data_dir)  # fmt: skip
+    assert forced.returncode == 0 and len(json.loads((out / "one.json").read_text())["chats"]) == 2
+
+    unknown = run_primer("export", "--chat", "ffffffff", "--format", "md", "--out",
+                         str(out / "x.md"), data_dir=data_dir)  # fmt: skip
+    assert unknown.returncode == 1 and not (out / "x.md").exists()
+
+
+def test_a_failed_export_says_why_and_leaves_no_half_file(data_dir: Path, tmp_path: Path) -> None:
+    primer = build(data_dir)
+    chat, _ = chat_with_two_versions(primer)
+
+    def load_then_fail(chat_id: str):  # type: ignore[no-untyped-def]
+        if chat_id == "second":
+            raise PrimerError("The local database failed: disk I/O error.")
+        return primer.export_chats(chat.id)
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    try:
+        write_export(load_then_fail, [chat.id, "second"], ExportFormat.JSON, folder / "all.json")
+    except PrimerError as error:
+        assert "disk I/O error" in error.message
+    else:
+        raise AssertionError("the export did not fail")
+    assert list(folder.iterdir()) == []  # no all.json, no temporary file
+    missing = folder / "no such folder" / "all.json"
+    try:
+        write_export(primer.export_chats, [chat.id], ExportFormat.JSON, missing)
+    except PrimerError as error:
+        assert error.message.startswith("Could not write in ")
+    else:
+        raise AssertionError("the export did not fail")
+    primer.store.close()
