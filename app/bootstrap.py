@@ -16,6 +16,7 @@ from domain.use_cases.delete_chat import DeleteChat
 from domain.use_cases.export_chats import ExportChats
 from domain.use_cases.finish_reply import FinishReply
 from domain.use_cases.get_chat import GetChat
+from domain.use_cases.import_chats import ImportChats
 from domain.use_cases.list_chats import ListChats
 from domain.use_cases.load_conversation import LoadConversation
 from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
@@ -74,6 +75,7 @@ class Primer:
     recover_interrupted: RecoverInterruptedReplies
     search_messages: SearchMessages
     export_chats: ExportChats
+    import_chats: ImportChats
     index_history: IndexHistory
 
     @property
@@ -271,5 +273,6 @@ def build(
         recover_interrupted=recover_interrupted,
         search_messages=SearchMessages(uow_factory),
         export_chats=ExportChats(uow_factory),
+        import_chats=ImportChats(uow_factory),
         index_history=IndexHistory(uow_factory),
     )

@@ -17,7 +17,7 @@ from typing import TextIO
 from domain.clock import utc_now
 from domain.errors import PrimerError
 from domain.export import (
-    ExportedChat,
+    WholeChat,
     chat_json,
     document_head,
     file_name,
@@ -26,7 +26,7 @@ from domain.export import (
     speaker,
 )
 
-Load = Callable[[str], ExportedChat]
+Load = Callable[[str], WholeChat]
 
 
 class ExportFormat(StrEnum):
@@ -52,7 +52,7 @@ def write_export(
     """Write the chats, loaded one at a time; the files written. An existing file is
     replaced only with `force`."""
 
-    def loaded() -> Iterator[ExportedChat]:
+    def loaded() -> Iterator[WholeChat]:
         for done, chat_id in enumerate(chat_ids):
             yield load(chat_id)
             if progress is not None:
@@ -61,10 +61,10 @@ def write_export(
     if one_file_per_chat(out, export_format):
         _make_folder(out)
         written = []
-        for exported in loaded():
-            path = out / file_name(exported.chat, "md")
+        for whole in loaded():
+            path = out / file_name(whole.chat, "md")
             with _replacing(path, force) as stream:
-                stream.write(markdown(exported))
+                stream.write(markdown(whole))
             written.append(path)
         return written
     with _replacing(out, force) as stream:
@@ -73,7 +73,7 @@ def write_export(
         elif export_format is ExportFormat.HTML:
             _write_html(loaded(), stream)
         else:
-            stream.write("\n\n".join(markdown(exported) for exported in loaded()))
+            stream.write("\n\n".join(markdown(whole) for whole in loaded()))
     return [out]
 
 
@@ -104,13 +104,13 @@ def _replacing(path: Path, force: bool) -> Iterator[TextIO]:
             os.unlink(temporary)
 
 
-def _write_json(chats: Iterator[ExportedChat], stream: TextIO) -> None:
+def _write_json(chats: Iterator[WholeChat], stream: TextIO) -> None:
     """The top level, then the chats one by one: memory holds one chat, not the export."""
     head = json.dumps(document_head(utc_now()), ensure_ascii=False)
     stream.write(head[:-1] + ', "chats": [')
-    for number, exported in enumerate(chats):
+    for number, whole in enumerate(chats):
         stream.write(",\n" if number else "\n")
-        stream.write(json.dumps(chat_json(exported), ensure_ascii=False))
+        stream.write(json.dumps(chat_json(whole), ensure_ascii=False))
     stream.write("\n]}\n")
 
 
@@ -147,7 +147,7 @@ blockquote {{ border-left: 3px solid #d9dce1; margin-left: 0; padding-left: 1rem
 """
 
 
-def _write_html(chats: Iterator[ExportedChat], stream: TextIO) -> None:
+def _write_html(chats: Iterator[WholeChat], stream: TextIO) -> None:
     from markdown_it import MarkdownIt
 
     # html=False: a message's text can never put markup into the page.
@@ -155,12 +155,12 @@ def _write_html(chats: Iterator[ExportedChat], stream: TextIO) -> None:
         ["table", "strikethrough"]
     )
     stream.write(_PAGE.format(title="Chats exported from Primer"))
-    for exported in chats:
-        chat = exported.chat
+    for whole in chats:
+        chat = whole.chat
         stream.write(f'<section class="chat"><h1>{html.escape(chat.title)}</h1>\n')
         about = f"{chat.provider} · {chat.model} · started {local_time(chat.created_at)}"
         stream.write(f'<p class="about">{html.escape(about)}</p>\n')
-        for message in exported.shown:
+        for message in whole.shown:
             stream.write(
                 f'<div class="message {html.escape(message.role.value)}">'
                 f'<span class="who">{html.escape(speaker(message))}</span> '

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.chats import LOCAL_USER_ID
 from domain.entities import Chat, Message, MessageStatus, Role
 
 FORMAT = "primer-export"
@@ -15,7 +16,9 @@ VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
-class ExportedChat:
+class WholeChat:
+    """A chat as an export holds it, and as an import brings it."""
+
     chat: Chat
     messages: tuple[Message, ...]
     """Every message of every branch, oldest first."""
@@ -56,8 +59,8 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
-def chat_json(exported: ExportedChat) -> dict[str, Any]:
-    chat = exported.chat
+def chat_json(whole: WholeChat) -> dict[str, Any]:
+    chat = whole.chat
     return {
         "id": chat.id,
         "title": chat.title,
@@ -68,8 +71,8 @@ def chat_json(exported: ExportedChat) -> dict[str, Any]:
         "archived": chat.archived,
         "created_at": iso(chat.created_at),
         "updated_at": iso(chat.updated_at),
-        "active_path": list(exported.path),
-        "messages": [message_json(message) for message in exported.messages],
+        "active_path": list(whole.path),
+        "messages": [message_json(message) for message in whole.messages],
     }
 
 
@@ -85,14 +88,14 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def markdown(exported: ExportedChat) -> str:
+def markdown(whole: WholeChat) -> str:
     """The branch the chat shows, as a person reads it: who, when, what."""
-    chat = exported.chat
+    chat = whole.chat
     lines = [f"# {chat.title}", ""]
     lines += [f"*{chat.provider} · {chat.model} · started {local_time(chat.created_at)}*", ""]
     if chat.system_prompt:
         lines += ["> **System prompt:** " + chat.system_prompt.replace("\n", "\n> "), ""]
-    for message in exported.shown:
+    for message in whole.shown:
         lines += ["---", "", f"**{speaker(message)}** · {local_time(message.created_at)}", ""]
         if message.content:
             lines += [message.content.rstrip(), ""]
@@ -100,7 +103,7 @@ def markdown(exported: ExportedChat) -> str:
             lines += [f"*{message.error}*", ""]
         elif message.status is MessageStatus.INTERRUPTED:
             lines += ["*(the reply was cut off here)*", ""]
-    others = len(exported.messages) - len(exported.path)
+    others = len(whole.messages) - len(whole.path)
     if others > 0:
         lines += ["---", "", f"*{others} message(s) on other versions: in the JSON export.*", ""]
     return "\n".join(lines)
@@ -115,3 +118,60 @@ def file_stem(title: str) -> str:
 def file_name(chat: Chat, extension: str) -> str:
     """The chat's file in a folder of them: the end of its id keeps two of one title apart."""
     return f"{file_stem(chat.title)}-{chat.id[-8:]}.{extension}"
+
+
+def _time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("a time is missing")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"the time {value} has no time zone")
+    return moment
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"“{key}” is not text")
+    return value
+
+
+def whole_chat(data: dict[str, Any]) -> WholeChat:
+    """A chat read back from a JSON export (`chat_json`'s shape); ValueError names what
+    is wrong with it."""
+    chat = Chat(
+        id=_text(data, "id"),
+        user_id=LOCAL_USER_ID,
+        title=_text(data, "title"),
+        provider=_text(data, "provider"),
+        model=_text(data, "model"),
+        system_prompt=str(data.get("system_prompt") or ""),
+        pinned=bool(data.get("pinned")),
+        archived=bool(data.get("archived")),
+        created_at=_time(data.get("created_at")),
+        updated_at=_time(data.get("updated_at")),
+    )
+    messages = []
+    for item in data.get("messages") or []:
+        tokens = (item.get("input_tokens"), item.get("output_tokens"))
+        messages.append(
+            Message(
+                id=_text(item, "id"),
+                chat_id=chat.id,
+                parent_id=item.get("parent_id"),
+                role=Role(item.get("role")),
+                content=_text(item, "content"),
+                status=MessageStatus(item.get("status")),
+                created_at=_time(item.get("created_at")),
+                provider=str(item.get("provider") or ""),
+                model=str(item.get("model") or ""),
+                input_tokens=int(tokens[0]) if tokens[0] is not None else None,
+                output_tokens=int(tokens[1]) if tokens[1] is not None else None,
+                cost=float(item["cost"]) if item.get("cost") is not None else None,
+                error=item.get("error"),
+                metadata=dict(item.get("metadata") or {}),
+            )
+        )
+    ids = {message.id for message in messages}
+    path = tuple(str(i) for i in data.get("active_path") or [] if i in ids)
+    return WholeChat(chat, tuple(messages), path)

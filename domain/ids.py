@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -33,3 +34,15 @@ def new_id() -> str:
         value |= 0b10 << 62
         value |= rand_b
         return str(uuid.UUID(int=value))
+
+
+def stable_id(seed: str, at_ms: int) -> str:
+    """A UUIDv7 made from `seed` (the same seed, the same id: an import made twice adds
+    nothing) and the moment `at_ms` (milliseconds since 1970), so it sorts as v7 ids do."""
+    digest = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:10], "big")
+    value = (max(at_ms, 0) & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= (digest >> 68) << 64  # 12 bits
+    value |= 0b10 << 62
+    value |= digest & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))

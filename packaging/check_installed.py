@@ -120,6 +120,13 @@ def main() -> None:
     if not (data_dir / "primer.db").exists():
         raise SystemExit(f"no store in the default data folder {data_dir}")
 
+    step("export and import (the JSON reader's parser travels with the build)")
+    exported = scratch / "chats.json"
+    run("export", "--format", "json", "--out", str(exported), env=env, cwd=scratch)
+    again = run("import", str(exported), env=env, cwd=scratch)
+    if not again.startswith("0 chat(s) added, 0 updated, 0 message(s) added"):
+        raise SystemExit(f"primer import printed {again!r}")
+
     step("the backup database driver")
     refused = run("db", "test", "--backup-url", "postgresql://u@127.0.0.1:1/x", env=env,
                   cwd=scratch, check=False)  # fmt: skip

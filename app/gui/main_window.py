@@ -44,10 +44,11 @@ from app.version import __version__
 from domain.errors import PrimerError
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 
     from app.bootstrap import Primer
     from app.gui.exporter import Exporter
+    from app.gui.importer import Importer
     from domain.entities import Chat
 
 OS_DARK_KEY = "os_dark"
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         self.replies = Replies(self)
         self.message_actions = MessageActions(self)
         self.exporter: Exporter | None = None  # made when first used
+        self.importer: Importer | None = None
+        self.setAcceptDrops(True)  # an export dropped on the window is imported
         self._build(dark)
         self._build_menus()
         self._restore_state()
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
         self.new_chat_action = action(file_menu, "&New chat", self.new_chat, "Ctrl+N")
         self.settings_action = action(file_menu, "&Settings…", self.open_settings, "Ctrl+,")
         file_menu.addSeparator()
+        self.import_action = action(file_menu, "&Import…", lambda: self.import_file(None))
         self.export_all_action = action(file_menu, "&Export all…", lambda: self.export(True))
         file_menu.addSeparator()
         self.quit_action = action(file_menu, "&Quit", self.close, "Ctrl+Q")
@@ -277,6 +281,27 @@ class MainWindow(QMainWindow):
             self.exporter.export_all()
         else:
             self.exporter.export_chat()
+
+    def import_file(self, path: Path | None) -> None:
+        """File → Import… (`path` None: the dialog asks), or a file dropped on the window."""
+        from app.gui.importer import Importer  # (not needed for the first paint)
+
+        if self.importer is None:
+            self.importer = Importer(self)
+        if path is None:
+            self.importer.choose_file()
+        else:
+            self.importer.start(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.primer is not None and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.import_file(files[0])
 
     def show_error(self, error: PrimerError) -> None:
         self.message_bar.show_message(error.message, kind="error")

@@ -4,7 +4,7 @@ chat in memory, not the history."""
 from __future__ import annotations
 
 from domain.chats import list_order
-from domain.export import ExportedChat
+from domain.export import WholeChat
 from domain.ports import UnitOfWorkFactory
 from domain.use_cases.load_conversation import visible_path
 
@@ -21,11 +21,11 @@ class ExportChats:
                 return [uow.chats.resolve_id(chat_id)]
             return [summary.id for summary in sorted(uow.chats.summaries(), key=list_order)]
 
-    def __call__(self, chat_id: str) -> ExportedChat:
+    def __call__(self, chat_id: str) -> WholeChat:
         """The chat, every message of every branch, and the branch it shows."""
         with self._uow_factory() as uow:
             chat = uow.chats.get(chat_id)
             _, path = visible_path(uow, chat_id)
             everything = uow.messages.lineage(chat_id)  # (failures a retry replaced, too)
             messages = uow.messages.get_many([message_id for message_id, _ in everything])
-        return ExportedChat(chat, tuple(messages), tuple(path))
+        return WholeChat(chat, tuple(messages), tuple(path))

@@ -1,5 +1,5 @@
-"""Chat → Export… and File → Export all…, as a person uses them: a file chosen in the
-dialog, written, and said so in the status bar."""
+"""Export and import in the window, as a person uses them: a file chosen in the dialog
+(or dropped on the window), what will happen, what did."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
+from app.bootstrap import build
+from app.export_files import ExportFormat, write_export
 from app.gui.main_window import MainWindow
 from tests.gui.conftest import on_lane
 from tests.support.seeding import add_chat
@@ -50,3 +54,36 @@ def test_export_the_chat_on_screen_and_every_chat(
     window.export_all_action.trigger()
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=TIMEOUT)
     assert "Could not write" in window.message_bar.label.text()
+
+
+def test_import_by_menu_and_by_drop_shows_what_comes_then_what_came(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    source = build(tmp_path / "elsewhere")
+    chat = add_chat(source, "From elsewhere", 6)
+    export = tmp_path / "elsewhere.json"
+    write_export(source.export_chats, [chat.id], ExportFormat.JSON, export)
+    source.store.close()
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(export), ""))
+    window.import_action.trigger()
+    qtbot.waitUntil(lambda: window.importer is not None and hasattr(window.importer, "confirmation")
+                    and window.importer.confirmation.isVisible(), timeout=TIMEOUT)  # fmt: skip
+    assert window.importer is not None
+    box = window.importer.confirmation
+    assert "Will add 1 new chat (6 messages)." in box.text()
+    go = next(b for b in box.buttons() if b.text() == "Import")
+    go.click()
+    qtbot.waitUntil(lambda: "Imported from elsewhere.json" in window.message_bar.label.text(),
+                    timeout=TIMEOUT)  # fmt: skip
+    assert "Added 1 new chat (6 messages)." in window.message_bar.label.text()
+    qtbot.waitUntil(lambda: chat.id in [window.chat_model.summary(r).id
+                                        for r in range(window.chat_model.rowCount())])  # fmt: skip
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(export))])
+    dropped = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
+                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dropEvent(dropped)
+    qtbot.waitUntil(lambda: "all of it is here already" in window.message_bar.label.text(),
+                    timeout=TIMEOUT)  # fmt: skip

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from app.bootstrap import Primer, build
 from app.export_files import ExportFormat, write_export
+from app.import_files import read_chats
 from domain.chats import new_chat
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.errors import PrimerError
 from domain.ids import new_id
+from domain.use_cases.import_chats import ImportReport
 from tests.integration.test_cli import primer as run_primer
 from tests.integration.test_search import START, chat_with
 
@@ -150,3 +152,97 @@ def test_a_failed_export_says_why_and_leaves_no_half_file(data_dir: Path, tmp_pa
     else:
         raise AssertionError("the export did not fail")
     primer.store.close()
+
+
+# ---------------------------------------------------------------- import (Primer's JSON)
+def table(primer: Primer, sql: str) -> list[tuple]:
+    return primer.store.connection().execute(sql).fetchall()
+
+
+def test_a_json_export_comes_back_whole_and_a_second_import_adds_nothing(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    laptop = build(data_dir)
+    chat, (question, first, _) = chat_with_two_versions(laptop)
+    chat_with(laptop, "Zebras", "tell me about zebras", "Stripes.", days=4)
+    export = tmp_path / "all.json"
+    write_export(laptop.export_chats, laptop.export_chats.chat_ids(), ExportFormat.JSON, export)
+
+    fresh = build(tmp_path / "fresh")
+    dry = run_primer("import", str(export), "--dry-run", "--json", data_dir=tmp_path / "fresh")
+    assert json.loads(dry.stdout) == {"chats_added": 2, "chats_updated": 0,
+                                      "messages_added": 5, "skipped": []}  # fmt: skip
+    assert table(fresh, "SELECT count(*) FROM messages") == [(0,)]
+    done = run_primer("import", str(export), "--json", data_dir=tmp_path / "fresh")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["messages_added"] == 5
+    columns = "id, chat_id, parent_id, role, content, status, provider, model, input_tokens," \
+              " output_tokens, cost, error, metadata, created_at"  # fmt: skip
+    for sql in (f"SELECT {columns} FROM messages ORDER BY id",
+                "SELECT id, title, provider, model, system_prompt, pinned, created_at,"
+                " updated_at FROM chats ORDER BY id"):  # fmt: skip
+        assert table(fresh, sql) == table(laptop, sql)
+    shown = fresh.load_conversation(chat.id, page_size=None)
+    assert list(shown.path) == [question.id, first.id]  # the version that was on screen
+    assert [h.snippet for h in fresh.search_messages("zebras").hits if h.message_id]
+    assert table(fresh, "SELECT count(*) FROM changes WHERE op = 'insert'")[0][0] >= 7  # backed up
+
+    again = run_primer("import", str(export), "--json", data_dir=tmp_path / "fresh")
+    assert json.loads(again.stdout) == {"chats_added": 0, "chats_updated": 0,
+                                        "messages_added": 0, "skipped": []}  # fmt: skip
+    same = run_primer("import", str(export), data_dir=data_dir)  # into the store it came from
+    assert same.stdout.startswith("0 chat(s) added, 0 updated, 0 message(s) added")
+
+    with laptop.uow_factory() as uow:  # a later export that holds more: only that comes in
+        uow.messages.add(Message(new_id(), chat.id, first.id, Role.USER, "And `y`?",
+                                 MessageStatus.COMPLETE, START + timedelta(minutes=5)))  # fmt: skip
+        uow.commit()
+    write_export(laptop.export_chats, [chat.id], ExportFormat.JSON, export, force=True)
+    later = run_primer("import", str(export), "--json", data_dir=tmp_path / "fresh")
+    assert json.loads(later.stdout) == {"chats_added": 0, "chats_updated": 1,
+                                        "messages_added": 1, "skipped": []}  # fmt: skip
+    laptop.store.close()
+    fresh.store.close()
+
+
+def test_an_import_never_changes_a_chat_here_and_never_brings_back_a_deleted_one(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    primer = build(data_dir)
+    chat, _ = chat_with_two_versions(primer)
+    gone, _ = chat_with(primer, "Gone", "delete me", "ok", days=1)
+    export = tmp_path / "all.json"
+    write_export(primer.export_chats, primer.export_chats.chat_ids(), ExportFormat.JSON, export)
+    primer.update_chat(chat.id, title="Renamed here")
+    primer.delete_chat(gone.id)
+    report = primer.import_chats(read_chats(export, ImportReport()), ImportReport())
+    assert (report.chats_added, report.chats_updated, report.messages_added) == (0, 0, 0)
+    assert [(s.item, s.reason) for s in report.skipped] == [("Gone", "deleted on this computer")]
+    assert primer.get_chat(chat.id).title == "Renamed here"
+    primer.store.close()
+
+
+def test_a_damaged_file_keeps_the_chats_before_the_damage_and_the_whole_one_adds_the_rest(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    source = build(tmp_path / "source")
+    for number in range(3):
+        chat_with(source, f"Chat {number}", f"question {number}", f"answer {number}", days=number)
+    export = tmp_path / "all.json"
+    write_export(source.export_chats, source.export_chats.chat_ids(), ExportFormat.JSON, export)
+    source.store.close()
+    text = export.read_text(encoding="utf-8")
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text(text[: text.index('"title": "Chat 0"')], encoding="utf-8")  # 2 whole
+
+    cut = run_primer("import", str(damaged), data_dir=data_dir)
+    assert cut.returncode == 1 and "damaged after 2 chat(s)" in cut.stderr
+    assert cut.stdout.startswith("2 chat(s) added")
+    whole = run_primer("import", str(export), "--json", data_dir=data_dir)
+    assert whole.returncode == 0 and json.loads(whole.stdout)["chats_added"] == 1
+
+    for wrong, words in ((tmp_path / "notes.txt", "not an export Primer can import"),
+                         (tmp_path / "list.json", "holds something other than chats")):  # fmt: skip
+        wrong.write_text('[{"name": "a shopping list"}]' if wrong.suffix == ".json" else "hi")
+        refused = run_primer("import", str(wrong), data_dir=data_dir)
+        assert refused.returncode == 1 and words in refused.stderr

@@ -1,0 +1,75 @@
+"""Bring chats in: each in a transaction of its own, adding what this store lacks and
+never changing what it has, so that importing a file again adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from domain.errors import NotFoundError
+from domain.export import WholeChat
+from domain.ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    item: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    chats_added: int = 0
+    chats_updated: int = 0
+    messages_added: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def skip(self, item: str, reason: str) -> None:
+        self.skipped.append(Skipped(item, reason))
+
+
+class ImportChats:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def __call__(
+        self,
+        chats: Iterable[WholeChat],
+        report: ImportReport,
+        *,
+        dry_run: bool = False,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> ImportReport:
+        """Import each chat, counting in `report` as it goes (what was read before a
+        damaged part stays, counted). `dry_run`: count, write nothing."""
+        for whole in chats:
+            if cancelled():
+                break
+            self._one(whole, report, dry_run)
+        return report
+
+    def _one(self, whole: WholeChat, report: ImportReport, dry_run: bool) -> None:
+        chat = whole.chat
+        with self._uow_factory() as uow:
+            try:
+                here = uow.chats.get(chat.id, include_deleted=True)
+            except NotFoundError:
+                here = None
+            if here is not None and here.deleted_at is not None:
+                report.skip(chat.title, "deleted on this computer")
+                return
+            known = {message_id for message_id, _ in uow.messages.lineage(chat.id)}
+            new = [message for message in whole.messages if message.id not in known]
+            if here is not None and not new:
+                return  # (all of it is here already)
+            if here is None:
+                uow.chats.add(chat)
+            for message in new:
+                uow.messages.add(message)
+            if here is None and whole.path:
+                uow.branches.choose(chat.id, whole.path[-1])
+            if not dry_run:
+                uow.commit()
+        report.chats_added += here is None
+        report.chats_updated += here is not None
+        report.messages_added += len(new)

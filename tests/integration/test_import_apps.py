@@ -1,0 +1,226 @@
+"""Other apps' exports brought in as people download them: ChatGPT's conversations.json
+(whole, split, zipped with its companion files) and Claude's; real files first, then the
+odd shapes real exports have."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.bootstrap import Primer, build
+from app.import_files import read_chats
+from domain.entities import Role
+from domain.use_cases.import_chats import ImportReport
+from tests.integration.test_cli import primer as run_primer
+
+EXPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "exports"
+
+
+def fixture(name: str, **changes: Any) -> Any:
+    data = json.loads((EXPORTS / name).read_text(encoding="utf-8"))
+    return {**data, **changes} if changes else data
+
+
+def chatgpt_conversations() -> list[dict[str, Any]]:
+    return [
+        fixture("pionxzh_chatgpt-exporter_thinking-summaries_sanitized.json",
+                id="6f1c2a10-0000-4000-8000-000000000001", create_time=1_750_000_000.5),
+        fixture("pionxzh_chatgpt-exporter_image-generation_sanitized.json",
+                id="6f1c2a10-0000-4000-8000-000000000002", create_time=1_750_100_000.0),
+    ]  # fmt: skip
+
+
+def node(node_id: str, parent: str | None, children: list[str], message: Any) -> dict[str, Any]:
+    return {"id": node_id, "parent": parent, "children": children, "message": message}
+
+
+def said(role: str, text: str, when: float | None, **extra: Any) -> dict[str, Any]:
+    return {"author": {"role": role}, "content": {"content_type": "text", "parts": [text]},
+            "create_time": when, "recipient": "all", **extra}  # fmt: skip
+
+
+def odd_conversation() -> dict[str, Any]:
+    """What real exports hold besides the happy path: a root without `parent` or `message`
+    keys, `message: null`, upper-case ids, `create_time: null`, custom instructions, a
+    hidden system message, an edited question (two versions), a user→user edge, an
+    unknown content type."""
+    hidden = {"is_visually_hidden_from_conversation": True}
+    mapping = {
+        "ROOT": {"id": "ROOT", "children": ["SYS"]},
+        "SYS": node("SYS", "ROOT", ["CTX"], said("system", "", None, metadata=hidden)),
+        "CTX": node("CTX", "SYS", ["NULL"], {
+            "author": {"role": "user"}, "create_time": None, "metadata": hidden,
+            "content": {"content_type": "user_editable_context", "user_profile": "I am Ann"}}),
+        "NULL": node("NULL", "CTX", ["Q1", "Q1-EDIT"], None),
+        "Q1": node("Q1", "NULL", ["A1"], said("user", "How tall is a giraffe?", 1_760_000_000)),
+        "A1": node("A1", "Q1", [], said("assistant", "About 5 m.", 1_760_000_005,
+                                       metadata={"model_slug": "gpt-4o"})),
+        "Q1-EDIT": node("Q1-EDIT", "NULL", ["Q2"],
+                        said("user", "How tall is a giraffe, in feet?", 1_760_000_100)),
+        "Q2": node("Q2", "Q1-EDIT", ["A2"], said("user", "Also its weight.", None)),
+        "A2": node("A2", "Q2", ["ODD"], said("assistant", "About 18 ft and 800 kg.",
+                                             1_760_000_110, metadata={"model_slug": "gpt-4o"})),
+        "ODD": node("ODD", "A2", [], {"author": {"role": "assistant"}, "create_time": None,
+                                      "content": {"content_type": "some_new_kind", "x": 1}}),
+    }  # fmt: skip
+    return {"id": "6f1c2a10-0000-4000-8000-0000000000AA", "title": "", "create_time": 1_760_000_000,
+            "update_time": 1_760_000_200, "current_node": "ODD", "mapping": mapping}  # fmt: skip
+
+
+def imported(primer: Primer, path: Path) -> ImportReport:
+    report = ImportReport()
+    primer.import_chats(read_chats(path, report), report)
+    return report
+
+
+def test_chatgpt_conversations_json_with_thinking_images_and_branches(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps([*chatgpt_conversations(), odd_conversation()]), encoding="utf-8")
+    primer = build(data_dir)
+    report = imported(primer, path)
+    assert (report.chats_added, report.skipped) == (3, [])
+    titles = sorted(summary.title for summary in primer.list_chats())
+    assert titles == ["Fixture", "Fixture", "How tall is a giraffe?"]
+
+    by_title: dict[str, list] = {}
+    for chat_id in primer.export_chats.chat_ids():
+        whole = primer.export_chats(chat_id)
+        by_title.setdefault(whole.chat.title, []).append(whole)
+    thinking = next(w for w in by_title["Fixture"] if len(w.messages) == 4)
+    assert [m.content for m in thinking.shown] == ["question 1", "answer 1", "question 2",
+                                                   "answer 2"]  # fmt: skip
+    assert "summary 1 — thought 1" in thinking.shown[1].metadata["reasoning"]
+    assert "thought" not in thinking.shown[1].content  # reasoning apart from the answer
+    assert thinking.chat.model == "gpt-5-6-thinking"
+    images = next(w for w in by_title["Fixture"] if w is not thinking)
+    shown = images.shown
+    assert shown[0].content == "[image: file_1]\nquestion 1"
+    assert shown[-1].content == "[image: file_5]" and shown[-1].metadata["files"]
+    assert [m.role for m in shown] == [Role.USER, Role.ASSISTANT] * 4
+
+    odd = by_title["How tall is a giraffe?"][0]  # an empty title: its first question
+    assert [m.content for m in odd.shown] == [
+        "How tall is a giraffe, in feet?",
+        "Also its weight.",
+        "About 18 ft and 800 kg.",
+    ]  # the edited question, shown as ChatGPT showed it; the user→user edge kept
+    assert {m.content for m in odd.messages} >= {"How tall is a giraffe?", "About 5 m."}
+    assert not any("I am Ann" in m.content for m in odd.messages)  # custom instructions
+    assert all(m.created_at.year == 2025 for m in odd.messages)
+    assert [h.chat_title for h in primer.search_messages("giraffe").hits if h.message_id]
+
+    again = imported(primer, path)
+    assert (again.chats_added, again.chats_updated, again.messages_added) == (0, 0, 0)
+    primer.store.close()
+
+
+def test_the_zip_as_downloaded_and_the_split_form_in_a_folder(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    conversations = [*chatgpt_conversations(), odd_conversation()]
+    download = tmp_path / "chatgpt-export.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.writestr("conversations.json", json.dumps(conversations))
+        archive.writestr("user.json", json.dumps({"id": "user-1"}))
+        archive.writestr("message_feedback.json", "[]")
+        archive.writestr("chat.html", "<html></html>")
+        archive.writestr("file-abc.png", b"\x89PNG")
+    done = run_primer("import", str(download), "--json", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["chats_added"], report["messages_added"]) == (3, 17)
+    assert {s["item"] for s in report["skipped"]} == {"user.json", "message_feedback.json",
+                                                      "chat.html"}  # fmt: skip
+
+    folder = tmp_path / "split"
+    folder.mkdir()
+    for number, conversation in enumerate(conversations):  # pretty-printed, one per file
+        (folder / f"conversations-{number:03}.json").write_text(
+            json.dumps([conversation], indent=2), encoding="utf-8"
+        )
+    fresh = tmp_path / "fresh"
+    split = run_primer("import", str(folder), "--json", data_dir=fresh)
+    assert json.loads(split.stdout)["messages_added"] == 17
+    same = run_primer("import", str(download), "--json", data_dir=fresh)  # the same chats
+    assert json.loads(same.stdout)["messages_added"] == 0
+
+    alone = tmp_path / "user.json"
+    alone.write_text("{}")
+    companion = run_primer("import", str(alone), data_dir=fresh)
+    assert companion.returncode == 0 and "skipped user.json: not conversations" in companion.stdout
+
+
+def claude_blocks() -> dict[str, Any]:
+    """The 2025 shape: content blocks, thinking, a tool and its result, and a branch."""
+    return {
+        "uuid": "c1a0de00-0000-4000-8000-000000000001", "name": "Weather",
+        "created_at": "2025-03-01T10:00:00.000000Z", "updated_at": "2025-03-01T10:05:00Z",
+        "current_leaf_message_uuid": "m3",
+        "chat_messages": [
+            {"uuid": "m1", "sender": "human", "created_at": "2025-03-01T10:00:01Z",
+             "text": "Weather in Paris?",
+             "content": [{"type": "text", "text": "Weather in Paris?"}],
+             "attachments": [], "files": []},
+            {"uuid": "m2", "sender": "assistant", "parent_message_uuid": "m1",
+             "created_at": "2025-03-01T10:00:05Z", "text": "Let me think. Sunny.",
+             "content": [{"type": "thinking", "thinking": "Let me think."},
+                         {"type": "tool_use", "name": "web_search", "input": {"q": "paris"}},
+                         {"type": "tool_result", "content": [{"type": "text", "text": "18C"}]},
+                         {"type": "text", "text": "Sunny, 18 °C."}]},
+            {"uuid": "m3", "sender": "assistant", "parent_message_uuid": "m1",
+             "created_at": "2025-03-01T10:01:00Z", "text": "Sunny and mild.",
+             "content": [{"type": "text", "text": "Sunny and mild."}]},
+        ],
+    }  # fmt: skip
+
+
+def test_claude_flat_text_and_content_blocks_bare_or_zipped(data_dir: Path, tmp_path: Path) -> None:
+    conversations = [
+        *fixture("simonw_claude-to-sqlite_example_2024-10.json"),
+        *fixture("simonw_claude-to-sqlite_artifacts_2024-10.json"),
+        claude_blocks(),
+    ]
+    download = tmp_path / "claude.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.writestr("conversations.json", json.dumps(conversations))
+        archive.writestr("users.json", "[]")
+        archive.writestr("projects.json", "[]")
+    primer = build(data_dir)
+    report = imported(primer, download)
+    assert report.chats_added == 3 and len(report.skipped) == 2
+    wholes = {w.chat.title: w for w in map(primer.export_chats, primer.export_chats.chat_ids())}
+    bash = wholes["Bash Command for OpenAI API"]
+    assert bash.shown[0].content.startswith("[file: CleanShot 20241017 at 22.29.542x.png]")
+    assert bash.shown[1].role is Role.ASSISTANT
+    weather = wholes["Weather"]
+    assert len(weather.messages) == 3 and [m.content for m in weather.shown] == [
+        "Weather in Paris?",
+        "Sunny and mild.",
+    ]  # both replies kept, the last one shown
+    blocks = next(m for m in weather.messages if m.metadata.get("reasoning"))
+    assert blocks.content == "Sunny, 18 °C." and blocks.metadata["reasoning"] == "Let me think."
+    assert blocks.metadata["tools"] == ['web_search: {"q": "paris"}', "result: 18C"]
+    assert len(wholes["LLM Pricing Calculator"].messages) == 20
+    assert imported(primer, download).messages_added == 0
+    primer.store.close()
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.7])
+def test_a_damaged_chatgpt_file_keeps_whole_conversations_before_the_damage(
+    data_dir: Path, tmp_path: Path, cut: float
+) -> None:
+    text = json.dumps([*chatgpt_conversations(), odd_conversation()])
+    damaged = tmp_path / "conversations.json"
+    damaged.write_text(text[: int(len(text) * cut)], encoding="utf-8")
+    done = run_primer("import", str(damaged), "--json", data_dir=data_dir)
+    assert done.returncode == 1 and "is damaged" in done.stderr
+    before = json.loads(done.stdout)["chats_added"]
+    damaged.write_text(text, encoding="utf-8")
+    repaired = run_primer("import", str(damaged), "--json", data_dir=data_dir)
+    assert json.loads(repaired.stdout)["chats_added"] == 3 - before  # the rest, once
