@@ -11,6 +11,7 @@ Scaffolding stays out: hidden nodes, empty system messages, custom instructions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -42,8 +43,17 @@ def _files(part: dict[str, Any]) -> str:
     return f"[{kind}: {name}]"
 
 
+_CITATION = re.compile("\ue200[^\ue201]*\ue201")
+"""A citation marker of the 2026 exports, in private-use characters: \ue200cite\ue202turn0
+search3\ue201 (its sources are in the node's metadata, kept)."""
+
+
 def _text(content: dict[str, Any], files: list[str]) -> str:
     """What a node says, as text; the files it names go to `files` too."""
+    return _CITATION.sub("", _said(content, files))
+
+
+def _said(content: dict[str, Any], files: list[str]) -> str:
     kind = content.get("content_type")
     if kind == "code":
         return f"```{content.get('language') or ''}\n{content.get('text') or ''}\n```"

@@ -74,6 +74,7 @@ def test_import_by_menu_and_by_drop_shows_what_comes_then_what_came(
     assert "Will add 1 new chat (6 messages)." in box.text()
     go = next(b for b in box.buttons() if b.text() == "Import")
     go.click()
+    assert window.message_bar.action_button.text() == "Cancel"  # while it imports
     qtbot.waitUntil(lambda: "Imported from elsewhere.json" in window.message_bar.label.text(),
                     timeout=TIMEOUT)  # fmt: skip
     assert "Added 1 new chat (6 messages)." in window.message_bar.label.text()

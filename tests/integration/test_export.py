@@ -246,3 +246,18 @@ def test_a_damaged_file_keeps_the_chats_before_the_damage_and_the_whole_one_adds
         wrong.write_text('[{"name": "a shopping list"}]' if wrong.suffix == ".json" else "hi")
         refused = run_primer("import", str(wrong), data_dir=data_dir)
         assert refused.returncode == 1 and words in refused.stderr
+
+
+def test_an_import_stops_between_chats_when_cancelled(data_dir: Path, tmp_path: Path) -> None:
+    source = build(tmp_path / "source")
+    for number in range(5):
+        chat_with(source, f"Chat {number}", "q", "a", days=number)
+    export = tmp_path / "all.json"
+    write_export(source.export_chats, source.export_chats.chat_ids(), ExportFormat.JSON, export)
+    source.store.close()
+    primer = build(data_dir)
+    report = ImportReport()
+    asked = iter([False, False, True])
+    primer.import_chats(read_chats(export, report), report, cancelled=lambda: next(asked))
+    assert report.chats_added == 2 and len(primer.list_chats()) == 2  # each chat whole
+    primer.store.close()

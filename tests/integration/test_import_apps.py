@@ -62,7 +62,8 @@ def odd_conversation() -> dict[str, Any]:
         "Q1-EDIT": node("Q1-EDIT", "NULL", ["Q2"],
                         said("user", "How tall is a giraffe, in feet?", 1_760_000_100)),
         "Q2": node("Q2", "Q1-EDIT", ["A2"], said("user", "Also its weight.", None)),
-        "A2": node("A2", "Q2", ["ODD"], said("assistant", "About 18 ft and 800 kg.",
+        "A2": node("A2", "Q2", ["ODD"], said("assistant", "About 18 ft and 800 kg.\ue200cite"
+                                             "\ue202turn0search1\ue201",
                                              1_760_000_110, metadata={"model_slug": "gpt-4o"})),
         "ODD": node("ODD", "A2", [], {"author": {"role": "assistant"}, "create_time": None,
                                       "content": {"content_type": "some_new_kind", "x": 1}}),
