@@ -47,16 +47,12 @@ def write_export(
     out: Path,
     *,
     force: bool = False,
-    progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
     """Write the chats, loaded one at a time; the files written. An existing file is
     replaced only with `force`."""
 
     def loaded() -> Iterator[WholeChat]:
-        for done, chat_id in enumerate(chat_ids):
-            yield load(chat_id)
-            if progress is not None:
-                progress(done + 1)
+        return (load(chat_id) for chat_id in chat_ids)
 
     if one_file_per_chat(out, export_format):
         _make_folder(out)

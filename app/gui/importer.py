@@ -5,6 +5,7 @@ progress and Cancel, then what it did."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from app.gui.operations import Op
 from app.import_files import DamagedFile, read_chats
 from domain.errors import PrimerError
+from domain.export import WholeChat
 from domain.use_cases.import_chats import ImportReport
 
 if TYPE_CHECKING:
@@ -111,7 +113,7 @@ class Importer(QObject):
             report = ImportReport()
             chats = read_chats(path, report)
 
-            def counted():  # type: ignore[no-untyped-def]
+            def counted() -> Iterator[WholeChat]:
                 for number, whole in enumerate(chats, 1):
                     yield whole
                     self.progress.emit(number)

@@ -14,6 +14,7 @@ from app.import_files import read_chats
 from domain.chats import new_chat
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.errors import PrimerError
+from domain.export import WholeChat
 from domain.ids import new_id
 from domain.use_cases.import_chats import ImportReport
 from tests.integration.test_cli import primer as run_primer
@@ -130,7 +131,7 @@ def test_a_failed_export_says_why_and_leaves_no_half_file(data_dir: Path, tmp_pa
     primer = build(data_dir)
     chat, _ = chat_with_two_versions(primer)
 
-    def load_then_fail(chat_id: str):  # type: ignore[no-untyped-def]
+    def load_then_fail(chat_id: str) -> WholeChat:
         if chat_id == "second":
             raise PrimerError("The local database failed: disk I/O error.")
         return primer.export_chats(chat.id)
