@@ -2,8 +2,9 @@
 
 What a file holds is told from its content, not its name: Primer's own JSON export,
 ChatGPT's `conversations.json` (whole, or split in `conversations-000.json`, … ; in the
-zip as downloaded, or in a folder), and Claude's `conversations.json` (bare or zipped).
-The other files of those exports are named in the report and skipped."""
+zip as downloaded, or in a folder), Claude's `conversations.json` (bare or zipped), and
+Gemini's activity from Google Takeout (`MyActivity.json`). The other files of those
+exports are named in the report and skipped."""
 
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ import ijson
 
 from domain.errors import PrimerError
 from domain.export import FORMAT, VERSION, WholeChat, whole_chat
-from domain.importing import chatgpt, claude
+from domain.importing import chatgpt, claude, gemini
 from domain.use_cases.import_chats import ImportReport
 
 _PRIMER = re.compile(rb'"format"\s*:\s*"' + FORMAT.encode() + rb'"')
 _VERSION = re.compile(rb'"version"\s*:\s*(\d+)')
-_CONVERSATIONS = re.compile(r"conversations(-\d+)?\.json$")
+_CONVERSATIONS = re.compile(r"(conversations(-\d+)?|MyActivity)\.json$")
 COMPANIONS = {
     "message_feedback.json": "ratings of replies",
     "model_comparisons.json": "answers compared side by side",
@@ -33,6 +34,7 @@ COMPANIONS = {
     "projects.json": "project names",
     "memories.json": "saved memories",
     "chat.html": "the same chats as conversations.json, as a page",
+    "MyActivity.html": "Gemini's activity as a page: choose JSON in Google Takeout",
 }
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
@@ -100,7 +102,32 @@ def _read(name: str, opener: Opener, report: ImportReport) -> Iterator[WholeChat
     if start not in (b"[", b"{"):
         raise PrimerError(f"{name} is not an export Primer can import (its own JSON, or "
                           "ChatGPT's or Claude's conversations.json).")  # fmt: skip
+    if start == b"[" and gemini.looks_like(_first(opener)):
+        yield from _gemini(name, opener)
+        return
     yield from _items(name, opener, "item" if start == b"[" else "", _conversation, report)
+
+
+def _first(opener: Opener) -> object:
+    with opener() as stream:
+        try:
+            return next(ijson.items(stream, "item"), None)
+        except ijson.JSONError:
+            return None
+
+
+def _gemini(name: str, opener: Opener) -> Iterator[WholeChat]:
+    """Its records are newest first with no conversation ids: all are read, then grouped."""
+    with opener() as stream:
+        try:
+            records = list(ijson.items(stream, "item", use_float=True))
+        except ijson.JSONError as problem:
+            why = str(problem).splitlines()[0] if str(problem) else "it ends early"
+            raise DamagedFile(
+                f"{name} is damaged ({why}). Its turns are put into conversations only when "
+                "all are read, so nothing was imported from it; import it again once whole."
+            ) from None
+    yield from gemini.to_chats(records)
 
 
 def _conversation(data: dict[str, Any]) -> WholeChat:

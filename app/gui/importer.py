@@ -1,6 +1,6 @@
-"""File → Import… and a file dropped on the window (a Primer, ChatGPT or Claude export):
-what the file holds and how much of it is here already first, then the import with
-progress and Cancel, then what it did."""
+"""File → Import… and a file dropped on the window (a Primer, ChatGPT, Claude or Gemini
+export): what the file holds and how much of it is here already first, then the import
+with progress and Cancel, then what it did."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class Importer(QObject):
     def choose_file(self) -> None:
         path, _kind = QFileDialog.getOpenFileName(
             self.window,
-            "Import chats (Primer, ChatGPT or Claude export)",
+            "Import chats (a Primer, ChatGPT, Claude or Gemini export)",
             str(Path.home()),
             "Exports (*.json *.zip);;All files (*)",
         )

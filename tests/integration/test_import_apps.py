@@ -225,3 +225,69 @@ def test_a_damaged_chatgpt_file_keeps_whole_conversations_before_the_damage(
     damaged.write_text(text, encoding="utf-8")
     repaired = run_primer("import", str(damaged), "--json", data_dir=data_dir)
     assert json.loads(repaired.stdout)["chats_added"] == 3 - before  # the rest, once
+
+
+def activity(title: str, when: str, answer: str | None = None, link: str | None = None,
+             header: str = "Gemini Apps") -> dict[str, Any]:  # fmt: skip
+    record: dict[str, Any] = {"header": header, "title": title, "time": when,
+                              "products": [header]}  # fmt: skip
+    if link:
+        record["titleUrl"] = f"https://gemini.google.com/app/{link}"
+    if answer is not None:
+        record["safeHtmlItem"] = [{"html": answer}]
+    return record
+
+
+def gemini_activity(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """Newest first, as Takeout writes it."""
+    return [*extra, *reversed([
+        activity("Prompted plan a trip to Rome", "2025-05-01T10:00:00.000Z",
+                 "<p>Day one: the <b>Colosseum</b>.</p>", link="abc123"),
+        activity("Prompted and day two?", "2025-05-01T10:05:00.000Z",
+                 "<p>The Vatican.</p>", link="abc123"),
+        activity("Prompted what is FTS5?", "2025-05-01T12:00:00.000Z",
+                 "<p>SQLite's full-text index:</p><ul><li>fast</li><li>small</li></ul>"
+                 "<pre>CREATE VIRTUAL TABLE t USING fts5(x);</pre>"),
+        activity("Gave feedback: Good response", "2025-05-01T12:01:00.000Z"),
+        activity("Asked how big is it?", "2025-05-01T12:10:00.000Z"),
+        activity("Prompted read these Attached 2 files.", "2025-05-01T15:00:00.000Z",
+                 "<p>Both are invoices.</p>"),
+        activity("Watched a video", "2025-05-01T15:01:00.000Z", header="YouTube"),
+    ])]  # fmt: skip
+
+
+def test_gemini_activity_from_takeout_becomes_conversations(data_dir: Path, tmp_path: Path) -> None:
+    takeout = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(takeout, "w") as archive:
+        archive.writestr("Takeout/My Activity/Gemini Apps/MyActivity.json",
+                         json.dumps(gemini_activity(), indent=2))  # fmt: skip
+        archive.writestr("Takeout/My Activity/Gemini Apps/MyActivity.html", "<html></html>")
+    primer = build(data_dir)
+    report = imported(primer, takeout)
+    assert (report.chats_added, report.messages_added) == (3, 9)
+    assert [s.item for s in report.skipped] == ["MyActivity.html"]
+    wholes = {w.chat.title: w for w in map(primer.export_chats, primer.export_chats.chat_ids())}
+    assert [m.content for m in wholes["plan a trip to Rome"].shown] == [
+        "plan a trip to Rome",
+        "Day one: the Colosseum.",
+        "and day two?",
+        "The Vatican.",
+    ]  # one link, one conversation
+    fts5 = [m.content for m in wholes["what is FTS5?"].shown]
+    assert fts5[0] == "what is FTS5?" and fts5[2] == "how big is it?" and len(fts5) == 3
+    assert "- fast\n- small" in fts5[1] and "```\nCREATE VIRTUAL TABLE" in fts5[1]
+    files = wholes["read these"].shown[0].content
+    assert files == "[file 1 of 2]\n\n[file 2 of 2]\n\nread these"  # 30 minutes apart: new
+
+    later = tmp_path / "MyActivity.json"  # a later export: the FTS5 chat grew by one turn
+    later.write_text(
+        json.dumps(
+            gemini_activity(
+                activity("Prompted and its size?", "2025-05-01T12:20:00.000Z", "<p>Small.</p>")
+            )
+        )
+    )
+    grown = imported(primer, later)
+    assert (grown.chats_added, grown.chats_updated, grown.messages_added) == (0, 1, 2)
+    assert imported(primer, later).messages_added == 0
+    primer.store.close()
