@@ -23,7 +23,8 @@ def add_commands(
         parents=[common],
         help="bring chats in from an export file",
         description="Reads Primer's JSON export, ChatGPT's data export (the zip as "
-        "downloaded, its conversations.json, or a folder of conversations-NNN.json), "
+        "downloaded, its conversations.json or chat.html, or a folder of "
+        "conversations-NNN.json), "
         "Claude's (its zip or conversations.json) and Gemini's activity from Google Takeout "
         "(MyActivity.json, or the Takeout zip). Chats and messages already here are "
         "left as they are: importing again adds only what is new.",

@@ -1,13 +1,15 @@
 """Read a file to import, a conversation at a time (ijson: exports run to gigabytes).
 
-What a file holds is told from its content, not its name: Primer's own JSON export,
+What a file holds is told from its content, not its name: Primer's own JSON export;
 ChatGPT's `conversations.json` (whole, or split in `conversations-000.json`, … ; in the
-zip as downloaded, or in a folder), Claude's `conversations.json` (bare or zipped), and
-Gemini's activity from Google Takeout (`MyActivity.json`). The other files of those
-exports are named in the report and skipped."""
+zip as downloaded, or in a folder; or its `chat.html` alone); Claude's
+`conversations.json` (bare or zipped); and Gemini's activity from Google Takeout
+(`MyActivity.json`). The other files of those exports are named in the report and
+skipped."""
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
+from ijson.common import ObjectBuilder
 
 from domain.errors import PrimerError
 from domain.export import FORMAT, VERSION, WholeChat, whole_chat
@@ -24,6 +27,8 @@ from domain.use_cases.import_chats import ImportReport
 
 _PRIMER = re.compile(rb'"format"\s*:\s*"' + FORMAT.encode() + rb'"')
 _VERSION = re.compile(rb'"version"\s*:\s*(\d+)')
+_PAGE_DATA = re.compile(rb"jsonData\s*=\s*(?=\[)")
+"""Where ChatGPT's chat.html holds its conversations: `var jsonData = [...]`."""
 _CONVERSATIONS = re.compile(r"(conversations(-\d+)?|MyActivity)\.json$")
 COMPANIONS = {
     "message_feedback.json": "ratings of replies",
@@ -48,8 +53,10 @@ def read_chats(path: Path, report: ImportReport) -> Iterator[WholeChat]:
     cannot be read, and a file that holds none, are named in `report` with why."""
     files = list(_files(path))
     conversations = [(name, opener) for name, opener in files if name not in COMPANIONS]
+    if not conversations:  # ChatGPT's page alone: the same chats as its conversations.json
+        conversations = [(name, opener) for name, opener in files if name == "chat.html"]
     for name, _opener in files:
-        if name in COMPANIONS:
+        if name in COMPANIONS and (name, _opener) not in conversations:
             report.skip(name, f"not conversations ({COMPANIONS[name]})")
     if not conversations:
         if files:
@@ -98,6 +105,9 @@ def _read(name: str, opener: Opener, report: ImportReport) -> Iterator[WholeChat
                               f"{int(version.group(1))}); update Primer to import it.")  # fmt: skip
         yield from _items(name, opener, "chats.item", whole_chat, report)
         return
+    if head.lstrip()[:1] == b"<" or _PAGE_DATA.search(head):  # a page: ChatGPT's chat.html
+        yield from _page(name, opener, report)
+        return
     start = head.lstrip()[:1]
     if start not in (b"[", b"{"):
         raise PrimerError(f"{name} is not an export Primer can import (its own JSON, or "
@@ -130,6 +140,62 @@ def _gemini(name: str, opener: Opener) -> Iterator[WholeChat]:
     yield from gemini.to_chats(records)
 
 
+def _page(name: str, opener: Opener, report: ImportReport) -> Iterator[WholeChat]:
+    """The conversations array in ChatGPT's chat.html, read as it streams by: the page's
+    script goes on after it, so reading stops at the array's end."""
+    with opener() as stream:
+        skipped = b""
+        while (found := _PAGE_DATA.search(skipped)) is None:
+            more = stream.read(1 << 20)
+            if not more:
+                raise PrimerError(f"{name} holds no ChatGPT conversations.")
+            skipped = skipped[-64:] + more
+        rest = io.BufferedReader(_Prefixed(skipped[found.end() :], stream))
+        builder: ObjectBuilder | None = None
+        number = 0
+        try:
+            for prefix, event, value in ijson.parse(rest, use_float=True):
+                if prefix == "" and event == "end_array":
+                    return
+                if prefix == "item" and event == "start_map":
+                    builder = ObjectBuilder()
+                if builder is not None:
+                    builder.event(event, value)
+                    if prefix == "item" and event == "end_map":
+                        number += 1
+                        data, builder = builder.value, None
+                        try:
+                            yield chatgpt.to_chat(data)
+                        except (ValueError, TypeError, AttributeError, KeyError) as problem:
+                            report.skip(_label(data, number), f"cannot be read: {problem}")
+        except ijson.JSONError as problem:
+            raise DamagedFile(_damage(name, number, problem)) from None
+
+
+class _Prefixed(io.RawIOBase):
+    """`head`, then the rest of `stream`: a stream read past where its data begins."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head, self._stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._head or self._stream.read(len(buffer))
+        self._head = self._head[len(buffer) :] if self._head else b""
+        data = data[: len(buffer)]
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _damage(name: str, number: int, problem: Exception) -> str:
+    why = str(problem).splitlines()[0] if str(problem) else "it ends early"
+    where = f"after {number} chat(s)" if number else "before its first chat"
+    return (f"{name} is damaged {where} ({why}). What came before was read; import the file "
+            "again once it is whole to bring the rest.")  # fmt: skip
+
+
 def _conversation(data: dict[str, Any]) -> WholeChat:
     if chatgpt.looks_like(data):
         return chatgpt.to_chat(data)
@@ -160,12 +226,7 @@ def _items(
                 except (ValueError, TypeError, AttributeError, KeyError) as problem:
                     report.skip(_label(data, number), f"cannot be read: {problem}")
         except ijson.JSONError as problem:
-            why = str(problem).splitlines()[0] if str(problem) else "it ends early"
-            where = f"after {number} chat(s)" if number else "before its first chat"
-            raise DamagedFile(
-                f"{name} is damaged {where} ({why}). What came before was read; import "
-                "the file again once it is whole to bring the rest."
-            ) from None
+            raise DamagedFile(_damage(name, number, problem)) from None
 
 
 def _label(data: object, number: int) -> str:

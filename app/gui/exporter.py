@@ -1,18 +1,20 @@
 """Chat → Export… and File → Export all…: a file chosen in the system's dialog, written on
-the store's thread, the result told in the status bar."""
+the store's thread with progress and Cancel, the result told in the message bar."""
 
 from __future__ import annotations
 
+import itertools
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from app.export_files import ExportFormat, write_export
 from app.gui.operations import Op
 from domain.errors import PrimerError
-from domain.export import file_stem
+from domain.export import WholeChat, file_stem
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -24,10 +26,18 @@ FILTERS = {
 }
 
 
+class ExportStopped(PrimerError):
+    """Cancel was pressed."""
+
+
 class Exporter(QObject):
+    progress = Signal(int, int)  # chats written, of how many (from the store's thread)
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self._cancel = threading.Event()
+        self.progress.connect(self._show_progress)
 
     def export_chat(self) -> None:
         chat_id = self.window.current_chat_id
@@ -56,19 +66,36 @@ class Exporter(QObject):
         if out.suffix.lower() != f".{export_format.value}":
             out = out.with_name(out.name + f".{export_format.value}")
 
+        self._cancel.clear()
+
         def export() -> int:
             ids = primer.export_chats.chat_ids() if chat_ids is None else chat_ids
+
+            def load(chat_id: str) -> WholeChat:
+                if self._cancel.is_set():  # (the file is not written: nothing half done)
+                    raise ExportStopped(f"Export stopped: {out.name} was not written.")
+                whole = primer.export_chats(chat_id)
+                self.progress.emit(next(counted), len(ids))
+                return whole
+
+            counted = itertools.count(1)
             # (the dialog asked before replacing a file)
-            write_export(primer.export_chats, ids, export_format, out, force=True)
+            write_export(load, ids, export_format, out, force=True)
             return len(ids)
 
-        self.window.statusBar().showMessage(f"Exporting to {out}…")
+        self.window.message_bar.show_message(
+            f"Exporting to {out}…", kind="info", action=("Cancel", self._cancel.set)
+        )
         Op(export).success(
-            lambda count: self.window.statusBar().showMessage(
-                f"Exported {count} chat(s) to {out}.", 8000
+            lambda count: self.window.message_bar.show_message(
+                f"Exported {count} chat(s) to {out}.", kind="info", timeout_ms=8000
             )
         ).failure(self._failed).on_store(self.window.lane)
 
+    def _show_progress(self, done: int, total: int) -> None:
+        if total > 1 and not self._cancel.is_set():
+            self.window.message_bar.label.setText(f"Exporting… {done:,} of {total:,} chats")
+
     def _failed(self, error: PrimerError) -> None:
-        self.window.statusBar().clearMessage()
-        self.window.show_error(error)
+        kind = "info" if isinstance(error, ExportStopped) else "error"
+        self.window.message_bar.show_message(error.message, kind=kind)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def test_export_the_chat_on_screen_and_every_chat(
     window.export_action.trigger()
     qtbot.waitUntil(lambda: (tmp_path / "shapes.md").exists(), timeout=TIMEOUT)
     assert (tmp_path / "shapes.md").read_text(encoding="utf-8").startswith("# Shapes\n")
-    qtbot.waitUntil(lambda: "Exported 1 chat(s)" in window.statusBar().currentMessage())
+    qtbot.waitUntil(lambda: "Exported 1 chat(s)" in window.message_bar.label.text())
 
     choose_file(monkeypatch, tmp_path / "all.json", "JSON, keeps every version (*.json)")
     window.export_all_action.trigger()
@@ -52,8 +53,7 @@ def test_export_the_chat_on_screen_and_every_chat(
     (tmp_path / "locked" / "all.html").mkdir()  # a folder where the file would go
     choose_file(monkeypatch, tmp_path / "locked" / "all.html", "Web page (*.html)")
     window.export_all_action.trigger()
-    qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=TIMEOUT)
-    assert "Could not write" in window.message_bar.label.text()
+    qtbot.waitUntil(lambda: "Could not write" in window.message_bar.label.text(), timeout=TIMEOUT)
 
 
 def test_import_by_menu_and_by_drop_shows_what_comes_then_what_came(
@@ -88,3 +88,23 @@ def test_import_by_menu_and_by_drop_shows_what_comes_then_what_came(
     window.dropEvent(dropped)
     qtbot.waitUntil(lambda: "all of it is here already" in window.message_bar.label.text(),
                     timeout=TIMEOUT)  # fmt: skip
+
+
+def test_cancel_stops_an_export_and_writes_no_file(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    primer = window.primer
+    assert primer is not None
+    for number in range(3):
+        on_lane(qtbot, window, lambda n=number: add_chat(primer, f"Chat {n}", 2))
+    gate = threading.Event()
+    window.lane.run(lambda: gate.wait(20))  # the store's thread busy: the export waits
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    choose_file(monkeypatch, exports / "all.json", "JSON, keeps every version (*.json)")
+    window.export_all_action.trigger()
+    assert window.message_bar.action_button.text() == "Cancel"
+    window.message_bar.action_button.click()
+    gate.set()
+    qtbot.waitUntil(lambda: "Export stopped" in window.message_bar.label.text(), timeout=TIMEOUT)
+    assert list(exports.iterdir()) == []  # no file, no temporary one

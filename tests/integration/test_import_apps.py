@@ -157,6 +157,25 @@ def test_the_zip_as_downloaded_and_the_split_form_in_a_folder(
     assert companion.returncode == 0 and "skipped user.json: not conversations" in companion.stdout
 
 
+def test_chatgpt_s_chat_html_alone_holds_the_same_chats(data_dir: Path, tmp_path: Path) -> None:
+    conversations = [*chatgpt_conversations(), odd_conversation()]
+    page = tmp_path / "chat.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><style>" + "body { margin: 0 }\n" * 8000 + "</style>"
+        "</head><body><div id='root'></div><script>var jsonData = "
+        + json.dumps(conversations)
+        + ';\nvar assetsJson = {"file_1": "file-1.png"};</script></body></html>',
+        encoding="utf-8",
+    )
+    primer = build(data_dir)
+    from_page = imported(primer, page)
+    assert (from_page.chats_added, from_page.messages_added, from_page.skipped) == (3, 17, [])
+    json_file = tmp_path / "conversations.json"
+    json_file.write_text(json.dumps(conversations), encoding="utf-8")
+    assert imported(primer, json_file).messages_added == 0  # the same chats, the same ids
+    primer.store.close()
+
+
 def claude_blocks() -> dict[str, Any]:
     """The 2025 shape: content blocks, thinking, a tool and its result, and a branch."""
     return {
