@@ -108,3 +108,28 @@ def test_cancel_stops_an_export_and_writes_no_file(
     gate.set()
     qtbot.waitUntil(lambda: "Export stopped" in window.message_bar.label.text(), timeout=TIMEOUT)
     assert list(exports.iterdir()) == []  # no file, no temporary one
+
+
+def test_cancel_stops_an_import_between_chats(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    source = build(tmp_path / "elsewhere")
+    ids = [add_chat(source, f"Chat {n}", 2).id for n in range(3)]
+    export = tmp_path / "three.json"
+    write_export(source.export_chats, ids, ExportFormat.JSON, export)
+    source.store.close()
+    window.import_file(export)
+    qtbot.waitUntil(lambda: window.importer is not None and hasattr(window.importer, "confirmation")
+                    and window.importer.confirmation.isVisible(), timeout=TIMEOUT)  # fmt: skip
+    assert window.importer is not None
+    gate = threading.Event()
+    window.lane.run(lambda: gate.wait(20))  # the store's thread busy: the import waits
+    next(b for b in window.importer.confirmation.buttons() if b.text() == "Import").click()
+    window.message_bar.action_button.click()  # Cancel
+    gate.set()
+    qtbot.waitUntil(lambda: "Stopped when asked" in window.message_bar.label.text(),
+                    timeout=TIMEOUT)  # fmt: skip
+    assert "Added nothing (0 messages)" in window.message_bar.label.text()
+    assert not any(
+        window.chat_model.summary(r).id in ids for r in range(window.chat_model.rowCount())
+    )
