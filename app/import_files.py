@@ -132,10 +132,10 @@ def _gemini(name: str, opener: Opener) -> Iterator[WholeChat]:
         try:
             records = list(ijson.items(stream, "item", use_float=True))
         except ijson.JSONError as problem:
-            why = str(problem).splitlines()[0] if str(problem) else "it ends early"
             raise DamagedFile(
-                f"{name} is damaged ({why}). Its turns are put into conversations only when "
-                "all are read, so nothing was imported from it; import it again once whole."
+                f"{name} is damaged ({_why(problem)}). Its turns are put into conversations "
+                "only when all are read, so nothing was imported from it; import it again once "
+                "whole."
             ) from None
     yield from gemini.to_chats(records)
 
@@ -189,11 +189,15 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def _why(problem: Exception) -> str:
+    """The parser's first line (the rest of its message points at the place in bytes)."""
+    return str(problem).splitlines()[0] if str(problem) else "it ends early"
+
+
 def _damage(name: str, number: int, problem: Exception) -> str:
-    why = str(problem).splitlines()[0] if str(problem) else "it ends early"
     where = f"after {number} chat(s)" if number else "before its first chat"
-    return (f"{name} is damaged {where} ({why}). What came before was read; import the file "
-            "again once it is whole to bring the rest.")  # fmt: skip
+    return (f"{name} is damaged {where} ({_why(problem)}). What came before was read; import "
+            "the file again once it is whole to bring the rest.")  # fmt: skip
 
 
 def _conversation(data: dict[str, Any]) -> WholeChat:

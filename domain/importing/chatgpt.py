@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.chats import LOCAL_USER_ID
+from domain.chats import LOCAL_USER_ID, title_from_text
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.export import WholeChat
 from domain.ids import stable_id
@@ -215,7 +215,7 @@ def to_chat(conversation: dict[str, Any]) -> WholeChat:
     messages = tuple(reader.messages)
     first_question = next((m.content for m in messages if m.role is Role.USER), "")
     title = str(conversation.get("title") or "").strip() or (
-        first_question.strip().splitlines()[0][:80] if first_question.strip() else "ChatGPT chat"
+        title_from_text(first_question) if first_question.strip() else "ChatGPT chat"
     )
     updated = _moment(conversation.get("update_time"), max(m.created_at for m in messages))
     model = next((m.model for m in reversed(messages) if m.model), "") or str(

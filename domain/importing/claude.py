@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.chats import LOCAL_USER_ID
+from domain.chats import LOCAL_USER_ID, title_from_text
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.export import WholeChat
 from domain.ids import stable_id
@@ -111,7 +111,7 @@ def to_chat(conversation: dict[str, Any]) -> WholeChat:
         raise ValueError("it holds no messages")
     first = next((m.content for m in messages if m.role is Role.USER and m.content), "")
     title = str(conversation.get("name") or "").strip() or (
-        first.splitlines()[0][:80] if first else "Claude chat"
+        title_from_text(first) if first.strip() else "Claude chat"
     )
     updated = _moment(conversation.get("updated_at"), messages[-1].created_at)
     chat = Chat(chat_id, LOCAL_USER_ID, title, SOURCE, str(conversation.get("model") or ""),

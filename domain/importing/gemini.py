@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
-from domain.chats import LOCAL_USER_ID
+from domain.chats import LOCAL_USER_ID, title_from_text
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.export import WholeChat
 from domain.ids import stable_id
@@ -173,7 +173,7 @@ def to_chats(records: Iterable[dict[str, Any]]) -> Iterator[WholeChat]:
                                 metadata={"source": SOURCE})  # fmt: skip
                 messages.append(reply)
                 parent = reply.id
-        title = first.prompt.splitlines()[0][:80] if first.prompt else "Gemini chat"
+        title = title_from_text(first.prompt) if first.prompt.strip() else "Gemini chat"
         chat = Chat(chat_id, LOCAL_USER_ID, title, "gemini", "", "", False, False, first.at,
                     messages[-1].created_at)  # fmt: skip
         yield WholeChat(chat, tuple(messages), tuple(m.id for m in messages))

@@ -24,13 +24,17 @@ from tests.support.seeding import add_chat
 TIMEOUT = 20000
 
 
+def hits_shown(window: MainWindow) -> list[Hit]:
+    results = window.sidebar.results
+    return [h for r in range(results.count()) if (h := results.item(r).data(HIT_ROLE))]
+
+
 def search(qtbot: QtBot, window: MainWindow, text: str) -> list[Hit]:
     field = window.sidebar.search_field
     field.setFocus()
     with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
         qtbot.keyClicks(field, text)
-    results = window.sidebar.results
-    return [h for r in range(results.count()) if (h := results.item(r).data(HIT_ROLE))]
+    return hits_shown(window)
 
 
 def test_type_choose_and_land_on_the_message_far_up_a_big_chat(
@@ -157,8 +161,7 @@ def test_filters_and_order_from_the_menu(qtbot: QtBot, window: MainWindow) -> No
     def choose(text: str) -> list[Hit]:
         with qtbot.waitSignal(window.search_shown, timeout=TIMEOUT):
             menu[text].trigger()
-        results = window.sidebar.results
-        return [h for r in range(results.count()) if (h := results.item(r).data(HIT_ROLE))]
+        return hits_shown(window)
 
     mine = choose("Only my messages")
     assert mine and all(h.role == "user" for h in mine)
@@ -222,7 +225,7 @@ def test_parts_of_words_are_looked_for_in_all_messages_when_asked(
     def shown() -> tuple[list[Hit], QListWidgetItem | None]:
         items = [results.item(row) for row in range(results.count())]
         widen = [item for item in items if item.data(WIDEN_ROLE)]
-        return [h for i in items if (h := i.data(HIT_ROLE))], widen[0] if widen else None
+        return hits_shown(window), widen[0] if widen else None
 
     assert search(qtbot, window, "ppopot") == []
     hits, note = shown()
