@@ -26,7 +26,7 @@ def add_commands(
         "downloaded, its conversations.json or chat.html, or a folder of "
         "conversations-NNN.json), "
         "Claude's (its zip or conversations.json) and Gemini's activity from Google Takeout "
-        "(MyActivity.json, or the Takeout zip). Chats and messages already here are "
+        "(MyActivity.json or MyActivity.html, or the Takeout zip). Chats and messages already here are "
         "left as they are: importing again adds only what is new.",
     )
     command.add_argument("path", type=Path, metavar="PATH", help="a file, a zip or a folder")

@@ -4,8 +4,8 @@ What a file holds is told from its content, not its name: Primer's own JSON expo
 ChatGPT's `conversations.json` (whole, or split in `conversations-000.json`, … ; in the
 zip as downloaded, or in a folder; or its `chat.html` alone); Claude's
 `conversations.json` (bare or zipped); and Gemini's activity from Google Takeout
-(`MyActivity.json`). The other files of those exports are named in the report and
-skipped."""
+(`MyActivity.json` or `MyActivity.html`). The other files of those exports are named in
+the report and skipped."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,14 +23,16 @@ from ijson.common import ObjectBuilder
 
 from domain.errors import PrimerError
 from domain.export import FORMAT, VERSION, WholeChat, whole_chat
-from domain.importing import chatgpt, claude, gemini
+from domain.importing import chatgpt, claude, gemini, my_activity_page
 from domain.use_cases.import_chats import ImportReport
 
 _PRIMER = re.compile(rb'"format"\s*:\s*"' + FORMAT.encode() + rb'"')
 _VERSION = re.compile(rb'"version"\s*:\s*(\d+)')
 _PAGE_DATA = re.compile(rb"jsonData\s*=\s*(?=\[)")
 """Where ChatGPT's chat.html holds its conversations: `var jsonData = [...]`."""
-_CONVERSATIONS = re.compile(r"(conversations(-\d+)?|MyActivity)\.json$")
+_ACTIVITY_CARD = re.compile(rb"class=[\"']?outer-cell")
+"""Where Google's My Activity page holds a card: `<div class="outer-cell …">`."""
+_CONVERSATIONS = re.compile(r"conversations(-\d+)?\.json$|My ?Activity\.(json|html)$")
 COMPANIONS = {
     "message_feedback.json": "ratings of replies",
     "model_comparisons.json": "answers compared side by side",
@@ -39,8 +42,9 @@ COMPANIONS = {
     "projects.json": "project names",
     "memories.json": "saved memories",
     "chat.html": "the same chats as conversations.json, as a page",
-    "MyActivity.html": "Gemini's activity as a page: choose JSON in Google Takeout",
 }
+_GEMINI_SETTINGS = "Gemini's gems and settings"
+"""What Takeout's `Gemini` folder holds (the chats are in My Activity's `Gemini Apps`)."""
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
@@ -52,12 +56,12 @@ def read_chats(path: Path, report: ImportReport) -> Iterator[WholeChat]:
     """The chats in `path` (a file, a zip or a folder), each whole; a conversation that
     cannot be read, and a file that holds none, are named in `report` with why."""
     files = list(_files(path))
-    conversations = [(name, opener) for name, opener in files if name not in COMPANIONS]
+    conversations = [(name, opener) for name, opener in files if not _companion(name)]
     if not conversations:  # ChatGPT's page alone: the same chats as its conversations.json
         conversations = [(name, opener) for name, opener in files if name == "chat.html"]
     for name, _opener in files:
-        if name in COMPANIONS and (name, _opener) not in conversations:
-            report.skip(name, f"not conversations ({COMPANIONS[name]})")
+        if (note := _companion(name)) and (name, _opener) not in conversations:
+            report.skip(name, f"not conversations ({note})")
     if not conversations:
         if files:
             return  # a companion file alone: read, and nothing in it to import
@@ -66,11 +70,28 @@ def read_chats(path: Path, report: ImportReport) -> Iterator[WholeChat]:
         yield from _read(name, opener, report)
 
 
+def _companion(name: str) -> str | None:
+    """What a file that holds no conversations holds, or None for one that may."""
+    if name.startswith("Gemini/"):
+        return _GEMINI_SETTINGS
+    return COMPANIONS.get(name)
+
+
+def _wanted(member: str) -> str | None:
+    """The name a file of an export goes by in the report, or None to pass it by."""
+    parts = member.split("/")
+    if "Gemini" in parts[:-1]:
+        return f"Gemini/{parts[-1]}"
+    name = parts[-1]
+    return name if _CONVERSATIONS.search(name) or name in COMPANIONS else None
+
+
 def _files(path: Path) -> Iterator[tuple[str, Opener]]:
-    if path.is_dir():
-        for child in sorted(path.iterdir()):
-            if child.is_file() and (_CONVERSATIONS.search(child.name) or child.name in COMPANIONS):
-                yield child.name, lambda child=child: child.open("rb")
+    if path.is_dir():  # the split export, or an unpacked zip
+        for child in sorted(path.rglob("*")):
+            name = _wanted(child.relative_to(path).as_posix())
+            if name and child.is_file():
+                yield name, lambda child=child: child.open("rb")
         return
     try:
         zipped = zipfile.is_zipfile(path)
@@ -81,8 +102,7 @@ def _files(path: Path) -> Iterator[tuple[str, Opener]]:
         return
     archive = zipfile.ZipFile(path)
     for member in sorted(archive.namelist()):
-        name = member.rsplit("/", 1)[-1]
-        if _CONVERSATIONS.search(name) or name in COMPANIONS:
+        if (name := _wanted(member)) and not member.endswith("/"):
             yield name, lambda member=member: archive.open(member)
 
 
@@ -105,15 +125,18 @@ def _read(name: str, opener: Opener, report: ImportReport) -> Iterator[WholeChat
                               f"{int(version.group(1))}); update Primer to import it.")  # fmt: skip
         yield from _items(name, opener, "chats.item", whole_chat, report)
         return
-    if head.lstrip()[:1] == b"<" or _PAGE_DATA.search(head):  # a page: ChatGPT's chat.html
-        yield from _page(name, opener, report)
+    if head.lstrip()[:1] == b"<" or _PAGE_DATA.search(head):
+        if _first_of(opener, _ACTIVITY_CARD, _PAGE_DATA):
+            yield from _activity_page(name, opener, report)  # Google's My Activity
+        else:
+            yield from _page(name, opener, report)  # ChatGPT's chat.html
         return
     start = head.lstrip()[:1]
     if start not in (b"[", b"{"):
         raise PrimerError(f"{name} is not an export Primer can import (its own JSON, or "
                           "ChatGPT's or Claude's conversations.json).")  # fmt: skip
     if start == b"[" and gemini.looks_like(_first(opener)):
-        yield from _gemini(name, opener)
+        yield from _gemini(name, opener, report)
         return
     yield from _items(name, opener, "item" if start == b"[" else "", _conversation, report)
 
@@ -126,18 +149,55 @@ def _first(opener: Opener) -> object:
             return None
 
 
-def _gemini(name: str, opener: Opener) -> Iterator[WholeChat]:
+def _gemini(name: str, opener: Opener, report: ImportReport) -> Iterator[WholeChat]:
     """Its records are newest first with no conversation ids: all are read, then grouped."""
     with opener() as stream:
         try:
-            records = list(ijson.items(stream, "item", use_float=True))
+            records = ijson.items(stream, "item", use_float=True)
+            turns = [record for record in records if gemini.from_gemini(record)]
         except ijson.JSONError as problem:
             raise DamagedFile(
                 f"{name} is damaged ({_why(problem)}). Its turns are put into conversations "
                 "only when all are read, so nothing was imported from it; import it again once "
                 "whole."
             ) from None
-    yield from gemini.to_chats(records)
+    yield from _gemini_turns(name, turns, report)
+
+
+def _first_of(opener: Opener, wanted: re.Pattern[bytes], other: re.Pattern[bytes]) -> bool:
+    """Whether `wanted` comes before `other` in the stream (a page's style sheet may run
+    long before either)."""
+    with opener() as stream:
+        seen = b""
+        while more := stream.read(1 << 20):
+            seen = seen[-64:] + more
+            first = wanted.search(seen), other.search(seen)
+            if first[0] is not None:
+                return first[1] is None or first[0].start() < first[1].start()
+            if first[1] is not None:
+                return False
+    return False
+
+
+def _activity_page(name: str, opener: Opener, report: ImportReport) -> Iterator[WholeChat]:
+    """Google's My Activity page, read a card at a time; as with its JSON, the turns are
+    put into conversations once all are read. Times whose zone Google names in a way not
+    known here are read in this machine's zone, the one the account most likely uses."""
+    local = datetime.now().astimezone().tzinfo or UTC
+    with opener() as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+        chunks = iter(lambda: text.read(1 << 20), "")
+        cards = my_activity_page.records(chunks, fallback=local)
+        turns = [card for card in cards if gemini.from_gemini(card)]
+    yield from _gemini_turns(name, turns, report)
+
+
+def _gemini_turns(
+    name: str, turns: list[dict[str, Any]], report: ImportReport
+) -> Iterator[WholeChat]:
+    if not turns:
+        report.skip(name, "no Gemini activity in it (another Google product's)")
+    yield from gemini.to_chats(turns)
 
 
 def _page(name: str, opener: Opener, report: ImportReport) -> Iterator[WholeChat]:
@@ -148,7 +208,10 @@ def _page(name: str, opener: Opener, report: ImportReport) -> Iterator[WholeChat
         while (found := _PAGE_DATA.search(skipped)) is None:
             more = stream.read(1 << 20)
             if not more:
-                raise PrimerError(f"{name} holds no ChatGPT conversations.")
+                raise PrimerError(
+                    f"{name} is a page Primer cannot import (it imports "
+                    "ChatGPT's chat.html and Google's My Activity page)."
+                )
             skipped = skipped[-64:] + more
         rest = io.BufferedReader(_Prefixed(skipped[found.end() :], stream))
         builder: ObjectBuilder | None = None

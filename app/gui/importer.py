@@ -56,7 +56,7 @@ class Importer(QObject):
             self.window,
             "Import chats (a Primer, ChatGPT, Claude or Gemini export)",
             str(Path.home()),
-            "Exports (*.json *.zip);;All files (*)",
+            "Exports (*.json *.zip *.html);;All files (*)",
         )
         if path:
             self.start(Path(path))

@@ -1,5 +1,6 @@
-"""Gemini Apps activity from Google Takeout (`My Activity/Gemini Apps/MyActivity.json`)
-as Primer chats.
+"""Gemini Apps activity from Google Takeout (`My Activity/Gemini Apps/MyActivity.json`,
+or the page `MyActivity.html` read into the same records by `my_activity_page`) as
+Primer chats.
 
 The file is one list of activity records, newest first, and has no conversation ids:
 
@@ -44,7 +45,8 @@ def looks_like(data: object) -> bool:
     return isinstance(data, dict) and {"header", "title", "time"} <= data.keys()
 
 
-def _gemini(record: dict[str, Any]) -> bool:
+def from_gemini(record: dict[str, Any]) -> bool:
+    """Gemini's, not another product's (a Takeout may hold all of My Activity)."""
     labels = [record.get("header"), *(record.get("products") or [])]
     return any(isinstance(x, str) and ("Gemini" in x or "Bard" in x) for x in labels)
 
@@ -144,21 +146,28 @@ def _conversations(turns: list[_Turn]) -> Iterator[list[_Turn]]:
 
 
 def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
+
+
+def _second(at: datetime) -> tuple[str, int]:
+    """A turn's moment as its keys use it: to the second in UTC, all the page form holds
+    (so the JSON and the page of the same activity give the same ids)."""
+    whole = at.astimezone(UTC).replace(microsecond=0)
+    return whole.isoformat(), int(whole.timestamp()) * 1000
 
 
 def to_chats(records: Iterable[dict[str, Any]]) -> Iterator[WholeChat]:
-    turns = [t for r in records if looks_like(r) and _gemini(r) and (t := _turn(r))]
+    turns = [t for r in records if looks_like(r) and from_gemini(r) and (t := _turn(r))]
     for group in _conversations(turns):
         first = group[0]
-        key = first.link or f"{first.at.isoformat()}:{_hash(first.prompt)}"
-        started_ms = int(first.at.timestamp() * 1000)
+        started, started_ms = _second(first.at)
+        key = first.link or f"{started}:{_hash(first.prompt)}"
         chat_id = stable_id(f"{SOURCE}:{key}", started_ms)
         messages: list[Message] = []
         parent: str | None = None
         for turn in group:
-            ms = int(turn.at.timestamp() * 1000)
-            seed = f"{SOURCE}:{key}:{turn.at.isoformat()}:{_hash(turn.prompt)}"
+            at, ms = _second(turn.at)
+            seed = f"{SOURCE}:{key}:{at}:{_hash(turn.prompt)}"
             placeholders = [f"[file {n + 1} of {turn.files}]" for n in range(turn.files)]
             question = Message(stable_id(seed, ms), chat_id, parent, Role.USER,
                                "\n\n".join([*placeholders, turn.prompt]).strip(),

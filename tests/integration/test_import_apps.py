@@ -4,8 +4,10 @@ odd shapes real exports have."""
 
 from __future__ import annotations
 
+import html
 import json
 import zipfile
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 from app.bootstrap import Primer, build
 from app.import_files import read_chats
 from domain.entities import Role
+from domain.importing import my_activity_page
 from domain.use_cases.import_chats import ImportReport
 from tests.integration.test_cli import primer as run_primer
 
@@ -280,11 +283,20 @@ def test_gemini_activity_from_takeout_becomes_conversations(data_dir: Path, tmp_
     with zipfile.ZipFile(takeout, "w") as archive:
         archive.writestr("Takeout/My Activity/Gemini Apps/MyActivity.json",
                          json.dumps(gemini_activity(), indent=2))  # fmt: skip
-        archive.writestr("Takeout/My Activity/Gemini Apps/MyActivity.html", "<html></html>")
+        archive.writestr(
+            "Takeout/My Activity/YouTube/MyActivity.html",
+            activity_page(
+                [activity("Watched a video", "2025-05-01T15:01:00.000Z", header="YouTube")]
+            ),
+        )
+        archive.writestr("Takeout/Gemini/gems.json", "[]")
     primer = build(data_dir)
     report = imported(primer, takeout)
     assert (report.chats_added, report.messages_added) == (3, 9)
-    assert [s.item for s in report.skipped] == ["MyActivity.html"]
+    assert {s.item: s.reason for s in report.skipped} == {
+        "Gemini/gems.json": "not conversations (Gemini's gems and settings)",
+        "MyActivity.html": "no Gemini activity in it (another Google product's)",
+    }
     wholes = {w.chat.title: w for w in map(primer.export_chats, primer.export_chats.chat_ids())}
     assert [m.content for m in wholes["plan a trip to Rome"].shown] == [
         "plan a trip to Rome",
@@ -310,3 +322,102 @@ def test_gemini_activity_from_takeout_becomes_conversations(data_dir: Path, tmp_
     assert (grown.chats_added, grown.chats_updated, grown.messages_added) == (0, 1, 2)
     assert imported(primer, later).messages_added == 0
     primer.store.close()
+
+
+_WHEN = (  # how Takeout writes a time, by the account's language and zone
+    lambda t: f"{t.astimezone(timezone(timedelta(hours=-7))):%b %-d, %Y, %-I:%M:%S\u202f%p} PDT",
+    lambda t: f"{t.astimezone(timezone(timedelta(hours=1))):%-d %b %Y, %H:%M:%S} BST",
+    lambda t: f"{t.astimezone(timezone(timedelta(hours=2))):%-d. %-m. %Y %H:%M:%S} SELČ",
+    lambda t: (
+        f"{t.astimezone(timezone(timedelta(hours=5, minutes=30))):%b %d, %Y, %H:%M:%S} GMT+05:30"
+    ),
+)
+
+
+def activity_page(records: list[dict[str, Any]]) -> str:
+    """`records` as Takeout's MyActivity.html shows them: a long style sheet, then a card
+    each (the layout google_takeout_parser and others read from real pages)."""
+    cards = []
+    for number, record in enumerate(records):
+        verb, _, rest = record["title"].partition(" ")
+        said = html.escape(rest).replace("\n", "<br>")
+        if "titleUrl" in record:
+            said = f'<a href="{record["titleUrl"]}">{said}</a>'
+        moment = datetime.fromisoformat(record["time"].replace("Z", "+00:00"))
+        answer = "".join(item["html"] for item in record.get("safeHtmlItem", []))
+        cards.append(
+            '<div class="outer-cell mdl-cell mdl-cell--12-col mdl-shadow--2dp">'
+            '<div class="mdl-grid"><div class="header-cell mdl-cell mdl-cell--12-col">'
+            f'<p class="mdl-typography--title">{record["header"]}<br></p></div>'
+            '<div class="content-cell mdl-cell mdl-cell--6-col mdl-typography--body-1">\n'
+            f"  {verb}&nbsp;{said}<br>{_WHEN[number % len(_WHEN)](moment)}<br>{answer}</div>"
+            '<div class="content-cell mdl-cell mdl-cell--6-col mdl-typography--body-1 '
+            'mdl-typography--text-right"></div>'
+            '<div class="content-cell mdl-cell mdl-cell--12-col mdl-typography--caption">'
+            f"<b>Products:</b><br>&emsp;{record['header']}<br></div></div></div>"
+        )
+    style = ".mdl-cell{box-sizing:border-box}\n" * 5000  # past the first 64 KB read
+    return (
+        f'<html><head><meta charset="UTF-8"><title>My Activity</title><style>{style}'
+        f'</style></head><body><div class="mdl-grid">{"".join(cards)}</div></body></html>'
+    )
+
+
+def test_gemini_activity_as_a_page_gives_the_chats_its_json_gives(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    records = gemini_activity(
+        activity("Prompted write a haiku\nabout tea", "2025-05-02T08:00:00.250Z",
+                 "<p>Steam curls &amp; rises</p><div><pre>x &lt; 1</pre></div>"),
+    )  # fmt: skip
+    as_json, as_page = tmp_path / "MyActivity.json", tmp_path / "Mein Verlauf.html"
+    as_json.write_text(json.dumps(records), encoding="utf-8")
+    as_page.write_text(activity_page(records), encoding="utf-8")
+
+    from_page = build(tmp_path / "page")
+    report = imported(from_page, as_page)
+    assert (report.chats_added, report.messages_added, report.skipped) == (4, 11, [])
+    from_json = build(data_dir)
+    imported(from_json, as_json)
+
+    def chats(primer: Primer) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+        wholes = map(primer.export_chats, primer.export_chats.chat_ids())
+        return sorted((w.chat.id, w.chat.title, [(m.id, m.role.value, m.content)
+                                                  for m in w.shown]) for w in wholes)  # fmt: skip
+
+    assert chats(from_page) == chats(from_json)
+    haiku = next(c for c in chats(from_page) if c[1].startswith("write a haiku"))
+    assert [text for _, _, text in haiku[2]] == [
+        "write a haiku\nabout tea",
+        "Steam curls & rises\n\n```\nx < 1\n```",
+    ]
+    again = imported(from_json, as_page)  # the page after the JSON: the same turns, known
+    assert (again.chats_added, again.messages_added) == (0, 0)
+    from_page.store.close()
+    from_json.store.close()
+
+
+def test_a_page_that_is_no_export_is_refused_in_a_sentence(data_dir: Path, tmp_path: Path) -> None:
+    page = tmp_path / "MyActivity.html"
+    page.write_text("<html><body><p>Hello</p></body></html>", encoding="utf-8")
+    done = run_primer("import", str(page), data_dir=data_dir)
+    assert done.returncode == 1
+    assert "is a page Primer cannot import" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("Nov 29, 2025, 10:15:32\u202fAM PST", "2025-11-29T18:15:32+00:00"),
+        ("Jun 23, 2015, 2:43:45 PM", "2015-06-23T13:43:45+00:00"),  # no zone: the fallback
+        ("29 Nov 2025, 22:15:32 GMT", "2025-11-29T22:15:32+00:00"),
+        ("1. 12. 2025 10:15:32 SEČ", "2025-12-01T09:15:32+00:00"),
+        ("29.11.2025, 10:15:32 MEZ", "2025-11-29T09:15:32+00:00"),
+        ("11/29/2025, 10:15:32 GMT-05:00", "2025-11-29T15:15:32+00:00"),
+        ("Nov 29, 2025, 10:15:32 AM XYZT", "2025-11-29T09:15:32+00:00"),  # the fallback zone
+    ],
+)
+def test_a_page_time_is_read_in_its_zone(written: str, utc: str) -> None:
+    read = my_activity_page.parse_time(written, fallback=timezone(timedelta(hours=1)))
+    assert read is not None and read.astimezone(UTC).isoformat() == utc
+    assert my_activity_page.parse_time("Prompted what time is it?") is None
