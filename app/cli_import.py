@@ -26,8 +26,8 @@ def add_commands(
         "downloaded, its conversations.json or chat.html, or a folder of "
         "conversations-NNN.json), "
         "Claude's (its zip or conversations.json) and Gemini's activity from Google Takeout "
-        "(MyActivity.json or MyActivity.html, or the Takeout zip). Chats and messages already here are "
-        "left as they are: importing again adds only what is new.",
+        "(MyActivity.json or MyActivity.html, or the Takeout zip). Chats and messages "
+        "already here are left as they are: importing again adds only what is new.",
     )
     command.add_argument("path", type=Path, metavar="PATH", help="a file, a zip or a folder")
     command.add_argument("--dry-run", action="store_true", help="count, write nothing")

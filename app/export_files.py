@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import TextIO
 
 from domain.clock import utc_now
+from domain.entities import MessageStatus
 from domain.errors import PrimerError
 from domain.export import (
+    INTERRUPTED,
     WholeChat,
+    about,
     chat_json,
     document_head,
     file_name,
     local_time,
     markdown,
+    other_versions,
     speaker,
 )
 
@@ -154,8 +158,10 @@ def _write_html(chats: Iterator[WholeChat], stream: TextIO) -> None:
     for whole in chats:
         chat = whole.chat
         stream.write(f'<section class="chat"><h1>{html.escape(chat.title)}</h1>\n')
-        about = f"{chat.provider} · {chat.model} · started {local_time(chat.created_at)}"
-        stream.write(f'<p class="about">{html.escape(about)}</p>\n')
+        stream.write(f'<p class="about">{html.escape(about(chat))}</p>\n')
+        if chat.system_prompt:
+            stream.write(f'<blockquote class="system"><b>System prompt:</b> '
+                         f"{html.escape(chat.system_prompt)}</blockquote>\n")  # fmt: skip
         for message in whole.shown:
             stream.write(
                 f'<div class="message {html.escape(message.role.value)}">'
@@ -163,9 +169,13 @@ def _write_html(chats: Iterator[WholeChat], stream: TextIO) -> None:
                 f'<span class="when">{local_time(message.created_at)}</span>\n'
                 f"{parser.render(message.content)}"
             )
-            if message.error:
+            if message.status is MessageStatus.ERROR and message.error:
                 stream.write(f'<p class="problem">{html.escape(message.error)}</p>')
+            elif message.status is MessageStatus.INTERRUPTED:
+                stream.write(f'<p class="problem">{INTERRUPTED}</p>')
             stream.write("</div>\n")
+        if note := other_versions(whole):
+            stream.write(f'<p class="about">{html.escape(note)}</p>\n')
         stream.write("</section>\n")
     stream.write("</main></body></html>\n")
 

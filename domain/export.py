@@ -88,11 +88,25 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def about(chat: Chat) -> str:
+    """The line under a chat's title: provider, model, when it started."""
+    parts = [chat.provider, chat.model, f"started {local_time(chat.created_at)}"]
+    return " · ".join(part for part in parts if part)
+
+
+def other_versions(whole: WholeChat) -> str | None:
+    others = len(whole.messages) - len(whole.path)
+    return f"{others} message(s) on other versions: in the JSON export." if others > 0 else None
+
+
+INTERRUPTED = "(the reply was cut off here)"
+
+
 def markdown(whole: WholeChat) -> str:
     """The branch the chat shows, as a person reads it: who, when, what."""
     chat = whole.chat
     lines = [f"# {chat.title}", ""]
-    lines += [f"*{chat.provider} · {chat.model} · started {local_time(chat.created_at)}*", ""]
+    lines += [f"*{about(chat)}*", ""]
     if chat.system_prompt:
         lines += ["> **System prompt:** " + chat.system_prompt.replace("\n", "\n> "), ""]
     for message in whole.shown:
@@ -102,10 +116,9 @@ def markdown(whole: WholeChat) -> str:
         if message.status is MessageStatus.ERROR and message.error:
             lines += [f"*{message.error}*", ""]
         elif message.status is MessageStatus.INTERRUPTED:
-            lines += ["*(the reply was cut off here)*", ""]
-    others = len(whole.messages) - len(whole.path)
-    if others > 0:
-        lines += ["---", "", f"*{others} message(s) on other versions: in the JSON export.*", ""]
+            lines += [f"*{INTERRUPTED}*", ""]
+    if note := other_versions(whole):
+        lines += ["---", "", f"*{note}*", ""]
     return "\n".join(lines)
 
 

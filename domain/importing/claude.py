@@ -2,13 +2,16 @@
 
 Messages have flat `text` (2024) or `content` blocks (2025 on): the blocks are preferred,
 since the flat text runs thinking and answer together. Thinking and tool traffic are kept
-apart from the answer, in the message's metadata; attached files are named by
-placeholders. Branches (`parent_message_uuid`) are kept, the last one shown.
+apart from the answer, in the message's metadata (the 2024 text's `<antThinking>` too, and
+its `<antArtifact>`s become code blocks); attached files are named by placeholders.
+Branches (`parent_message_uuid`) are kept, the last one shown; without them the messages
+are one branch in the order they were written (the file does not always list them so).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +22,16 @@ from domain.ids import stable_id
 
 SOURCE = "claude"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_THINKING = re.compile(r"<antThinking>(.*?)</antThinking>", re.DOTALL)
+_ARTIFACT = re.compile(r"<antArtifact\b([^>]*)>(.*?)</antArtifact>", re.DOTALL)
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+_LANGUAGES = {
+    "text/html": "html",
+    "image/svg+xml": "svg",
+    "text/markdown": "markdown",
+    "application/vnd.ant.mermaid": "mermaid",
+    "application/vnd.ant.react": "jsx",
+}
 
 
 def looks_like(data: object) -> bool:
@@ -35,6 +48,22 @@ def _moment(value: object, fallback: datetime) -> datetime:
     return fallback
 
 
+def _artifact(found: re.Match[str]) -> str:
+    attributes = dict(_ATTRIBUTE.findall(found.group(1)))
+    language = attributes.get("language") or _LANGUAGES.get(attributes.get("type", ""), "")
+    body = found.group(2).strip("\n")
+    fence = "````" if "```" in body else "```"
+    title = f"**{attributes['title']}**\n\n" if attributes.get("title") else ""
+    return f"{title}{fence}{language}\n{body}\n{fence}"
+
+
+def _text(text: str, thinking: list[str]) -> str:
+    """The 2024 markup in a reply's text: thinking taken out into `thinking`, artifacts
+    made code blocks."""
+    thinking += [part.strip() for part in _THINKING.findall(text)]
+    return _ARTIFACT.sub(_artifact, _THINKING.sub("", text)).strip()
+
+
 def _blocks(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
     """(answer, thinking, tools) from a message's content blocks, or its flat text."""
     answer: list[str] = []
@@ -42,13 +71,13 @@ def _blocks(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
     tools: list[str] = []
     blocks = item.get("content")
     if not isinstance(blocks, list) or not blocks:
-        return [str(item.get("text") or "")], thinking, tools
+        return [_text(str(item.get("text") or ""), thinking)], thinking, tools
     for block in blocks:
         if not isinstance(block, dict):
             continue
         kind = block.get("type")
         if kind == "text":
-            answer.append(str(block.get("text") or ""))
+            answer.append(_text(str(block.get("text") or ""), thinking))
         elif kind == "thinking":
             thinking.append(str(block.get("thinking") or block.get("text") or ""))
         elif kind == "tool_use":
@@ -77,9 +106,12 @@ def to_chat(conversation: dict[str, Any]) -> WholeChat:
     messages: list[Message] = []
     ids: dict[str, str] = {}
     previous: str | None = None
+    items = [i for i in conversation.get("chat_messages") or [] if isinstance(i, dict)]
+    if not any(item.get("parent_message_uuid") for item in items):
+        items.sort(key=lambda item: _moment(item.get("created_at"), started))  # (stable)
     at = started
-    for item in conversation.get("chat_messages") or []:
-        if not isinstance(item, dict) or not item.get("uuid"):
+    for item in items:
+        if not item.get("uuid"):
             continue
         at = _moment(item.get("created_at"), at)
         answer, thinking, tools = _blocks(item)

@@ -229,7 +229,17 @@ def test_claude_flat_text_and_content_blocks_bare_or_zipped(data_dir: Path, tmp_
     blocks = next(m for m in weather.messages if m.metadata.get("reasoning"))
     assert blocks.content == "Sunny, 18 °C." and blocks.metadata["reasoning"] == "Let me think."
     assert blocks.metadata["tools"] == ['web_search: {"q": "paris"}', "result: 18C"]
-    assert len(wholes["LLM Pricing Calculator"].messages) == 20
+    calculator = wholes["LLM Pricing Calculator"]
+    assert len(calculator.messages) == 20
+    times = [m.created_at for m in calculator.shown]  # the file lists its last question first
+    assert len(calculator.shown) == 20 and times == sorted(times)
+    assert calculator.shown[0].content.startswith("Built me an artifact with no react")
+    first_answer = calculator.shown[1]
+    assert (
+        "<antThinking>" not in first_answer.content and "<antArtifact" not in first_answer.content
+    )
+    assert "**LLM Pricing Calculator**\n\n```html\n<!DOCTYPE html>" in first_answer.content
+    assert first_answer.metadata["reasoning"].startswith("This request is suitable for an artifact")
     assert imported(primer, download).messages_added == 0
     primer.store.close()
 
