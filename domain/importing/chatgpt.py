@@ -43,6 +43,14 @@ def _files(part: dict[str, Any]) -> str:
     return f"[{kind}: {name}]"
 
 
+def _uploads(message: dict[str, Any], files: list[str]) -> list[dict[str, Any]]:
+    """The files the user attached, as the message's record lists them (id, name, type,
+    size): what finds them in the export's zip later."""
+    listed = (message.get("metadata") or {}).get("attachments") or []
+    keys = ("id", "name", "mime_type", "mimeType", "size", "width", "height")
+    return [{k: u[k] for k in keys if k in u} for u in listed if isinstance(u, dict)]
+
+
 _CITATION = re.compile("\ue200[^\ue201]*\ue201")
 """A citation marker of the 2026 exports, in private-use characters: \ue200cite\ue202turn0
 search3\ue201 (its sources are in the node's metadata, kept)."""
@@ -167,6 +175,16 @@ class _Reader:
         text = _text(message.get("content") or {}, files)
         when = _moment(message.get("create_time"), at)
         metadata: dict[str, Any] = {"source": SOURCE, "source_id": node["id"]}
+        uploads = _uploads(message, files)
+        if uploads:  # a PDF or a document is no part of the text: only its record names it
+            metadata["attachments"] = uploads
+            named = [
+                f"[file: {u.get('name') or u.get('id')}]"
+                for u in uploads
+                if not any(str(u.get("id")) in placeholder for placeholder in files)
+            ]
+            files += named
+            text = "\n\n".join([*named, text]).strip()
         if files:
             metadata["files"] = files
         made = Message(self.id_for(node["id"], when), self.chat_id, parent, Role.USER, text,

@@ -96,6 +96,14 @@ def _blocks(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
     return answer, thinking, tools
 
 
+def _attachments(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The files as the export lists them; an attachment's `extracted_content` is the only
+    copy of its text the export has, so it is kept."""
+    keys = ("file_name", "file_size", "file_type", "file_uuid", "extracted_content")
+    listed = [*(item.get("attachments") or []), *(item.get("files") or [])]
+    return [{k: f[k] for k in keys if k in f} for f in listed if isinstance(f, dict)]
+
+
 def to_chat(conversation: dict[str, Any]) -> WholeChat:
     """ValueError if the conversation cannot be read at all."""
     key = str(conversation.get("uuid") or "")
@@ -129,6 +137,7 @@ def to_chat(conversation: dict[str, Any]) -> WholeChat:
             metadata["tools"] = tools
         if names:
             metadata["files"] = names
+            metadata["attachments"] = _attachments(item)
         parent_key = item.get("parent_message_uuid")
         parent = ids.get(str(parent_key)) if parent_key in ids else previous
         role = Role.USER if item.get("sender") == "human" else Role.ASSISTANT

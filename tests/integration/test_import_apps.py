@@ -64,7 +64,9 @@ def odd_conversation() -> dict[str, Any]:
                                        metadata={"model_slug": "gpt-4o"})),
         "Q1-EDIT": node("Q1-EDIT", "NULL", ["Q2"],
                         said("user", "How tall is a giraffe, in feet?", 1_760_000_100)),
-        "Q2": node("Q2", "Q1-EDIT", ["A2"], said("user", "Also its weight.", None)),
+        "Q2": node("Q2", "Q1-EDIT", ["A2"], said("user", "Also its weight.", None, metadata={
+            "attachments": [{"id": "file-PDF1", "name": "giraffes.pdf", "size": 51234,
+                             "mimeType": "application/pdf"}]})),
         "A2": node("A2", "Q2", ["ODD"], said("assistant", "About 18 ft and 800 kg.\ue200cite"
                                              "\ue202turn0search1\ue201",
                                              1_760_000_110, metadata={"model_slug": "gpt-4o"})),
@@ -111,9 +113,12 @@ def test_chatgpt_conversations_json_with_thinking_images_and_branches(
     odd = by_title["How tall is a giraffe?"][0]  # an empty title: its first question
     assert [m.content for m in odd.shown] == [
         "How tall is a giraffe, in feet?",
-        "Also its weight.",
+        "[file: giraffes.pdf]\n\nAlso its weight.",
         "About 18 ft and 800 kg.",
     ]  # the edited question, shown as ChatGPT showed it; the user→user edge kept
+    assert odd.shown[1].metadata["attachments"] == [
+        {"id": "file-PDF1", "name": "giraffes.pdf", "mimeType": "application/pdf", "size": 51234}
+    ]  # what finds the file in the zip later
     assert {m.content for m in odd.messages} >= {"How tall is a giraffe?", "About 5 m."}
     assert not any("I am Ann" in m.content for m in odd.messages)  # custom instructions
     assert all(m.created_at.year == 2025 for m in odd.messages)
@@ -220,6 +225,9 @@ def test_claude_flat_text_and_content_blocks_bare_or_zipped(data_dir: Path, tmp_
     wholes = {w.chat.title: w for w in map(primer.export_chats, primer.export_chats.chat_ids())}
     bash = wholes["Bash Command for OpenAI API"]
     assert bash.shown[0].content.startswith("[file: CleanShot 20241017 at 22.29.542x.png]")
+    assert bash.shown[0].metadata["attachments"] == [
+        {"file_name": "CleanShot 20241017 at 22.29.542x.png"}
+    ]
     assert bash.shown[1].role is Role.ASSISTANT
     weather = wholes["Weather"]
     assert len(weather.messages) == 3 and [m.content for m in weather.shown] == [
