@@ -12,6 +12,8 @@ from app.settings import Settings, SettingsStore
 from domain.backup import HereAndNow
 from domain.ports import SecretStore, UnitOfWorkFactory
 from domain.use_cases.ask import Ask
+from domain.use_cases.attach_file import AttachFile, SaveAttachment
+from domain.use_cases.clean_up_files import CleanUpFiles
 from domain.use_cases.delete_chat import DeleteChat
 from domain.use_cases.export_chats import ExportChats
 from domain.use_cases.finish_reply import FinishReply
@@ -77,6 +79,9 @@ class Primer:
     export_chats: ExportChats
     import_chats: ImportChats
     index_history: IndexHistory
+    attach_file: AttachFile
+    save_attachment: SaveAttachment
+    clean_up_files: CleanUpFiles
 
     @property
     def ask(self) -> Ask:
@@ -228,6 +233,8 @@ def build(
     secrets: SecretStore | None = None,
     provider_overrides: dict[str, str] | None = None,
 ) -> Primer:
+    from app.file_inspection import FileInspector
+    from repositories.file_blobs import FileBlobs
     from repositories.sqlite.database import open_store, prepare_data_dir
     from repositories.sqlite.unit_of_work import unit_of_work_factory
     from repositories.writer_locks import WriterLocks
@@ -246,6 +253,7 @@ def build(
     recover_interrupted = RecoverInterruptedReplies(uow_factory, writers)
     # Whoever starts first after a crash or a kill marks what the dead process left.
     recover_interrupted()
+    files = FileBlobs(data_dir)
     return Primer(
         data_dir=data_dir,
         settings_store=settings_store,
@@ -266,6 +274,8 @@ def build(
             providers.context_window,
             writer=writers.me,
             default_model=providers.default_model,
+            readings=providers,
+            files=files,
         ),
         stream_reply=StreamReply(providers, save_every=_reply_save_interval()),
         save_reply_progress=SaveReplyProgress(uow_factory),
@@ -275,4 +285,7 @@ def build(
         export_chats=ExportChats(uow_factory),
         import_chats=ImportChats(uow_factory),
         index_history=IndexHistory(uow_factory),
+        attach_file=AttachFile(files, FileInspector()),
+        save_attachment=SaveAttachment(files),
+        clean_up_files=CleanUpFiles(uow_factory, files),
     )

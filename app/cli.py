@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the window's start-up pays for what the commands import
     from datetime import datetime
 
     from app.bootstrap import Primer
+    from domain.attachments import Attachment
     from domain.entities import Message
 
 
@@ -48,6 +49,18 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--model", metavar="M")
     ask.add_argument("--system", metavar="S", help="system prompt for the chat")
     ask.add_argument("--base-url", metavar="URL", help="one-off OpenAI-compatible server URL")
+    ask.add_argument(
+        "--attach",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="send a file with the message (an image, a PDF, a text file); repeat for more",
+    )
+    ask.add_argument(
+        "--as-text",
+        action="store_true",
+        help="send a file's text where the model cannot read the file itself",
+    )
     ask.add_argument(
         "text",
         nargs="*",
@@ -201,10 +214,11 @@ def build_for_terminal(data_dir: Path, base_url: str | None = None) -> Primer:
 
 
 def _ask(args: argparse.Namespace, data_dir: Path) -> int:
+    from domain.attachments import CannotSend
     from domain.entities import MessageStatus
     from domain.use_cases.send_message import NewChatSettings, PendingReply
 
-    if args.text in ([], ["-"]):
+    if args.text in ([], ["-"]) and not (args.attach and not args.text and sys.stdin.isatty()):
         if not args.text and sys.stdin.isatty():
             raise PrimerError('Give the message: primer ask "Hello", or pipe it in.')
         try:
@@ -217,6 +231,7 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
     else:
         text = " ".join(args.text)
     primer = build_for_terminal(data_dir, args.base_url)
+    attachments = _attach(primer, args.attach)
     changes = {
         k: v
         for k, v in (
@@ -240,9 +255,20 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
         sys.stdout.write(delta)
         sys.stdout.flush()
 
-    asked = primer.ask(
-        text, chat=args.chat, changes=changes, new_chat=new_chat, on_start=started, on_delta=write
-    )
+    try:
+        asked = primer.ask(
+            text,
+            chat=args.chat,
+            changes=changes,
+            new_chat=new_chat,
+            on_start=started,
+            on_delta=write,
+            attachments=attachments,
+            as_text=args.as_text,
+        )
+    except CannotSend as refused:
+        hint = " Add --as-text to send its text instead." if refused.as_text else ""
+        raise PrimerError(f"{refused.message}{hint} Nothing was sent or stored.") from None
     if written:
         sys.stdout.write("\n")
     stored = asked.reply
@@ -261,6 +287,19 @@ def _ask(args: argparse.Namespace, data_dir: Path) -> int:
             file=sys.stderr,
         )
     return 1
+
+
+def _attach(primer: Primer, paths: list[str]) -> tuple[Attachment, ...]:
+    """Each file copied in and looked at; one that cannot be attached stops the command,
+    and the ones before it are forgotten."""
+    attachments: list[Attachment] = []
+    try:
+        for path in paths:
+            attachments.append(primer.attach_file(path))
+    except PrimerError as refused:
+        primer.send_message.forget(attachments)
+        raise PrimerError(f"{refused.message} Nothing was sent or stored.") from None
+    return tuple(attachments)
 
 
 def _chats(args: argparse.Namespace, data_dir: Path) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from domain.attachments import token_estimate
 from domain.ports import Turn
 
 DEFAULT_CONTEXT_TOKENS = 8_192
@@ -47,7 +48,8 @@ def history_budget(context_tokens: int, system_prompt: str) -> int:
 
 
 def turn_cost(turn: Turn) -> int:
-    return estimate_tokens(turn.content) + PER_TURN_OVERHEAD
+    files = sum(token_estimate(f.attachment, f.sending) for f in turn.files)
+    return estimate_tokens(turn.content) + PER_TURN_OVERHEAD + files
 
 
 def trim_history(turns: Sequence[Turn], system_prompt: str, context_tokens: int) -> list[Turn]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from domain.attachments import Attachment
 
 
 class Role(StrEnum):
@@ -69,6 +72,8 @@ class Message:
     cost: float | None = None
     error: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+    """The files it carries, in the order they were attached."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,10 @@ def message_json(message: Message) -> dict[str, Any]:
         "error": message.error,
         "metadata": message.metadata,
         "created_at": iso(message.created_at),
+        "attachments": [
+            {"name": a.name, "mime": a.file.mime, "size": a.file.size, "sha256": a.sha256}
+            for a in message.attachments
+        ],
     }
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, Self
 
+from domain.attachments import Attachment, Reading, Sending, StoredFile
 from domain.entities import Chat, ChatSummary, Message, Role, Usage
 from domain.search import Filters, Order, Query, Results
 
@@ -97,12 +99,24 @@ class SearchIndex(Protocol):
         ...
 
 
+class FileRepository(Protocol):
+    """What is known of attached files (their bytes are the FileStore's)."""
+
+    def known(self, sha256: str) -> bool: ...
+    def unused_since(self, cutoff: datetime) -> list[str]:
+        """Files still on this device that no chat uses but ones deleted before `cutoff`."""
+        ...
+
+    def mark_removed(self, sha256s: Sequence[str], at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     chats: ChatRepository
     messages: MessageRepository
     branches: BranchChoices
     writers: ReplyWriters
     search: SearchIndex
+    files: FileRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -113,9 +127,19 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
 @dataclass(frozen=True, slots=True)
+class SentFile:
+    """An attachment as a request carries it: where its bytes are, and how it goes."""
+
+    attachment: Attachment
+    path: str
+    sending: Sending
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     role: Role
     content: str
+    files: tuple[SentFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +190,49 @@ class ChatProvider(Protocol):
 
 class ProviderResolver(Protocol):
     def resolve(self, provider: str) -> ChatProvider: ...
+
+
+class Readings(Protocol):
+    def reading(self, provider: str, model: str, *, ask: bool = False) -> Reading:
+        """What the model reads as files. `ask`: a local server is asked where it can
+        tell (a network call: not on the GUI thread nor the store's)."""
+        ...
+
+
+class FileStore(Protocol):
+    """The bytes of attached files on this device, named by their SHA-256."""
+
+    def size_of(self, source: str) -> int:
+        """The size of a file to attach; PrimerError if it cannot be read."""
+        ...
+
+    def stage(self, source: str) -> tuple[str, str, int]:
+        """Copy `source` beside the store: (its temporary path, SHA-256, size)."""
+        ...
+
+    def keep(self, staged: str, sha256: str) -> str:
+        """Put a staged copy in its place (once: the same bytes are kept once)."""
+        ...
+
+    def discard(self, staged: str) -> None: ...
+    def copy_out(self, sha256: str, target: str) -> None:
+        """Write the file's bytes to `target` whole (a half copy is never left there)."""
+        ...
+
+    def path(self, sha256: str) -> str: ...
+    def has(self, sha256: str) -> bool: ...
+    def remove(self, sha256: str) -> None: ...
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        """Every file kept, and half-written copies a crash left: (SHA-256 or the copy's
+        path, when it was written)."""
+        ...
+
+
+class FileInspector(Protocol):
+    def inspect(self, path: str, sha256: str, size: int, name: str) -> StoredFile:
+        """Its type told from its content, an image's size and thumbnail, a PDF's or a
+        text's words; PrimerError with a sentence for a file that cannot be used."""
+        ...
 
 
 class SecretStore(Protocol):

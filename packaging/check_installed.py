@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.version import APP_ID, __version__  # noqa: E402
+from devtools import sample_files  # noqa: E402
 from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse  # noqa: E402
 
 PROGRAM = Path("/usr/bin/primer")
@@ -126,6 +127,20 @@ def main() -> None:
     again = run("import", str(exported), env=env, cwd=scratch)
     if not again.startswith("0 chat(s) added, 0 updated, 0 message(s) added"):
         raise SystemExit(f"primer import printed {again!r}")
+
+    step("attachments: a picture and a PDF read by the libraries the build carries")
+    picture, document = scratch / "photo.jpg", scratch / "doc.pdf"
+    sample_files.write(picture, sample_files.photo(64, 48))
+    sample_files.write(document, sample_files.pdf(["The installed build reads PDFs."]))
+    server.queue(Reply(body=openai_sse(["Seen."])))
+    seen = run("ask", "--attach", str(picture), "--attach", str(document), "What are these?",
+               env=env, cwd=scratch)  # fmt: skip
+    parts = server.last_chat_request().body["messages"][-1]["content"]
+    if "Seen." not in seen or [part["type"] for part in parts] != ["text", "image_url", "file"]:
+        raise SystemExit(f"primer ask --attach sent {[p.get('type') for p in parts]!r}")
+    found = run("search", "installed build reads", env=env, cwd=scratch)
+    if "doc.pdf" not in found:
+        raise SystemExit(f"the PDF's words were not found: {found!r}")
 
     step("the backup database driver")
     refused = run("db", "test", "--backup-url", "postgresql://u@127.0.0.1:1/x", env=env,

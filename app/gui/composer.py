@@ -1,23 +1,36 @@
-"""Where the user types: Enter sends, Shift+Enter adds a line; Send and Stop beside it, and
-the banner that says an earlier message is being edited."""
+"""Where the user types: Enter sends, Shift+Enter adds a line; Send and Stop beside it, the
+📎 button and the chips of attached files, and the banner that says an earlier message is
+being edited. A picture or files pasted or dropped here are attached, not typed."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QKeyCombination, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QKeyCombination, QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.gui.attachments import AttachmentTray
+from app.gui.icons import resource_icon
+
+
+def local_files(source: QMimeData) -> list[str]:
+    return [url.toLocalFile() for url in source.urls() if url.isLocalFile()]
+
 
 class Composer(QPlainTextEdit):
     submitted = Signal()
+    files_given = Signal(list)
+    """Paths of files pasted or dropped here."""
+    picture_given = Signal(QImage)
+    """A picture pasted here (a screenshot)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +55,19 @@ class Composer(QPlainTextEdit):
         self.setFocus()
         self.insertPlainText(text)
 
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return (
+            bool(local_files(source)) or source.hasImage() or super().canInsertFromMimeData(source)
+        )
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if files := local_files(source):
+            self.files_given.emit(files)
+        elif source.hasImage():
+            self.picture_given.emit(QImage(source.imageData()))
+        else:
+            super().insertFromMimeData(source)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -57,12 +83,19 @@ class ComposeArea(QWidget):
         self.edit_banner.setObjectName("editBanner")
         self.edit_banner.hide()
         self.composer = Composer()
+        self.tray = AttachmentTray()
+        self.attach_button = QToolButton()
+        self.attach_button.setIcon(resource_icon("attach.svg"))
+        self.attach_button.setIconSize(QSize(20, 20))
+        self.attach_button.setAutoRaise(True)
+        self.attach_button.setToolTip("Attach images, PDFs or text files (or paste or drop them)")
         self.send_button = QPushButton("Send")
         self.send_button.setToolTip("Send (Enter)")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop the reply and keep what arrived (Esc)")
         self.stop_button.hide()
         row = QHBoxLayout()
+        row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.composer, 1)
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
@@ -72,4 +105,5 @@ class ComposeArea(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit_banner)
+        layout.addWidget(self.tray)
         layout.addLayout(row)

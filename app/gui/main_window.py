@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.attachments import Attacher
 from app.gui.backup_controller import BackupController
 from app.gui.chat_header import ChatHeader
 from app.gui.chat_pages import ChatPages
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from domain.entities import Chat
 
 OS_DARK_KEY = "os_dark"
+CLEAN_UP_AFTER_MS = 10_000
+"""How long after the store opens unneeded files are removed (the start's work first)."""
 
 
 class MainWindow(QMainWindow):
@@ -108,6 +111,8 @@ class MainWindow(QMainWindow):
         self.conversation.setItemDelegate(self.delegate)
         compose = ComposeArea()
         self.composer, self.edit_banner = compose.composer, compose.edit_banner
+        self.attachment_tray, self.attach_button = compose.tray, compose.attach_button
+        self.attacher = Attacher(self, compose.tray)
         self.send_button, self.stop_button = compose.send_button, compose.stop_button
 
         main = QWidget()
@@ -130,6 +135,9 @@ class MainWindow(QMainWindow):
         self._set_enabled(False)
 
         self.composer.submitted.connect(self.replies.send)
+        self.attach_button.clicked.connect(self.attacher.choose)
+        self.composer.files_given.connect(lambda paths: [self.attacher.attach(p) for p in paths])
+        self.composer.picture_given.connect(self.attacher.attach_picture)
         self.send_button.clicked.connect(self.replies.send)
         self.stop_button.clicked.connect(self.replies.stop)
         self.delegate.action.connect(self.message_actions.act)
@@ -181,7 +189,8 @@ class MainWindow(QMainWindow):
         action(help_menu, "&About Primer", self.about)
 
     def _set_enabled(self, enabled: bool) -> None:
-        for widget in (self.composer, self.send_button, self.header, self.sidebar):
+        for widget in (self.composer, self.send_button, self.attach_button, self.header,
+                       self.sidebar):  # fmt: skip
             widget.setEnabled(enabled)
 
     # ---------------------------------------------------------------- start-up
@@ -200,6 +209,8 @@ class MainWindow(QMainWindow):
         self.new_chat(focus=False)
         self.refresh_chats(select=str(last_chat) if last_chat else None)
         self.indexer.start()
+        # files only deleted chats used, 30 days on: once a start, when the window is idle
+        QTimer.singleShot(CLEAN_UP_AFTER_MS, lambda: Op(primer.clean_up_files).on_store(self.lane))
         self.update_empty_text()
         self.composer.setFocus()
 

@@ -50,6 +50,10 @@ class MessageActions(QObject):
             window.open_settings()
         elif name in ("older-version", "newer-version"):
             window.switch_version(message.id, -1 if name == "older-version" else 1)
+        elif name in ("open-file", "save-file") and argument.isdigit():
+            if int(argument) < len(message.attachments):
+                attachment = message.attachments[int(argument)]
+                window.attacher.open(attachment, save=name == "save-file")
         elif name == "open-link" and QUrl(argument).scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(QUrl(argument))
 

@@ -4,14 +4,24 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QMouseEvent, QPainter, QTextDocument
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QTextDocument,
+)
 from PySide6.QtWidgets import QStyledItemDelegate
 
-from app.gui.message_html import colors, message_html
+from app.gui.icons import resource_icon
+from app.gui.message_html import FILE_ICON_URL, colors, message_html, picture_url
 from app.gui.message_model import MESSAGE_ROLE, VERSION_ROLE, ModelIndex
+from domain.attachments import FileKind
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QTextCursor
@@ -23,6 +33,13 @@ if TYPE_CHECKING:
 MARGIN = 8
 PADDING = 12
 MAX_TEXT_WIDTH = 860
+THUMBNAILS_KEPT = 200
+"""Decoded thumbnails kept (256 px: about 250 KB each at most, 50 MB in all)."""
+
+
+@cache
+def _file_icon() -> QImage:
+    return resource_icon("file.svg").pixmap(28, 28).toImage()
 
 
 def _cursor(document: QTextDocument, start: int, end: int) -> QTextCursor:
@@ -90,6 +107,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._cache: OrderedDict[tuple[Any, ...], tuple[QTextDocument, tuple[str, ...]]] = (
             OrderedDict()
         )
+        self._thumbnails: OrderedDict[str, QImage] = OrderedDict()
 
     def mark(self, message_id: str | None, terms: tuple[str, ...] = ()) -> None:
         """Mark `terms` in one message (a search hit opened); None marks nothing."""
@@ -122,6 +140,17 @@ class MessageDelegate(QStyledItemDelegate):
         document = QTextDocument()
         document.setDocumentMargin(0)
         document.setDefaultFont(self._view.font())
+        for attachment in message.attachments:  # (before the markup that names them)
+            if attachment.file.kind is not FileKind.IMAGE:
+                document.addResource(
+                    QTextDocument.ResourceType.ImageResource, QUrl(FILE_ICON_URL), _file_icon()
+                )
+            elif attachment.file.thumbnail:
+                document.addResource(
+                    QTextDocument.ResourceType.ImageResource,
+                    QUrl(picture_url(attachment)),
+                    self._thumbnail(attachment.sha256, attachment.file.thumbnail),
+                )
         document.setDefaultStyleSheet(f"a {{ color: {colors(self.dark)['link']}; }}")
         document.setHtml(markup)
         document.setTextWidth(self._text_width(width))
@@ -129,6 +158,18 @@ class MessageDelegate(QStyledItemDelegate):
         if len(self._cache) > 400:
             self._cache.popitem(last=False)
         return document, blocks
+
+    def _thumbnail(self, sha256: str, png: bytes) -> QImage:
+        """A thumbnail decoded once (a chat reopened, a message laid out anew at another
+        width, the same picture in many messages)."""
+        picture = self._thumbnails.get(sha256)
+        if picture is None:
+            picture = self._thumbnails[sha256] = QImage.fromData(png)
+            if len(self._thumbnails) > THUMBNAILS_KEPT:
+                self._thumbnails.popitem(last=False)
+        else:
+            self._thumbnails.move_to_end(sha256)
+        return picture
 
     def _bubble(self, rect: QRect, document: QTextDocument) -> QRect:
         height = int(document.size().height()) + 2 * PADDING
@@ -229,6 +270,9 @@ class MessageDelegate(QStyledItemDelegate):
         message: Message = index.data(MESSAGE_ROLE)
         if anchor.startswith("action:"):
             self.action.emit(anchor.removeprefix("action:"), message.id, "")
+        elif anchor.startswith("file:"):  # file:open:N, file:save:N
+            _, what, number = anchor.split(":", 2)
+            self.action.emit(f"{what}-file", message.id, number)
         elif anchor.startswith("copy-code:"):
             _, blocks = self.document(index, self._view.viewport().width())
             number = int(anchor.removeprefix("copy-code:"))

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import html
 
+from domain.attachments import Attachment, FileKind, size_text
 from domain.entities import Message, MessageStatus, Role
 
 STREAM_CURSOR = " ▍"
+FILE_ICON_URL = "icon:file"
+PICTURE_SIDE = 180
+"""The most a picture in the conversation takes, either way (a click opens it whole)."""
 
 
 def colors(dark: bool) -> dict[str, str]:
@@ -57,6 +61,7 @@ def message_html(
     if status:
         head += f' <span style="color:{muted};">· {status}</span>'
     head += "</p>"
+    files = _attachments(message.attachments, muted)
     text = message.content + (STREAM_CURSOR if streaming else "")
     # markdown-it and Pygments (27 ms to import) load with the first message shown, not
     # before the window's first paint (bench.run)
@@ -97,7 +102,41 @@ def message_html(
     footer = ""
     if links:
         footer = f'<p style="margin-top:6px; font-size:small;">{" &nbsp;·&nbsp; ".join(links)}</p>'
-    return head + body + extra + footer, rendered.code_blocks if rendered else ()
+    return head + files + body + extra + footer, rendered.code_blocks if rendered else ()
+
+
+def picture_url(attachment: Attachment) -> str:
+    """The name a picture's thumbnail goes by in the message's document."""
+    return f"thumbnail:{attachment.sha256}"
+
+
+def _attachments(attachments: tuple[Attachment, ...], muted: str) -> str:
+    """Pictures as thumbnails, other files as a line each; a click opens them."""
+    pictures, others = [], []
+    for number, attachment in enumerate(attachments):
+        file = attachment.file
+        name = html.escape(attachment.name)
+        if file.kind is FileKind.IMAGE and file.thumbnail and file.width and file.height:
+            scale = min(1.0, PICTURE_SIDE / max(file.width, file.height))
+            width, height = max(1, round(file.width * scale)), max(1, round(file.height * scale))
+            pictures.append(
+                f'<a href="file:open:{number}" title="{name}"><img src="{picture_url(attachment)}"'
+                f' width="{width}" height="{height}"></a>'
+            )
+        else:
+            kind = {FileKind.PDF: "PDF", FileKind.TEXT: "Text"}.get(file.kind, "File")
+            others.append(
+                f'<img src="{FILE_ICON_URL}" width="14" height="14">&nbsp;'
+                f'<a href="file:open:{number}">{name}</a>'
+                f'<span style="color:{muted};"> · {kind}, {size_text(file.size)} · </span>'
+                f'<a href="file:save:{number}">Save…</a>'
+            )
+    markup = ""
+    if pictures:
+        markup += f"<p>{'&nbsp;'.join(pictures)}</p>"
+    if others:
+        markup += f'<p style="font-size:small;">{"<br>".join(others)}</p>'
+    return markup
 
 
 def _reply_actions(message: Message) -> list[str]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 
 from app.gui.operations import Op
+from domain.attachments import CannotSend
 from domain.errors import PrimerError
 from domain.ports import CancelToken
 from domain.use_cases.send_message import NewChatSettings, PendingReply
@@ -46,12 +47,21 @@ class Replies(QObject):
         return self.streams.get(chat_id) if chat_id else None
 
     # ---------------------------------------------------------------- sending
-    def send(self) -> None:
-        """Send what the composer holds: a new message, or the edit of an earlier one."""
+    def send(self, *, as_text: bool = False) -> None:
+        """Send what the composer holds: a new message (with the files attached), or the
+        edit of an earlier one. `as_text`: the person chose to send files' text where the
+        model cannot read the files."""
         window = self.window
         primer = window.primer
         text = window.composer.toPlainText()
-        if primer is None or not text.strip():
+        attachments = window.attachment_tray.attachments()
+        if primer is None or not (text.strip() or attachments):
+            return
+        if window.attacher.busy:
+            window.message_bar.show_message(
+                "A file is still being attached; send once its chip shows.", kind="info",
+                timeout_ms=4000,
+            )  # fmt: skip
             return
         if self.active is not None:
             window.message_bar.show_message(
@@ -67,21 +77,57 @@ class Replies(QObject):
         if editing:
             job: Callable[[], PendingReply] = lambda: primer.send_message.edit(editing, text)  # noqa: E731
         else:
-            job = lambda: primer.send_message.send(chat_id, text, new_chat=settings)  # noqa: E731
+            job = lambda: primer.send_message.send(  # noqa: E731
+                chat_id, text, new_chat=settings, attachments=attachments, as_text=as_text
+            )
         window.send_button.setEnabled(False)
 
         def sent(pending: PendingReply) -> None:
             # The user's words are stored: only now is the composer cleared.
             window.composer.clear()
+            window.attachment_tray.clear()
             window.message_actions.cancel_edit()
             window.send_button.setEnabled(True)
             self.begin(pending)
 
         def failed(error: PrimerError) -> None:
             window.send_button.setEnabled(True)
+            if isinstance(error, CannotSend) and error.as_text and self._text_instead(error):
+                self.send(as_text=True)
+                return
             window.show_error(error)
 
-        Op(job).success(sent).failure(failed).on_store(window.lane)
+        def store() -> None:
+            Op(job).success(sent).failure(failed).on_store(window.lane)
+
+        if not attachments or editing:
+            store()
+            return
+        # Files: what the model reads is asked first (a local server is asked over the
+        # network), then the message is stored.
+        provider, model = self._sending_to(settings)
+        Op(primer.send_message.check_files, provider, model, attachments, as_text).success(
+            lambda _checked: store()
+        ).failure(failed).on_network(window.dispatcher, fallback=failed)
+
+    def _sending_to(self, settings: NewChatSettings) -> tuple[str, str]:
+        """The provider and model the message goes to: the open chat's, or a new one's."""
+        summary = self.window.sidebar.current_summary()
+        if self.window.current_chat_id and summary is not None:
+            return summary.provider, summary.model
+        return settings.provider, settings.model
+
+    def _text_instead(self, refused: CannotSend) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        ask = QMessageBox(
+            QMessageBox.Icon.Question, "Send the text instead?", refused.message,
+            parent=self.window,
+        )  # fmt: skip
+        send = ask.addButton("Send as text", QMessageBox.ButtonRole.AcceptRole)
+        ask.addButton(QMessageBox.StandardButton.Cancel)
+        ask.exec()
+        return ask.clickedButton() is send
 
     def regenerate(self, reply_id: str) -> None:
         primer = self.window.primer

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.providers import failures
-from app.providers.sdk_provider import LENGTH_NOTICE, SdkProvider
+from app.providers.sdk_provider import LENGTH_NOTICE, SdkProvider, file_bytes
+from domain.attachments import MB, Sending, as_text
+from domain.clock import utc_now
 from domain.entities import Role, Usage
 from domain.errors import ProviderError, RequestRejected
-from domain.ports import CancelToken, CompletionRequest, StreamEnd, StreamEvent, TextDelta
+from domain.ports import (
+    CancelToken,
+    CompletionRequest,
+    SentFile,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    Turn,
+)
 
 # The SDK warns on enum values newer than itself; Primer treats them as unknown, not as news.
 warnings.filterwarnings("ignore", category=UserWarning, module=r"google\.genai\._common")
@@ -26,11 +39,26 @@ _BLOCK_WORDS = {
 }
 
 
+INLINE_BYTES = 14 * MB
+"""Files of a request sent inline, at most: Gemini takes requests of up to 20 MB, and
+inline data grows by a third in base64. Larger files go through its Files API."""
+UPLOAD_LIFETIME = timedelta(hours=48)
+RENEW_BEFORE = timedelta(hours=1)
+"""An uploaded file is uploaded again when less than this is left of its 48 hours."""
+
+
 def _name(value: object) -> str:
     return str(getattr(value, "name", value) or "")
 
 
 class GeminiChatProvider(SdkProvider):
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._clock = clock
+        self._uploads: dict[str, tuple[str, datetime]] = {}
+        """SHA-256 -> (the uploaded file's URI, when Gemini forgets it)."""
+        self._uploading = threading.Lock()
+
     def _make_client(self) -> Any:
         from google import genai
         from google.genai import types
@@ -48,18 +76,19 @@ class GeminiChatProvider(SdkProvider):
     def stream(self, request: CompletionRequest, cancel: CancelToken) -> Iterator[StreamEvent]:
         from google.genai import types
 
-        contents = [
-            types.Content(
-                role="model" if t.role is Role.ASSISTANT else "user",
-                parts=[types.Part(text=t.content)],
-            )
-            for t in request.turns
-        ]
         config = types.GenerateContentConfig(system_instruction=request.system_prompt or None)
         finish: str | None = None
         usage = Usage()
         started = False
         try:
+            inline = _inline(request)
+            contents = [
+                types.Content(
+                    role="model" if turn.role is Role.ASSISTANT else "user",
+                    parts=self._parts(turn, inline, cancel),
+                )
+                for turn in request.turns
+            ]
             chunks = self._client().models.generate_content_stream(
                 model=request.model, contents=contents, config=config
             )
@@ -100,6 +129,49 @@ class GeminiChatProvider(SdkProvider):
         notice = LENGTH_NOTICE if finish == "MAX_TOKENS" else None
         yield StreamEnd(finish.lower(), usage, notice)
 
+    def _parts(self, turn: Turn, inline: set[str], cancel: CancelToken) -> list[Any]:
+        from google.genai import types
+
+        texts = [as_text(f.attachment) for f in turn.files if f.sending is Sending.TEXT]
+        words = "\n\n".join([*texts, turn.content]).strip()
+        parts = [types.Part(text=words)] if words or not turn.files else []
+        for sent in turn.files:
+            if sent.sending is not Sending.FILE:
+                continue
+            mime = sent.attachment.file.mime
+            if sent.attachment.sha256 in inline:
+                parts.append(types.Part.from_bytes(data=file_bytes(sent), mime_type=mime))
+            else:
+                parts.append(types.Part.from_uri(file_uri=self._uploaded(sent, cancel),
+                                                 mime_type=mime))  # fmt: skip
+        return parts
+
+    def _uploaded(self, sent: SentFile, cancel: CancelToken) -> str:
+        """The file's URI in Gemini's Files API: uploaded once, and again when its 48 hours
+        are nearly over."""
+        from google.genai import types
+
+        sha256 = sent.attachment.sha256
+        with self._uploading:
+            known = self._uploads.get(sha256)
+            if known is not None and known[1] - self._clock() > RENEW_BEFORE:
+                return known[0]
+            upload = types.UploadFileConfig(
+                mime_type=sent.attachment.file.mime, display_name=sent.attachment.name
+            )
+            made = self._client().files.upload(file=sent.path, config=upload)
+            while _name(made.state) == "PROCESSING" and not cancel.cancelled:
+                time.sleep(0.5)
+                made = self._client().files.get(name=made.name)
+            if _name(made.state) == "FAILED":
+                raise RequestRejected(
+                    f"{self.label} could not take “{sent.attachment.name}” (its Files API "
+                    "failed to process it)."
+                )
+            expires = made.expiration_time or self._clock() + UPLOAD_LIFETIME
+            self._uploads[sha256] = (str(made.uri), expires)
+            return str(made.uri)
+
     def list_models(self) -> list[str]:
         try:
             names = []
@@ -132,3 +204,18 @@ class GeminiChatProvider(SdkProvider):
         if isinstance(error, ValueError) and "JSON" in str(error):
             return failures.from_status(None, self.label, "it sent a reply Primer could not read")
         return None
+
+
+def _inline(request: CompletionRequest) -> set[str]:
+    """The files sent inline (the smallest first, up to INLINE_BYTES in all); the
+    others are uploaded."""
+    files = {f.attachment.sha256: f.attachment.file.size for t in request.turns
+             for f in t.files if f.sending is Sending.FILE}  # fmt: skip
+    inline: set[str] = set()
+    total = 0
+    for sha256, size in sorted(files.items(), key=lambda item: item[1]):
+        if total + size > INLINE_BYTES:
+            break
+        inline.add(sha256)
+        total += size
+    return inline

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 from app.providers import failures
-from app.providers.sdk_provider import CONNECT_TIMEOUT, LENGTH_NOTICE, SdkProvider
+from app.providers.sdk_provider import CONNECT_TIMEOUT, LENGTH_NOTICE, SdkProvider, file_bytes
+from domain.attachments import FileKind, Sending, as_text
 from domain.entities import Role, Usage
 from domain.errors import ProviderError
-from domain.ports import CancelToken, CompletionRequest, StreamEnd, StreamEvent, TextDelta
+from domain.ports import (
+    CancelToken,
+    CompletionRequest,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    Turn,
+)
 
 
 class OpenAIChatProvider(SdkProvider):
+    def __init__(self, *, local: bool = False, **settings: Any) -> None:
+        """`local`: an OpenAI-compatible server (Ollama, LM Studio, …), not OpenAI."""
+        super().__init__(**settings)
+        self._local = local
+        self._reads_pictures: dict[str, bool | None] = {}
+
     def _make_client(self) -> Any:
         import openai
 
@@ -25,13 +42,12 @@ class OpenAIChatProvider(SdkProvider):
         )
 
     def stream(self, request: CompletionRequest, cancel: CancelToken) -> Iterator[StreamEvent]:
-        messages: list[dict[str, str]] = []
+        messages: list[dict[str, Any]] = []
         if request.system_prompt:
             messages.append({"role": "system", "content": request.system_prompt})
-        messages += [
-            {"role": "assistant" if t.role is Role.ASSISTANT else "user", "content": t.content}
-            for t in request.turns
-        ]
+        if self._local:
+            self._check_pictures(request)
+        messages += [_message(turn) for turn in request.turns]
         finish: str | None = None
         usage = Usage()
         refused = False
@@ -79,6 +95,45 @@ class OpenAIChatProvider(SdkProvider):
             notice = f"{self.label} declined to answer."
         yield StreamEnd(finish, usage, notice)
 
+    def _check_pictures(self, request: CompletionRequest) -> None:
+        """Ask a local server whether its model reads pictures before sending one (Ollama
+        tells; a server that cannot tell is tried, and its refusal reported)."""
+        pictures = [
+            sent.attachment.name
+            for turn in request.turns
+            for sent in turn.files
+            if sent.sending is Sending.FILE and sent.attachment.file.kind is FileKind.IMAGE
+        ]
+        if not pictures:
+            return
+        if self.reads_pictures(request.model) is False:
+            raise failures.RequestRejected(
+                f"{request.model} on {self.label} cannot read pictures, so “{pictures[0]}” "
+                "was not sent. Choose a model that reads them (a vision model), or remove "
+                "the picture."
+            )
+
+    def reads_pictures(self, model: str) -> bool | None:
+        """Whether a local server's model reads pictures, as Ollama's /api/show tells
+        (asked once a model); None where the server cannot tell."""
+        if model not in self._reads_pictures:
+            self._reads_pictures[model] = self._ask_pictures(model)
+        return self._reads_pictures[model]
+
+    def _ask_pictures(self, model: str) -> bool | None:
+        root = (self._base_url or "").rstrip("/").removesuffix("/v1")
+        asking = urllib.request.Request(
+            f"{root}/api/show",
+            data=json.dumps({"model": model}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(asking, timeout=5) as answer:
+                capabilities = json.load(answer).get("capabilities")
+        except (OSError, ValueError, AttributeError):  # not Ollama, or not answering
+            return None
+        return "vision" in capabilities if isinstance(capabilities, list) else None
+
     def list_models(self) -> list[str]:
         try:
             return sorted(model.id for model in self._client().models.list())
@@ -101,6 +156,29 @@ class OpenAIChatProvider(SdkProvider):
         if _is_transport_error(error):
             return failures.network(self.label, self._base_url)
         return None
+
+
+def _message(turn: Turn) -> dict[str, Any]:
+    """A turn in the SDK's terms: its files as image and file parts, or as text."""
+    role = "assistant" if turn.role is Role.ASSISTANT else "user"
+    if not turn.files or role == "assistant":
+        return {"role": role, "content": turn.content}
+    texts = [as_text(f.attachment) for f in turn.files if f.sending is Sending.TEXT]
+    words = "\n\n".join([*texts, turn.content]).strip()
+    parts: list[dict[str, Any]] = [{"type": "text", "text": words}] if words else []
+    for sent in turn.files:
+        if sent.sending is not Sending.FILE:
+            continue
+        file = sent.attachment.file
+        data = base64.b64encode(file_bytes(sent)).decode("ascii")
+        url = f"data:{file.mime};base64,{data}"
+        if file.kind is FileKind.IMAGE:
+            parts.append({"type": "image_url", "image_url": {"url": url}})
+        else:
+            parts.append(
+                {"type": "file", "file": {"filename": sent.attachment.name, "file_data": url}}
+            )
+    return {"role": role, "content": parts}
 
 
 def _detail(error: Any) -> str:

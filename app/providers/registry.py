@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.providers.gemini_provider import GeminiChatProvider
 from app.providers.openai_provider import OpenAIChatProvider
 from app.settings import ProviderConfig, Settings
+from domain.attachments import Reading, reading_for
 from domain.context import context_window_for
 from domain.errors import ConfigurationError
 from domain.ports import ChatProvider, SecretStore
@@ -129,11 +130,28 @@ class ProviderRegistry:
                 "No OpenAI API key. Add one in Settings → Providers (or with "
                 "`primer keys set openai`), or set OPENAI_API_KEY."
             )
-        return OpenAIChatProvider(label=label, api_key=details.api_key, base_url=details.base_url)
+        return OpenAIChatProvider(
+            label=label,
+            api_key=details.api_key,
+            base_url=details.base_url,
+            local=details.config.kind == "openai_compatible",
+        )
 
     def default_model(self, name: str) -> str:
         config = self.config(name)
         return config.default_model or FALLBACK_MODELS.get(config.kind, [""])[0]
+
+    def reading(self, provider: str, model: str, *, ask: bool = False) -> Reading:
+        """What the provider's model reads as files, by its kind and model; `ask`: a local
+        server is asked whether its model reads pictures (Ollama tells)."""
+        config = self.config(provider)
+        reading = reading_for(config.kind, LABELS.get(provider, provider), model)
+        made = self.resolve(provider) if ask and config.kind == "openai_compatible" else None
+        if isinstance(made, OpenAIChatProvider):
+            told = made.reads_pictures(model)
+            if told is not None:
+                reading = replace(reading, images=told, sure=True)
+        return reading
 
     def context_window(self, provider: str, model: str) -> int:
         config = self.settings.provider(provider)

@@ -5,9 +5,24 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from domain.errors import PrimerError
+from domain.ports import SentFile
+
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 120.0
 LENGTH_NOTICE = "The reply stopped at the model's length limit."
+
+
+def file_bytes(sent: SentFile) -> bytes:
+    """An attachment's bytes, read when its request is made."""
+    try:
+        with open(sent.path, "rb") as stream:
+            return stream.read()
+    except OSError as error:
+        raise PrimerError(
+            f"“{sent.attachment.name}” could not be read from Primer's data folder "
+            f"({error.strerror}); attach it again."
+        ) from None
 
 
 class SdkProvider:

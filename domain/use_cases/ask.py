@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from domain.attachments import Attachment
 from domain.entities import Message
 from domain.ports import CancelToken
 from domain.use_cases.finish_reply import FinishReply
@@ -56,18 +57,30 @@ class Ask:
         on_start: Callable[[PendingReply], None] = lambda _pending: None,
         on_delta: Callable[[str], None] = lambda _text: None,
         cancel: CancelToken | None = None,
+        attachments: tuple[Attachment, ...] = (),
+        as_text: bool = False,
     ) -> Asked:
         """`chat`: an id or a prefix of one, to go on with (after `changes` to it); without
         it, a new chat with `new_chat`. Ctrl-C (KeyboardInterrupt) while the reply arrives
-        stops it as Stop does: what arrived is kept, marked interrupted."""
+        stops it as Stop does: what arrived is kept, marked interrupted. `attachments`
+        (AttachFile's) go with the message; refused, they are forgotten."""
         cancel = cancel or CancelToken()
-        if chat is not None:
-            chat_id = self._get_chat(chat).id
-            if changes:
-                self._update_chat(chat_id, **changes)
-            pending = self._send.send(chat_id, text)
-        else:
-            pending = self._send.send(None, text, new_chat=new_chat)
+        try:
+            if chat is not None:
+                chat_id = self._get_chat(chat).id
+                if changes:
+                    self._update_chat(chat_id, **changes)
+                going_on = self._get_chat(chat_id)
+                self._send.check_files(going_on.provider, going_on.model, attachments, as_text)
+                pending = self._send.send(chat_id, text, attachments=attachments, as_text=as_text)
+            else:
+                self._send.check_files(new_chat.provider, new_chat.model, attachments, as_text)
+                pending = self._send.send(
+                    None, text, new_chat=new_chat, attachments=attachments, as_text=as_text
+                )
+        except BaseException:
+            self._send.forget(attachments)
+            raise
         on_start(pending)
         parts: list[str] = []
 

@@ -33,6 +33,11 @@ class ReplyOutcome:
 SAVE_EVERY_SECONDS = 0.5
 
 
+def files_left_out(count: int) -> str:
+    return (f"{count} file(s) of earlier messages were not sent again: they no longer fit "
+            "the chat's context window, or its model cannot read them.")  # fmt: skip
+
+
 def stopped(partial: str) -> ReplyOutcome:
     """The person stopped the reply (Stop, Esc, Ctrl-C, a closed terminal): what arrived is
     kept, marked interrupted; Regenerate, not Retry, is offered."""
@@ -92,8 +97,12 @@ class StreamReply:
                 content, MessageStatus.INTERRUPTED, error=CUT_OFF_NOTICE, retryable=True
             )
         metadata: dict[str, Any] = {"finish_reason": end.finish_reason}
-        if end.notice:
-            metadata["notice"] = end.notice
+        notices = [end.notice] if end.notice else []
         if pending.dropped_turns:
             metadata["dropped_turns"] = pending.dropped_turns
+        if pending.dropped_files:
+            metadata["files_left_out"] = pending.dropped_files
+            notices.append(files_left_out(pending.dropped_files))
+        if notices:
+            metadata["notice"] = " ".join(notices)
         return ReplyOutcome(content, MessageStatus.COMPLETE, usage=end.usage, metadata=metadata)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
+from domain.attachments import Attachment, StoredFile
 from domain.entities import Message, MessageStatus, Role
 from domain.errors import NotFoundError
 from repositories.sqlite.store import parse_time, time_text
@@ -61,12 +64,25 @@ class SqliteMessageRepository:
         marks = ", ".join("?" * len(_COLUMNS))
         self._db.execute(f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({marks})",
                          _values(message))  # fmt: skip
+        for position, attachment in enumerate(message.attachments):
+            file = attachment.file
+            self._db.execute(
+                "INSERT INTO files (sha256, size, mime, width, height, text, thumbnail,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (sha256) DO UPDATE SET removed_at = NULL",
+                (file.sha256, file.size, file.mime, file.width, file.height, file.text,
+                 file.thumbnail, time_text(datetime.now(UTC))),
+            )  # fmt: skip
+            self._db.execute(
+                "INSERT INTO attachments (message_id, position, sha256, name) VALUES (?, ?, ?, ?)",
+                (message.id, position, file.sha256, attachment.name),
+            )
 
     def get(self, message_id: str) -> Message:
         row = self._db.execute(f"{_SELECT} WHERE id = ?", (message_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"No message with id {message_id}.")
-        return _to_message(row)
+        return self._with_attachments([_to_message(row)])[0]
 
     def update(self, message: Message) -> None:
         settings = ", ".join(f"{name} = ?" for name in _COLUMNS[1:])
@@ -87,7 +103,27 @@ class SqliteMessageRepository:
         for chunk, marks in _chunks(message_ids):
             for row in self._db.execute(f"{_SELECT} WHERE id IN ({marks})", chunk):
                 found[row[0]] = _to_message(row)
-        return [found[i] for i in message_ids if i in found]
+        return self._with_attachments([found[i] for i in message_ids if i in found])
+
+    def _with_attachments(self, messages: list[Message]) -> list[Message]:
+        """The messages with the files they carry (one indexed look-up a few hundred
+        messages at a time: most carry none)."""
+        carried: dict[str, list[Attachment]] = {}
+        for chunk, marks in _chunks([m.id for m in messages]):
+            rows = self._db.execute(
+                "SELECT a.message_id, a.name, f.sha256, f.size, f.mime, f.width, f.height,"
+                " f.text, f.thumbnail FROM attachments a JOIN files f USING (sha256)"
+                f" WHERE a.message_id IN ({marks}) ORDER BY a.message_id, a.position",
+                chunk,
+            )
+            for message_id, name, *file in rows:
+                carried.setdefault(message_id, []).append(Attachment(name, StoredFile(*file)))
+        if not carried:
+            return messages
+        return [
+            dataclasses.replace(m, attachments=tuple(carried[m.id])) if m.id in carried else m
+            for m in messages
+        ]
 
     def failed_ids(self, chat_id: str) -> set[str]:
         rows = self._db.execute(

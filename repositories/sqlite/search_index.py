@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
+from datetime import datetime
 
 from domain.entities import Role
 from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Query, Results, Term
@@ -98,10 +99,11 @@ class SqliteSearchIndex:
     ) -> Results:
         # The index's words, for prefixes and parts of words (made here, not with every
         # unit of work: most never search)
-        self._db.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.messages_words"
-            " USING fts5vocab(main, messages_fts, row)"
-        )
+        for index in ("messages", "files"):
+            self._db.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{index}_words"
+                f" USING fts5vocab(main, {index}_fts, row)"
+            )
         hits: list[Hit] = []
         if not filters.about_messages:  # (titles first in both orders: they weigh most)
             hits += self._titles(query, filters)
@@ -110,8 +112,10 @@ class SqliteSearchIndex:
         match = words.word_match(self._spell)
         window = parts_window if fragments else None
         page, capped = self._message_page(query, fragments, match, filters, order, limit, window)
-        hits += self._message_hits(query, fragments, page)
-        return Results(hits, capped, inside_words_of=window or 0)
+        found = self._message_hits(query, fragments, page)
+        if match is not None and not fragments:  # words of attached files, too
+            found = _with(found, self._file_hits(query, filters, limit), order, limit)
+        return Results(hits + found, capped, inside_words_of=window or 0)
 
     def _fragment(self, term: Term) -> bool:
         """`*part`, or a word that is no whole word anywhere (part of one, as "atabas" of
@@ -124,7 +128,9 @@ class SqliteSearchIndex:
             and not term.substring
             and folded.isalnum()
             and self._db.execute(
-                "SELECT 1 FROM temp.messages_words WHERE term = ?", (folded,)
+                "SELECT 1 FROM temp.messages_words WHERE term = ? UNION ALL"
+                " SELECT 1 FROM temp.files_words WHERE term = ?",
+                (folded, folded),
             ).fetchone()
             is None
         )
@@ -226,6 +232,30 @@ class SqliteSearchIndex:
                             snippet or _text_snippet(content, query, fragments)))  # fmt: skip
         return hits
 
+    def _file_hits(self, query: Query, filters: Filters, limit: int) -> list[Hit]:
+        """Messages whose attached files have the words, newest first; the snippet names
+        the file."""
+        match = query.word_match()
+        if match is None:
+            return []
+        conditions, values = _filters(filters)
+        where = " AND ".join(["c.deleted_at IS NULL", *conditions])
+        rows = self._db.execute(
+            "SELECT m.id, m.chat_id, c.title, m.role, m.provider, m.model, m.created_at, a.name,"
+            f" snippet(files_fts, 0, '{OPEN}', '{CLOSE}', '{ELLIPSIS}', {_SNIPPET_WORDS})"
+            " FROM files_fts JOIN files f ON f.rowid = files_fts.rowid"
+            " JOIN attachments a ON a.sha256 = f.sha256 JOIN messages m ON m.id = a.message_id"
+            f" JOIN chats c ON c.id = m.chat_id WHERE files_fts MATCH ? AND {where}"
+            " ORDER BY m.created_at DESC LIMIT ?",
+            (match, *values, limit),
+        )
+        hits = []
+        for message_id, chat_id, title, role, provider, model, created, name, snippet in rows:
+            when: datetime = parse_time(created)  # type: ignore[assignment]
+            hits.append(Hit(chat_id, title, message_id, Role(role), provider, model, when,
+                            f"{name}: {snippet}"))  # fmt: skip
+        return hits
+
     def _titles(self, query: Query, filters: Filters) -> list[Hit]:
         match = query.word_match()
         if match is None:
@@ -243,6 +273,21 @@ class SqliteSearchIndex:
             Hit(row[0], row[1], None, None, row[2], row[3], parse_time(row[4]), row[5])  # type: ignore[arg-type]
             for row in rows
         ]
+
+
+def _with(hits: list[Hit], more: list[Hit], order: Order, limit: int) -> list[Hit]:
+    """Message hits and file hits as one page: newest first, or the messages' ranking
+    with the files' after it; a message found both ways, once."""
+    seen = {hit.message_id for hit in hits}
+    more = [hit for hit in more if hit.message_id not in seen]
+    if order is not Order.NEWEST:
+        return (hits + more)[:limit]
+    merged: list[Hit] = []  # (the messages' own order kept: their time keys order them)
+    for hit in hits:
+        while more and more[0].created_at > hit.created_at:
+            merged.append(more.pop(0))
+        merged.append(hit)
+    return (merged + more)[:limit]
 
 
 def _filters(filters: Filters) -> tuple[list[str], list[object]]:

@@ -9,6 +9,7 @@ from typing import Self
 
 from repositories.sqlite.branch_choices import SqliteBranchChoices
 from repositories.sqlite.chat_repository import SqliteChatRepository
+from repositories.sqlite.file_repository import SqliteFileRepository
 from repositories.sqlite.message_repository import SqliteMessageRepository
 from repositories.sqlite.reply_writers import SqliteReplyWriters
 from repositories.sqlite.search_index import SqliteSearchIndex
@@ -27,6 +28,7 @@ class SqliteUnitOfWork:
         self.branches = SqliteBranchChoices(db)
         self.writers = SqliteReplyWriters(db)
         self.search = SqliteSearchIndex(db)
+        self.files = SqliteFileRepository(db)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

@@ -123,6 +123,11 @@ class FakeProviderServer:
         self.received: list[Received] = []
         self.models = ["gpt-test", "gpt-test-mini"]
         self.gemini_default: Reply = Reply(body=gemini_sse(["Hello", " from Gemini."]))
+        self.uploads: list[dict[str, Any]] = []
+        """Files uploaded to Gemini's Files API: display name, MIME type, size."""
+        self.upload_lifetime = "2026-12-02T10:00:00Z"
+        self.ollama_capabilities: list[str] | None = None
+        """What /api/show says a model can do (None: the route is not there)."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -172,6 +177,37 @@ class FakeProviderServer:
 
             def do_POST(self) -> None:
                 self._record()
+                body = server.received[-1].body
+                if self.path.startswith("/upload/"):  # Gemini's Files API: start an upload
+                    start = body.get("file", {}) if isinstance(body, dict) else {}
+                    number = len(server.uploads)
+                    server.uploads.append({**start, "received": 0})
+                    url = f"{server.url}/upload-session/{number}"
+                    self._send(Reply(body=b"{}", content_type="application/json",
+                                     headers={"x-goog-upload-url": url}))  # fmt: skip
+                    return
+                if self.path.startswith("/upload-session/"):
+                    number = int(self.path.rsplit("/", 1)[1])
+                    upload = server.uploads[number]
+                    upload["received"] += len(body) if isinstance(body, bytes) else len(
+                        json.dumps(body).encode()) if body is not None else 0  # fmt: skip
+                    command = self.headers.get("x-goog-upload-command", "")
+                    if "finalize" not in command:
+                        self._send(Reply(body=b"", headers={"x-goog-upload-status": "active"}))
+                        return
+                    made = {"name": f"files/up{number}", "uri": f"{server.url}/files/up{number}",
+                            "mimeType": upload.get("mimeType"), "state": "ACTIVE",
+                            "expirationTime": server.upload_lifetime}  # fmt: skip
+                    self._send(Reply(body=json.dumps({"file": made}).encode(),
+                                     content_type="application/json",
+                                     headers={"x-goog-upload-status": "final"}))  # fmt: skip
+                    return
+                if self.path == "/api/show":
+                    if server.ollama_capabilities is None:
+                        self._send(error_json(404, "not found"))
+                    else:
+                        self._json({"capabilities": server.ollama_capabilities})
+                    return
                 if server.replies:
                     reply = server.replies.popleft()
                 elif ":streamGenerateContent" in self.path:
