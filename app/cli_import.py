@@ -42,7 +42,9 @@ def _import(args: argparse.Namespace, data_dir: Path) -> int:
     report = ImportReport()
     damage: DamagedFile | None = None
     try:
-        primer.import_chats(read_chats(args.path, report), report, dry_run=args.dry_run)
+        attach = None if args.dry_run else primer.attach_file
+        chats = read_chats(args.path, report, attach)
+        primer.import_chats(chats, report, dry_run=args.dry_run)
     except DamagedFile as error:  # what was read before the damage is in, and reported
         damage = error
     if args.json:

@@ -21,6 +21,7 @@ from typing import IO, Any
 import ijson
 from ijson.common import ObjectBuilder
 
+from app.import_attachments import Attach, ExportFiles, with_files
 from domain.errors import PrimerError
 from domain.export import FORMAT, VERSION, WholeChat, whole_chat
 from domain.importing import chatgpt, claude, gemini, my_activity_page
@@ -52,9 +53,23 @@ class DamagedFile(PrimerError):
     """The file stops making sense part-way: what was read before it is kept."""
 
 
-def read_chats(path: Path, report: ImportReport) -> Iterator[WholeChat]:
+def read_chats(
+    path: Path, report: ImportReport, attach: Attach | None = None
+) -> Iterator[WholeChat]:
     """The chats in `path` (a file, a zip or a folder), each whole; a conversation that
-    cannot be read, and a file that holds none, are named in `report` with why."""
+    cannot be read, and a file that holds none, are named in `report` with why.
+    `attach`: the export's own files (in its zip or folder) are attached to the messages
+    that point at them (not in a dry run: attaching keeps the files)."""
+    chats = _read_chats(path, report)
+    exported = ExportFiles(path) if attach is not None else None
+    if attach is None or not exported:
+        yield from chats
+        return
+    for whole in chats:
+        yield with_files(whole, exported, attach, report)
+
+
+def _read_chats(path: Path, report: ImportReport) -> Iterator[WholeChat]:
     files = list(_files(path))
     conversations = [(name, opener) for name, opener in files if not _companion(name)]
     if not conversations:  # ChatGPT's page alone: the same chats as its conversations.json

@@ -138,6 +138,9 @@ class ChatListView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Batched layout sizes the rows by their text: a long title would widen the list
+        # past the sidebar; the rows take the sidebar's width, their titles cut with "…".
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSpacing(2)
         # A layout asks the model about every row, from Python: 10,000 chats stalled the
         # window 30 ms at each new or moved row (bench.stall). In batches of 500 rows, one

@@ -111,7 +111,7 @@ class Importer(QObject):
 
         def run() -> tuple[ImportReport, PrimerError | None]:
             report = ImportReport()
-            chats = read_chats(path, report)
+            chats = read_chats(path, report, primer.attach_file)
 
             def counted() -> Iterator[WholeChat]:
                 for number, whole in enumerate(chats, 1):

@@ -215,6 +215,7 @@ def test_a_long_title_does_not_move_the_sidebar(qtbot: QtBot, window: MainWindow
     qtbot.wait(20)
     assert window.splitter.sizes() == before
     assert window.title_label.text().endswith("…") and window.title_label.toolTip()
+    assert not window.chat_list.horizontalScrollBar().isVisible()  # its row is cut too
 
 
 def test_a_new_chat_shows_its_question_as_soon_as_it_is_stored(

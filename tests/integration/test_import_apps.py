@@ -15,6 +15,7 @@ import pytest
 
 from app.bootstrap import Primer, build
 from app.import_files import read_chats
+from devtools import sample_files
 from domain.entities import Role
 from domain.importing import my_activity_page
 from domain.use_cases.import_chats import ImportReport
@@ -79,7 +80,7 @@ def odd_conversation() -> dict[str, Any]:
 
 def imported(primer: Primer, path: Path) -> ImportReport:
     report = ImportReport()
-    primer.import_chats(read_chats(path, report), report)
+    primer.import_chats(read_chats(path, report, primer.attach_file), report)
     return report
 
 
@@ -439,3 +440,44 @@ def test_a_page_time_is_read_in_its_zone(written: str, utc: str) -> None:
     read = my_activity_page.parse_time(written, fallback=timezone(timedelta(hours=1)))
     assert read is not None and read.astimezone(UTC).isoformat() == utc
     assert my_activity_page.parse_time("Prompted what time is it?") is None
+
+
+def test_the_files_in_a_chatgpt_zip_are_attached_to_the_messages_that_name_them(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    pictures = {n: sample_files.photo(120 + n, 80, kind="PNG") for n in (1, 2, 3)}
+    giraffes = sample_files.pdf(["Giraffes are tall."])
+    download = tmp_path / "chatgpt-export.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.writestr("conversations.json", json.dumps([*chatgpt_conversations(),
+                                                            odd_conversation()]))  # fmt: skip
+        for number, picture in pictures.items():
+            archive.writestr(f"file_{number}-image.png", picture)
+        archive.writestr("file-PDF1-giraffes.pdf", giraffes)
+        archive.writestr("file_4-scan.pdf", giraffes[:300])  # damaged
+        archive.writestr("file_5-notes.docx", b"PK\x03\x04\x14\x00\x06\x00\x08\x00" * 9)
+    primer = build(data_dir)
+    report = imported(primer, download)
+    assert report.chats_added == 3
+    damaged = "kept as a placeholder: “scan.pdf” is a damaged PDF; it cannot be read."
+    assert [(s.item, s.reason) for s in report.skipped] == [("scan.pdf", damaged)]
+    wholes = {w.chat.id: w for w in map(primer.export_chats, primer.export_chats.chat_ids())}
+    images = wholes[next(i for i, w in wholes.items() if any(
+        "[image: file_1]" in m.content for m in w.messages))]  # fmt: skip
+    question = next(m for m in images.messages if "[image: file_1]" in m.content)
+    [picture] = question.attachments
+    assert (picture.name, picture.file.mime) == ("image.png", "image/png")
+    assert (picture.file.width, picture.file.height) == (121, 80)
+    odd = next(w for w in wholes.values() if w.chat.title == "How tall is a giraffe?")
+    [pdf] = next(m for m in odd.messages if m.attachments).attachments
+    assert (pdf.name, pdf.file.mime) == ("giraffes.pdf", "application/pdf")
+    assert primer.search_messages("tall").hits  # the PDF's words are searched
+    kept = [a for w in wholes.values() for m in w.messages for a in m.attachments]
+    word = next(a for a in kept if a.name == "notes.docx")  # kept, though no model reads it
+    assert word.file.mime.endswith("wordprocessingml.document")
+    files = sorted(p.name for p in (data_dir / "files").rglob("*") if p.is_file())
+    assert len(files) == 5  # three pictures, the PDF and the document, each once
+
+    again = imported(primer, download)
+    assert (again.chats_added, again.messages_added) == (0, 0)
+    primer.store.close()
