@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is 
     from domain.use_cases.backup_now import BackupNow
     from domain.use_cases.provider_keys import ProviderKeys
     from domain.use_cases.restore_backup import RestoreBackup
+    from repositories.file_blobs import FileBlobs
     from repositories.postgres.connection import BackupDatabase
     from repositories.sqlite.account_link import SqliteAccountLink
     from repositories.sqlite.backup_source import SqliteBackupSource
@@ -96,6 +97,13 @@ class Primer:
         )
 
     @property
+    def files(self) -> FileBlobs:
+        """The attached files' bytes in the data folder."""
+        from repositories.file_blobs import FileBlobs
+
+        return FileBlobs(self.data_dir)
+
+    @property
     def account_link(self) -> SqliteAccountLink:
         from repositories.sqlite.account_link import SqliteAccountLink
 
@@ -154,7 +162,7 @@ class Primer:
 
         database = self.backup_database(url)
         target = lambda: PostgresBackupTarget(database)  # noqa: E731
-        return BackupNow(self.backup_source, target, store=store)
+        return BackupNow(self.backup_source, target, store=store, files=self.files)
 
     def restore_backup(
         self, url: str | None = None, store: StoreThread | None = None
@@ -164,7 +172,7 @@ class Primer:
 
         database = self.backup_database(url)
         target = lambda: PostgresBackupTarget(database)  # noqa: E731
-        return RestoreBackup(self.backup_source, target, store=store)
+        return RestoreBackup(self.backup_source, target, store=store, files=self.files)
 
     def prepare_settings(self, settings: Settings) -> PreparedSettings:
         """Save new settings and make what depends on them (any thread; files, keyring)."""

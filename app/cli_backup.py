@@ -179,7 +179,9 @@ def _backup(args: argparse.Namespace, data_dir: Path) -> int:
     for sentence in report.faults() + report.notes():
         print(f"primer: {sentence}", file=sys.stderr)
     if not args.quiet:
-        print(f"Backed up {report.changes_sent:,} changes ({report.messages_sent:,} messages).")
+        files = f", {report.files.files:,} attached file(s)" if report.files.files else ""
+        print(f"Backed up {report.changes_sent:,} changes ({report.messages_sent:,} messages"
+              f"{files}).")  # fmt: skip
     return 1 if report.faults() else 0
 
 

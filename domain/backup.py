@@ -16,7 +16,7 @@ from typing import Generic, Protocol, TypeVar
 
 from domain.clock import Clock, utc_now
 from domain.errors import BackupRowRejected, BackupUnreachable
-from domain.ports import CancelToken
+from domain.ports import CancelToken, FileStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -216,7 +216,10 @@ class AccountTransfer(Generic[Report]):
         clock: Clock = utc_now,
         retry: Retry | None = None,
         store: StoreThread | None = None,
+        files: FileStore | None = None,
     ) -> None:
+        """`files`: the attached files' bytes on this device (None: files stay out)."""
+        self._files = files
         self._source = source
         self._target_factory = target_factory
         self._batch_size = batch_size or self.default_batch_size

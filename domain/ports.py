@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, Self
@@ -210,6 +210,11 @@ class FileStore(Protocol):
         """Copy `source` beside the store: (its temporary path, SHA-256, size)."""
         ...
 
+    def stage_chunks(self, chunks: Iterable[bytes]) -> tuple[str, str, int]:
+        """Write `chunks` beside the store: (its temporary path, SHA-256, size)."""
+        ...
+
+    def read_chunk(self, sha256: str, offset: int, size: int) -> bytes: ...
     def keep(self, staged: str, sha256: str) -> str:
         """Put a staged copy in its place (once: the same bytes are kept once)."""
         ...

@@ -15,7 +15,7 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,14 +42,24 @@ class FileBlobs:
             raise PrimerError(f"Could not read “{name}”: {error.strerror}.") from None
 
     def stage(self, source: str) -> tuple[str, str, int]:
+        try:
+            with open(source, "rb") as reading:
+                return self._stage(iter(lambda: reading.read(_CHUNK), b""), Path(source).name)
+        except OSError as error:
+            raise PrimerError(f"Could not read “{Path(source).name}”: {error.strerror}.") from None
+
+    def stage_chunks(self, chunks: Iterable[bytes]) -> tuple[str, str, int]:
+        return self._stage(chunks, "a file from the backup")
+
+    def _stage(self, chunks: Iterable[bytes], name: str) -> tuple[str, str, int]:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         staged = self.folder / f".{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
         size = 0
         try:
-            with open(source, "rb") as reading, open(staged, "xb") as writing:
+            with open(staged, "xb") as writing:
                 os.chmod(staged, 0o600)
-                while chunk := reading.read(_CHUNK):
+                for chunk in chunks:
                     digest.update(chunk)
                     writing.write(chunk)
                     size += len(chunk)
@@ -57,14 +67,21 @@ class FileBlobs:
                 os.fsync(writing.fileno())
         except OSError as error:
             self.discard(str(staged))
-            name = Path(source).name
-            if error.errno in (28, 122):  # ENOSPC, EDQUOT: this device, not the source
+            if error.errno in (28, 122):  # ENOSPC, EDQUOT
                 raise PrimerError(
-                    f"The disk is full: “{name}” could not be copied into Primer's data "
-                    "folder. Free some space and attach it again."
+                    f"The disk is full: {name} could not be written into Primer's data "
+                    "folder. Free some space and try again."
                 ) from None
-            raise PrimerError(f"Could not read “{name}”: {error.strerror}.") from None
+            raise
+        except BaseException:
+            self.discard(str(staged))
+            raise
         return str(staged), digest.hexdigest(), size
+
+    def read_chunk(self, sha256: str, offset: int, size: int) -> bytes:
+        with open(self.path(sha256), "rb") as reading:
+            reading.seek(offset)
+            return reading.read(size)
 
     def keep(self, staged: str, sha256: str) -> str:
         target = Path(self.path(sha256))

@@ -12,6 +12,7 @@ from domain.backup import (
     Progress,
     push_isolating,
 )
+from domain.backup_files import FileBackupTarget, FilesMoved, send_files
 from domain.ports import CancelToken
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class BackupReport:
     """Chats another machine deleted: what was added to them here is not kept, as designed."""
     waiting: int = 0
     """Changes held back behind a reply that is still arriving; the next backup sends them."""
+    files: FilesMoved = field(default_factory=FilesMoved)
+    """Attached files sent (each once per account), and those no longer on this device."""
 
     def faults(self) -> list[str]:
         """What went wrong, one sentence each, for the window and the terminal alike."""
@@ -68,6 +71,11 @@ class BackupReport:
         if self.waiting:
             found.append(
                 "A reply is still arriving; it and what came after it go with the next backup."
+            )
+        if self.files.missing:
+            found.append(
+                f"{self.files.missing} attached file(s) are no longer on this computer (their "
+                "chats were deleted 30 days ago), so the backup does not have them."
             )
         return found
 
@@ -116,6 +124,12 @@ class BackupNow(AccountTransfer[BackupReport]):
             messages += len(batch.messages)
             if progress:
                 progress(min(done, total), max(total, done))
+        files = FilesMoved()
+        if self._files is not None and isinstance(target, FileBackupTarget):
+            files = send_files(self._source, target, self._files, account_id,  # type: ignore[arg-type]
+                               on_store=on_store, retry=self._retry, cancel=cancel)  # fmt: skip
+            if not files.finished:
+                return BackupReport(done, messages, False, conflicts, files=files)
         short = self._missing_remotely(target, account_id, sorted(touched), seq)
         deleted = set(target.deleted_among(account_id, short)) if short else set()
         refused = [row_id for row_id, _ in rejected]
@@ -136,6 +150,7 @@ class BackupNow(AccountTransfer[BackupReport]):
             rejected,
             sorted(deleted),
             on_store(source.pending_count, account_id),
+            files,
         )
 
     def _missing_remotely(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.backup import TIME_FORMAT, AccountTransfer, BackupTarget, Progress
+from domain.backup_files import FileBackupTarget, FilesMoved, fetch_files
 from domain.ports import CancelToken
 
 PAGE_SIZE = 5000
@@ -17,11 +18,16 @@ class RestoreReport:
     messages_added: int
     finished: bool
     """False when cancelled; running restore again picks up where it stopped."""
+    files: FilesMoved = field(default_factory=FilesMoved)
+    """Attached files brought to this device (at once: a restored machine works offline)."""
 
     def summary(self) -> str:
         chats = f"{self.chats:,} chat{'' if self.chats == 1 else 's'}"
         added = self.messages_added
-        return f"{chats}; {added:,} new message{'' if added == 1 else 's'} here"
+        text = f"{chats}; {added:,} new message{'' if added == 1 else 's'} here"
+        if self.files.files:
+            text += f"; {self.files.files:,} attached file(s) brought here"
+        return text
 
 
 class RestoreBackup(AccountTransfer[RestoreReport]):
@@ -60,5 +66,11 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
             done += len(page)
             if progress:
                 progress(min(done, total), max(done, total))
+        files = FilesMoved()
+        if self._files is not None and isinstance(target, FileBackupTarget):
+            files = fetch_files(self._source, target, self._files, account_id,  # type: ignore[arg-type]
+                                store=self._store, retry=self._retry, cancel=cancel)  # fmt: skip
+            if not files.finished:
+                return RestoreReport(len(snapshot.chats), added, False, files)
         self._on_store(self._source.finish_restore, account_id, self._clock().strftime(TIME_FORMAT))
-        return RestoreReport(len(snapshot.chats), added, True)
+        return RestoreReport(len(snapshot.chats), added, True, files)

@@ -20,6 +20,7 @@ from domain.backup import (
     PushResult,
     RemoteSnapshot,
 )
+from domain.backup_files import AttachmentRecord, FileRecord, RemoteAttachment
 from repositories.postgres.connection import BackupDatabase
 
 T = TypeVar("T")
@@ -111,6 +112,7 @@ class PostgresBackupTarget:
                     (account_id, ids, times, account_id),
                 )
                 gone = (account_id, [row[0] for row in cursor.fetchall()])
+                _forget_files_of(cursor, gone)
                 cursor.execute(
                     "DELETE FROM messages WHERE user_id = %s AND chat_id = ANY(%s::uuid[])", gone
                 )
@@ -143,6 +145,81 @@ class PostgresBackupTarget:
                 ).fetchall()
             ]
         )
+
+    # Attached files: each step a transaction of its own ------------------------------------
+
+    def complete_files(self, account_id: str, sha256s: Sequence[str]) -> list[str]:
+        return self._run(lambda db: [row[0] for row in db.execute(
+            "SELECT sha256 FROM files WHERE user_id = %s AND sha256 = ANY(%s) AND complete",
+            (account_id, list(sha256s)),
+        )])  # fmt: skip
+
+    def start_file(self, account_id: str, record: FileRecord, chunks: int) -> list[int]:
+        def start(db: psycopg.Connection) -> list[int]:
+            sha256, size, mime, width, height, text, thumbnail = record
+            db.execute(
+                "INSERT INTO files (user_id, sha256, size, mime, width, height, text,"
+                " thumbnail, chunks) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (user_id, sha256) DO NOTHING",
+                (account_id, sha256, size, mime, width, height, to_server(text), thumbnail,
+                 chunks),
+            )  # fmt: skip
+            return [row[0] for row in db.execute(
+                "SELECT seq FROM file_chunks WHERE user_id = %s AND sha256 = %s",
+                (account_id, sha256),
+            )]  # fmt: skip
+
+        return self._run(start)
+
+    def put_chunk(self, account_id: str, sha256: str, seq: int, data: bytes) -> None:
+        self._run(lambda db: db.execute(
+            "INSERT INTO file_chunks (user_id, sha256, seq, data) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            (account_id, sha256, seq, data),
+        ))  # fmt: skip
+
+    def finish_file(self, account_id: str, sha256: str) -> bool:
+        return self._run(lambda db: db.execute(
+            "UPDATE files SET complete = true WHERE user_id = %s AND sha256 = %s AND chunks ="
+            " (SELECT count(*) FROM file_chunks WHERE user_id = %s AND sha256 = %s)"
+            " RETURNING 1",
+            (account_id, sha256, account_id, sha256),
+        ).fetchone() is not None)  # fmt: skip
+
+    def push_attachments(self, account_id: str, rows: Sequence[AttachmentRecord]) -> None:
+        def push(db: psycopg.Connection) -> None:
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO attachments (user_id, message_id, position, sha256, name,"
+                    " chat_id) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(account_id, *row[:3], to_server(row[3]), row[4]) for row in rows],
+                )
+
+        self._run(push)
+
+    def attachments_after(
+        self, account_id: str, after: tuple[str, int] | None, limit: int
+    ) -> list[RemoteAttachment]:
+        message_id, position = after or (_LOWEST_ID, -1)
+        return self._run(lambda db: _from_server_rows(db.execute(
+            "SELECT a.message_id::text, a.position, a.sha256, a.name, f.size, f.mime, f.width,"
+            " f.height, f.text, f.thumbnail FROM attachments a JOIN files f"
+            " ON f.user_id = a.user_id AND f.sha256 = a.sha256"
+            " WHERE a.user_id = %s AND f.complete AND (a.message_id, a.position) > (%s::uuid, %s)"
+            " ORDER BY a.message_id, a.position LIMIT %s",
+            (account_id, message_id, position, limit),
+        ).fetchall()))  # fmt: skip
+
+    def file_chunks(self, account_id: str, sha256: str) -> int:
+        return self._run(lambda db: int(db.execute(
+            "SELECT chunks FROM files WHERE user_id = %s AND sha256 = %s", (account_id, sha256)
+        ).fetchone()[0]))  # fmt: skip
+
+    def get_chunk(self, account_id: str, sha256: str, seq: int) -> bytes:
+        return self._run(lambda db: bytes(db.execute(
+            "SELECT data FROM file_chunks WHERE user_id = %s AND sha256 = %s AND seq = %s",
+            (account_id, sha256, seq),
+        ).fetchone()[0]))  # fmt: skip
 
     # Restore ------------------------------------------------------------------------------
 
@@ -183,6 +260,23 @@ class PostgresBackupTarget:
                     (account_id, after_id or _LOWEST_ID, limit),
                 ).fetchall()
             )
+        )
+
+
+def _forget_files_of(cursor: psycopg.Cursor, gone: tuple[str, list[str]]) -> None:
+    """The attachments of deleted chats' messages go with them, and files no chat uses
+    any more with those (the backup keeps a file as long as it keeps a chat using it)."""
+    account_id, chat_ids = gone
+    cursor.execute(
+        "DELETE FROM attachments WHERE user_id = %s AND chat_id = ANY(%s::uuid[]) RETURNING sha256",
+        (account_id, chat_ids),
+    )
+    dropped = sorted({row[0] for row in cursor.fetchall()})
+    if dropped:
+        cursor.execute(
+            "DELETE FROM files f WHERE f.user_id = %s AND f.sha256 = ANY(%s) AND NOT EXISTS"
+            " (SELECT 1 FROM attachments a WHERE a.user_id = f.user_id AND a.sha256 = f.sha256)",
+            (account_id, dropped),
         )
 
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 
 from domain.backup import (
     CHAT_COLUMNS,
     MESSAGE_COLUMNS,
+    TIME_FORMAT,
     ChangeBatch,
     ChatRecord,
     DeletionRecord,
     MessageRecord,
     RemoteSnapshot,
 )
+from domain.backup_files import AttachmentRecord, FileRecord, RemoteAttachment
 from domain.chats import LOCAL_USER_ID
 from repositories.sqlite.store import Store
 
@@ -211,6 +214,61 @@ class SqliteBackupSource:
             finally:
                 db.execute("PRAGMA foreign_keys = ON")
         return int(added)
+
+    # Attached files ----------------------------------------------------------------------
+
+    def unsent_attachments(self, account_id: str) -> list[AttachmentRecord]:
+        with self._connection() as db:
+            return db.execute(
+                "SELECT a.message_id, a.position, a.sha256, a.name, m.chat_id"
+                " FROM attachments a JOIN messages m ON m.id = a.message_id"
+                " WHERE NOT EXISTS (SELECT 1 FROM attachment_backups b"
+                "   WHERE b.account_id = ? AND b.message_id = a.message_id)"
+                " ORDER BY a.message_id, a.position",
+                (account_id,),
+            ).fetchall()
+
+    def file_records(self, sha256s: Sequence[str]) -> list[FileRecord]:
+        found: list[FileRecord] = []
+        with self._connection() as db:
+            for start in range(0, len(sha256s), _IN_CHUNK):
+                chunk = sha256s[start : start + _IN_CHUNK]
+                found += db.execute(
+                    "SELECT sha256, size, mime, width, height, text, thumbnail FROM files"
+                    f" WHERE sha256 IN ({', '.join('?' * len(chunk))}) ORDER BY sha256",
+                    chunk,
+                ).fetchall()
+        return found
+
+    def attachments_sent(self, account_id: str, message_ids: Sequence[str]) -> None:
+        with self._connection() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO attachment_backups (account_id, message_id) VALUES (?, ?)",
+                [(account_id, message_id) for message_id in message_ids],
+            )
+            db.commit()
+
+    def merge_attachments(self, account_id: str, rows: Sequence[RemoteAttachment]) -> int:
+        now = datetime.now(UTC).strftime(TIME_FORMAT)
+        with self._connection() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO files (sha256, size, mime, width, height, text,"
+                " thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row[2:3], *row[4:], now) for row in rows],
+            )
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO attachments (message_id, position, sha256, name)"
+                " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?)",
+                [(*row[:4], row[0]) for row in rows],
+            )
+            added = db.total_changes - before
+            db.executemany(  # what came from the backup is in it
+                "INSERT OR IGNORE INTO attachment_backups (account_id, message_id) VALUES (?, ?)",
+                sorted({(account_id, row[0]) for row in rows}),
+            )
+            db.commit()
+        return added
 
     def finish_restore(self, account_id: str, at: str) -> None:
         self._set_time(account_id, "last_restore_at", at)

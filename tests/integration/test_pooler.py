@@ -3,6 +3,7 @@ of the test server (it cannot keep server-side prepared statements across transa
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import time
@@ -12,7 +13,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devtools import sample_files
 from devtools.embedded_postgres import APP_PASSWORD, APP_ROLE, PostgresForTests, free_port
+from tests.integration.test_backup_files import chat_with_files
 from tests.support.seeding import add_chat, machines, table_rows
 
 PGBOUNCER = shutil.which("pgbouncer") or (
@@ -78,12 +81,19 @@ def test_register_back_up_and_restore_through_a_transaction_pooler(
     account = laptop.accounts().register("ada@example.org", "correct horse battery").account_id
     for n in range(3):
         add_chat(laptop, f"Pooled {n}", 40)
+    report_pdf = sample_files.write(tmp_path / "report.pdf", sample_files.pdf(
+        ["Chunked through the pooler."] * 2, padding=3_000_000))  # fmt: skip
+    chat_with_files(laptop, "A file", report_pdf)
     backup = laptop.backup_now()
     backup._batch_size = 30  # several transactions, each through a different server session
     report = backup(account)
-    assert report.finished and report.messages_sent == 120 and not report.mismatched_chats
+    assert report.finished and report.messages_sent == 122 and not report.mismatched_chats
+    assert report.files.files == 1  # two chunks, each a transaction of its own
 
     desktop = machine("desktop")
     desktop.accounts().sign_in("ada@example.org", "correct horse battery")
-    assert desktop.restore_backup()(account).messages_added == 120
+    restored = desktop.restore_backup()(account)
+    assert restored.messages_added == 122 and restored.files.files == 1
     assert table_rows(desktop.data_dir)["messages"] == table_rows(laptop.data_dir)["messages"]
+    kept = Path(desktop.files.path(hashlib.sha256(report_pdf.read_bytes()).hexdigest()))
+    assert kept.read_bytes() == report_pdf.read_bytes()
