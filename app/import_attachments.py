@@ -1,6 +1,7 @@
 """The files inside an export (ChatGPT's zip holds what was uploaded and what its tools
 drew, named by the ids its messages point at) attached to the imported messages, where
-the import left a placeholder naming them."""
+the import left a placeholder naming them; and the text Claude's export keeps of an
+attached file (its only copy there) attached as that file's text."""
 
 from __future__ import annotations
 
@@ -71,6 +72,25 @@ class ExportFiles:
             yield str(target)
 
 
+def _texts(message: Message, attach: Attach, report: ImportReport) -> list[Attachment]:
+    """Claude's attachments: their extracted text, as a text file of their name."""
+    attached = []
+    for upload in message.metadata.get("attachments") or []:
+        text = upload.get("extracted_content") if isinstance(upload, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            continue
+        name = str(upload.get("file_name") or "attachment")
+        name = name if name.lower().endswith((".txt", ".md")) else f"{name}.txt"
+        with tempfile.TemporaryDirectory(prefix="primer-import-") as folder:
+            path = Path(folder) / "text"
+            path.write_text(text, encoding="utf-8")
+            try:
+                attached.append(attach(str(path), name))
+            except PrimerError as problem:
+                report.skip(name, f"kept in the message's details: {problem.message}")
+    return attached
+
+
 def _ids(message: Message) -> list[tuple[str, str | None]]:
     """(file id, its name if known) of each file the message points at."""
     found: dict[str, str | None] = {}
@@ -84,23 +104,32 @@ def _ids(message: Message) -> list[tuple[str, str | None]]:
 
 
 def with_files(
-    whole: WholeChat, files: ExportFiles, attach: Attach, report: ImportReport
+    whole: WholeChat, files: ExportFiles | None, attach: Attach, report: ImportReport
 ) -> WholeChat:
     """The chat with the export's files attached to the messages that point at them; a file
     that cannot be attached stays a placeholder, named in the report."""
     messages = []
     for message in whole.messages:
-        attached: list[Attachment] = []
-        for file_id, name in _ids(message):
-            found = files.find(file_id)
-            if found is None:
-                continue
-            member, shown = found
-            try:
-                with files.extracted(member) as path:
-                    attached.append(attach(path, name or shown))
-            except PrimerError as problem:
-                report.skip(name or shown, f"kept as a placeholder: {problem.message}")
+        attached = _texts(message, attach, report)
+        if files is not None:
+            attached += _found(message, files, attach, report)
         messages.append(dataclasses.replace(message, attachments=tuple(attached)) if attached
                         else message)  # fmt: skip
     return dataclasses.replace(whole, messages=tuple(messages))
+
+
+def _found(
+    message: Message, files: ExportFiles, attach: Attach, report: ImportReport
+) -> list[Attachment]:
+    attached = []
+    for file_id, name in _ids(message):
+        found = files.find(file_id)
+        if found is None:
+            continue
+        member, shown = found
+        try:
+            with files.extracted(member) as path:
+                attached.append(attach(path, name or shown))
+        except PrimerError as problem:
+            report.skip(name or shown, f"kept as a placeholder: {problem.message}")
+    return attached

@@ -61,12 +61,12 @@ def read_chats(
     `attach`: the export's own files (in its zip or folder) are attached to the messages
     that point at them (not in a dry run: attaching keeps the files)."""
     chats = _read_chats(path, report)
-    exported = ExportFiles(path) if attach is not None else None
-    if attach is None or not exported:
+    if attach is None:
         yield from chats
         return
+    exported = ExportFiles(path)
     for whole in chats:
-        yield with_files(whole, exported, attach, report)
+        yield with_files(whole, exported or None, attach, report)
 
 
 def _read_chats(path: Path, report: ImportReport) -> Iterator[WholeChat]:

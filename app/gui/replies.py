@@ -92,8 +92,9 @@ class Replies(QObject):
 
         def failed(error: PrimerError) -> None:
             window.send_button.setEnabled(True)
-            if isinstance(error, CannotSend) and error.as_text and self._text_instead(error):
-                self.send(as_text=True)
+            if isinstance(error, CannotSend) and error.as_text:  # asked: no error on top
+                if self._text_instead(error):
+                    self.send(as_text=True)
                 return
             window.show_error(error)
 

@@ -83,6 +83,12 @@ class OpenAIChatProvider(SdkProvider):
                 raise  # a bug, not a provider failure: let the crash report show it
             if started and mapped.kind == "network":
                 return  # cut mid-stream: no end marker, so the reply counts as interrupted
+            if self._local and mapped.kind == "rejected" and _pictures(request):
+                raise failures.RequestRejected(
+                    f"{request.model} on {self.label} refused the message with its picture(s), "
+                    f"so it may not read pictures. Remove them, or choose a model that reads "
+                    f"them. ({mapped.message})"
+                ) from None
             raise mapped from None
         if finish is None:
             return
@@ -98,12 +104,7 @@ class OpenAIChatProvider(SdkProvider):
     def _check_pictures(self, request: CompletionRequest) -> None:
         """Ask a local server whether its model reads pictures before sending one (Ollama
         tells; a server that cannot tell is tried, and its refusal reported)."""
-        pictures = [
-            sent.attachment.name
-            for turn in request.turns
-            for sent in turn.files
-            if sent.sending is Sending.FILE and sent.attachment.file.kind is FileKind.IMAGE
-        ]
+        pictures = _pictures(request)
         if not pictures:
             return
         if self.reads_pictures(request.model) is False:
@@ -156,6 +157,16 @@ class OpenAIChatProvider(SdkProvider):
         if _is_transport_error(error):
             return failures.network(self.label, self._base_url)
         return None
+
+
+def _pictures(request: CompletionRequest) -> list[str]:
+    """The names of the pictures the request sends as pictures."""
+    return [
+        sent.attachment.name
+        for turn in request.turns
+        for sent in turn.files
+        if sent.sending is Sending.FILE and sent.attachment.file.kind is FileKind.IMAGE
+    ]
 
 
 def _message(turn: Turn) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, Qt, QUrl, Slot
+from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -16,7 +16,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
 )
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
@@ -117,3 +117,39 @@ def test_paste_a_picture_drop_a_pdf_send_reopen_and_open_it(
     copy = Path(opened.urls[0].toLocalFile())
     assert copy.name == "report.pdf" and copy.read_bytes() == document.read_bytes()
     again.close()
+
+
+def test_a_model_that_reads_no_pdfs_offers_to_send_the_text_and_keeps_the_draft(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer, tmp_path: Path
+) -> None:
+    document = sample_files.write(tmp_path / "notes.pdf", sample_files.pdf(["Buy oat milk."]))
+    window.header.model_box.setCurrentText("gpt-3.5-turbo")
+    drop(window, [document])
+    qtbot.waitUntil(lambda: chip_names(window) == ["notes.pdf"], timeout=TIMEOUT)
+    window.composer.setPlainText("Summarise")
+    asked: list[str] = []
+
+    def answer(button: str) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, lambda: answer(button))
+            return
+        asked.append(box.text())
+        [chosen] = [b for b in box.buttons() if box.buttonRole(b).name == button]
+        chosen.click()
+
+    QTimer.singleShot(20, lambda: answer("RejectRole"))  # Cancel: nothing goes
+    qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(asked), timeout=TIMEOUT)
+    assert "gpt-3.5-turbo on OpenAI cannot read PDFs" in asked[0]
+    qtbot.wait(50)
+    assert window.composer.toPlainText() == "Summarise" and chip_names(window) == ["notes.pdf"]
+    assert not [r for r in fake_server.received if r.method == "POST"]
+
+    QTimer.singleShot(20, lambda: answer("AcceptRole"))  # Send as text
+    with qtbot.waitSignal(window.reply_finished, timeout=TIMEOUT):
+        qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    [message] = fake_server.last_chat_request().body["messages"]
+    assert message["content"] == [
+        {"type": "text", "text": "notes.pdf:\n```\nBuy oat milk.\n```\n\nSummarise"}]  # fmt: skip
+    assert chip_names(window) == [] and window.composer.toPlainText() == ""

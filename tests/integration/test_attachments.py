@@ -28,7 +28,7 @@ from domain.use_cases.delete_chat import DeleteChat
 from domain.use_cases.send_message import NewChatSettings
 from repositories.file_blobs import FileBlobs
 from tests.integration.test_cli import primer
-from tests.support.fake_providers import FakeProviderServer, Reply, gemini_sse
+from tests.support.fake_providers import FakeProviderServer, Reply, error_json, gemini_sse
 from tests.support.fakes import MemorySecrets
 
 
@@ -168,6 +168,13 @@ def test_a_local_server_gets_a_pdf_as_text_and_a_picture_only_if_its_model_reads
     assert "llama3 on ollama cannot read images, so “photo.jpg” cannot be sent" in refused.stderr
     posts = [r.path for r in fake_server.received if r.method == "POST"]
     assert posts[-1] == "/api/show"  # asked, and nothing sent
+
+    fake_server.ollama_capabilities = None  # a server that cannot tell: tried, and it refuses
+    fake_server.queue(error_json(400, "image input is not supported by this model"))
+    tried = primer("ask", *local, "--attach", str(files / "photo.jpg"), "See", data_dir=data_dir)
+    assert tried.returncode == 1
+    assert "llama3 on ollama refused the message with its picture(s)" in tried.stderr
+    assert "image input is not supported" in tried.stderr
 
     fake_server.ollama_capabilities = ["completion", "vision"]
     seen = primer("ask", *local, "--model", "llava", "--attach", str(files / "photo.jpg"), "See",

@@ -195,7 +195,9 @@ def claude_blocks() -> dict[str, Any]:
             {"uuid": "m1", "sender": "human", "created_at": "2025-03-01T10:00:01Z",
              "text": "Weather in Paris?",
              "content": [{"type": "text", "text": "Weather in Paris?"}],
-             "attachments": [], "files": []},
+             "attachments": [{"file_name": "trip.md", "file_size": 24, "file_type": "md",
+                              "extracted_content": "Paris, 1-3 March: walk a lot."}],
+             "files": []},
             {"uuid": "m2", "sender": "assistant", "parent_message_uuid": "m1",
              "created_at": "2025-03-01T10:00:05Z", "text": "Let me think. Sunny.",
              "content": [{"type": "thinking", "thinking": "Let me think."},
@@ -232,9 +234,12 @@ def test_claude_flat_text_and_content_blocks_bare_or_zipped(data_dir: Path, tmp_
     assert bash.shown[1].role is Role.ASSISTANT
     weather = wholes["Weather"]
     assert len(weather.messages) == 3 and [m.content for m in weather.shown] == [
-        "Weather in Paris?",
+        "[file: trip.md]\n\nWeather in Paris?",
         "Sunny and mild.",
     ]  # both replies kept, the last one shown
+    [trip] = weather.shown[0].attachments  # the file's text, the export's only copy of it
+    assert (trip.name, trip.file.mime, trip.file.text) == (
+        "trip.md", "text/markdown", "Paris, 1-3 March: walk a lot.")  # fmt: skip
     blocks = next(m for m in weather.messages if m.metadata.get("reasoning"))
     assert blocks.content == "Sunny, 18 °C." and blocks.metadata["reasoning"] == "Let me think."
     assert blocks.metadata["tools"] == ['web_search: {"q": "paris"}', "result: 18C"]
