@@ -21,6 +21,7 @@ from domain.export import (
     INTERRUPTED,
     WholeChat,
     about,
+    attached,
     chat_json,
     document_head,
     file_name,
@@ -167,7 +168,8 @@ def _write_html(chats: Iterator[WholeChat], stream: TextIO) -> None:
                 f'<div class="message {html.escape(message.role.value)}">'
                 f'<span class="who">{html.escape(speaker(message))}</span> '
                 f'<span class="when">{local_time(message.created_at)}</span>\n'
-                f"{parser.render(message.content)}"
+                + "".join(f'<p class="about">{html.escape(line)}</p>' for line in attached(message))
+                + parser.render(message.content)
             )
             if message.status is MessageStatus.ERROR and message.error:
                 stream.write(f'<p class="problem">{html.escape(message.error)}</p>')

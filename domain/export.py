@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.attachments import size_text
 from domain.chats import LOCAL_USER_ID
 from domain.entities import Chat, Message, MessageStatus, Role
 
@@ -98,6 +99,13 @@ def about(chat: Chat) -> str:
     return " · ".join(part for part in parts if part)
 
 
+def attached(message: Message) -> list[str]:
+    """A line for each file the message carries (an export names them; their bytes stay
+    in Primer's data folder)."""
+    return [f"Attached: {a.name} ({a.file.mime}, {size_text(a.file.size)})"
+            for a in message.attachments]  # fmt: skip
+
+
 def other_versions(whole: WholeChat) -> str | None:
     others = len(whole.messages) - len(whole.path)
     return f"{others} message(s) on other versions: in the JSON export." if others > 0 else None
@@ -115,6 +123,8 @@ def markdown(whole: WholeChat) -> str:
         lines += ["> **System prompt:** " + chat.system_prompt.replace("\n", "\n> "), ""]
     for message in whole.shown:
         lines += ["---", "", f"**{speaker(message)}** · {local_time(message.created_at)}", ""]
+        if message.attachments:
+            lines += [*(f"*{line}*  " for line in attached(message)), ""]
         if message.content:
             lines += [message.content.rstrip(), ""]
         if message.status is MessageStatus.ERROR and message.error:

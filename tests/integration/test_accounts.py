@@ -138,12 +138,14 @@ def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> N
         "0002_undelete_time.sql",
         "0003_compare_rows_not_hashes.sql",
         "0004_kdf_parameters.sql",
+        "0005_attachments.sql",
     ]
     assert upgrade(database) == []
     with psycopg.connect(backup_url) as db:
         rows = db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         tables = {row[0] for row in rows}
-    assert {"users", "user_api_keys", "chats", "messages", "deletions"} <= tables
+    assert {"users", "user_api_keys", "chats", "messages", "deletions", "files", "file_chunks",
+            "attachments"} <= tables  # fmt: skip
 
 
 def test_url_password_goes_to_the_keyring_not_settings(tmp_path: Path, backup_url: str) -> None:

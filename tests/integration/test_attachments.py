@@ -100,6 +100,10 @@ def test_openai_gets_an_image_part_a_file_part_and_the_text_of_a_text_file(
     assert [(hit["message_id"], hit["snippet"]) for hit in found] == [
         (shown["messages"][0]["id"], "doc.pdf: The secret word is «pelican».")
     ]  # the words of an attached PDF are searched
+    exported = files.parent / "chat.md"
+    primer("export", "--chat", chat_id, "--format", "md", "--out", str(exported), data_dir=data_dir)
+    markdown = exported.read_text(encoding="utf-8")
+    assert "*Attached: doc.pdf (application/pdf, 832 bytes)*" in markdown
 
     # The same photo again, under another name, in the same chat: stored once, and the
     # earlier files go again with the later turn (they fit the context window).
