@@ -7,6 +7,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from repositories.durable import sync_folder
+
 
 def private_folder(path: Path) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -28,9 +30,4 @@ def write_private(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
-    if hasattr(os, "O_DIRECTORY"):  # the rename itself survives a power cut
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+    sync_folder(path.parent)  # the rename itself survives a power cut

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.errors import PrimerError
+from repositories.durable import sync_folder
 
 FOLDER = "files"
 _CHUNK = 1 << 20
@@ -90,12 +91,7 @@ class FileBlobs:
             return str(target)
         target.parent.mkdir(mode=0o700, exist_ok=True)
         os.replace(staged, target)
-        if hasattr(os, "O_DIRECTORY"):  # the rename itself survives a power cut
-            folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+        sync_folder(target.parent)
         return str(target)
 
     def copy_out(self, sha256: str, target: str) -> None:

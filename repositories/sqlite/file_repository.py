@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
+from domain.attachments import StoredFile
 from repositories.sqlite.store import time_text
 
 
 class SqliteFileRepository:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+
+    def add(self, file: StoredFile) -> None:
+        """Its row, once (attached again after its bytes left this device: kept anew)."""
+        self._db.execute(
+            "INSERT INTO files (sha256, size, mime, width, height, text, thumbnail, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET removed_at = NULL",
+            (file.sha256, file.size, file.mime, file.width, file.height, file.text,
+             file.thumbnail, time_text(datetime.now(UTC))),
+        )  # fmt: skip
 
     def known(self, sha256: str) -> bool:
         found = self._db.execute("SELECT 1 FROM files WHERE sha256 = ?", (sha256,)).fetchone()

@@ -6,11 +6,11 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from domain.attachments import Attachment, StoredFile
 from domain.entities import Message, MessageStatus, Role
 from domain.errors import NotFoundError
+from repositories.sqlite.file_repository import SqliteFileRepository
 from repositories.sqlite.store import parse_time, time_text
 
 _IN_CHUNK = 500
@@ -64,18 +64,12 @@ class SqliteMessageRepository:
         marks = ", ".join("?" * len(_COLUMNS))
         self._db.execute(f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({marks})",
                          _values(message))  # fmt: skip
+        files = SqliteFileRepository(self._db)
         for position, attachment in enumerate(message.attachments):
-            file = attachment.file
-            self._db.execute(
-                "INSERT INTO files (sha256, size, mime, width, height, text, thumbnail,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (sha256) DO UPDATE SET removed_at = NULL",
-                (file.sha256, file.size, file.mime, file.width, file.height, file.text,
-                 file.thumbnail, time_text(datetime.now(UTC))),
-            )  # fmt: skip
+            files.add(attachment.file)
             self._db.execute(
                 "INSERT INTO attachments (message_id, position, sha256, name) VALUES (?, ?, ?, ?)",
-                (message.id, position, file.sha256, attachment.name),
+                (message.id, position, attachment.sha256, attachment.name),
             )
 
     def get(self, message_id: str) -> Message:

@@ -238,8 +238,7 @@ class SqliteSearchIndex:
         match = query.word_match()
         if match is None:
             return []
-        conditions, values = _filters(filters)
-        where = " AND ".join(["c.deleted_at IS NULL", *conditions])
+        where, values = _live(filters)
         rows = self._db.execute(
             "SELECT m.id, m.chat_id, c.title, m.role, m.provider, m.model, m.created_at, a.name,"
             f" snippet(files_fts, 0, '{OPEN}', '{CLOSE}', '{ELLIPSIS}', {_SNIPPET_WORDS})"
@@ -260,8 +259,7 @@ class SqliteSearchIndex:
         match = query.word_match()
         if match is None:
             return []
-        conditions, values = _filters(filters)
-        where = " AND ".join(["c.deleted_at IS NULL", *conditions])
+        where, values = _live(filters)
         rows = self._db.execute(
             "SELECT c.id, c.title, c.provider, c.model, c.updated_at,"
             " highlight(chats_fts, 0, ?, ?) FROM chats_fts JOIN chats c"
@@ -288,6 +286,12 @@ def _with(hits: list[Hit], more: list[Hit], order: Order, limit: int) -> list[Hi
             merged.append(more.pop(0))
         merged.append(hit)
     return (merged + more)[:limit]
+
+
+def _live(filters: Filters) -> tuple[str, list[object]]:
+    """The WHERE of chats not deleted that pass the filters (`c` the chat, `m` a message)."""
+    conditions, values = _filters(filters)
+    return " AND ".join(["c.deleted_at IS NULL", *conditions]), values
 
 
 def _filters(filters: Filters) -> tuple[list[str], list[object]]:
