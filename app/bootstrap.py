@@ -256,7 +256,7 @@ def build(
     settings = settings_store.load()
     if secrets is None:
         secrets = choose_secret_store(data_dir, insecure_file=settings.insecure_key_file)
-    providers = ProviderRegistry(settings, secrets, provider_overrides)
+    providers = ProviderRegistry(settings, secrets, provider_overrides, data_dir=data_dir)
     load_conversation = LoadConversation(uow_factory)
     recover_interrupted = RecoverInterruptedReplies(uow_factory, writers)
     # Whoever starts first after a crash or a kill marks what the dead process left.

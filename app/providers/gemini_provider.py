@@ -11,6 +11,7 @@ from typing import Any
 
 from app.providers import failures
 from app.providers.sdk_provider import LENGTH_NOTICE, SdkProvider, file_bytes
+from app.providers.uploads import Uploads, fingerprint
 from domain.attachments import MB, Sending, as_text
 from domain.clock import utc_now
 from domain.entities import Role, Usage
@@ -52,11 +53,17 @@ def _name(value: object) -> str:
 
 
 class GeminiChatProvider(SdkProvider):
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now, **settings: Any) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        uploads: Uploads | None = None,
+        **settings: Any,
+    ) -> None:
         super().__init__(**settings)
         self._clock = clock
-        self._uploads: dict[str, tuple[str, datetime]] = {}
-        """SHA-256 -> (the uploaded file's URI, when Gemini forgets it)."""
+        self._uploads = uploads or Uploads()
+        self._owner = fingerprint(self._api_key, self._base_url)
         self._uploading = threading.Lock()
 
     def _make_client(self) -> Any:
@@ -153,7 +160,7 @@ class GeminiChatProvider(SdkProvider):
 
         sha256 = sent.attachment.sha256
         with self._uploading:
-            known = self._uploads.get(sha256)
+            known = self._uploads.get(self._owner, sha256)
             if known is not None and known[1] - self._clock() > RENEW_BEFORE:
                 return known[0]
             upload = types.UploadFileConfig(
@@ -169,7 +176,7 @@ class GeminiChatProvider(SdkProvider):
                     "failed to process it)."
                 )
             expires = made.expiration_time or self._clock() + UPLOAD_LIFETIME
-            self._uploads[sha256] = (str(made.uri), expires)
+            self._uploads.put(self._owner, sha256, str(made.uri), expires, self._clock())
             return str(made.uri)
 
     def list_models(self) -> list[str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from app.providers.gemini_provider import GeminiChatProvider
 from app.providers.openai_provider import OpenAIChatProvider
+from app.providers.uploads import Uploads
 from app.settings import ProviderConfig, Settings
 from domain.attachments import Reading, reading_for
 from domain.context import context_window_for
@@ -37,7 +39,10 @@ class ProviderRegistry:
         settings: Settings,
         secrets: SecretStore,
         overrides: dict[str, str] | None = None,
+        data_dir: Path | None = None,
     ) -> None:
+        """`data_dir`: where Gemini's uploads are remembered across restarts."""
+        self._uploads = Uploads(data_dir)
         self.settings = settings
         self._secrets = secrets
         self._overrides = overrides or {}
@@ -123,8 +128,9 @@ class ProviderRegistry:
         label = LABELS.get(provider, provider)
         if details.config.kind == "gemini":
             return GeminiChatProvider(
-                label=label, api_key=details.api_key, base_url=details.base_url
-            )
+                label=label, api_key=details.api_key, base_url=details.base_url,
+                uploads=self._uploads,
+            )  # fmt: skip
         if details.config.kind == "openai" and not details.api_key:
             raise ConfigurationError(
                 "No OpenAI API key. Add one in Settings → Providers (or with "

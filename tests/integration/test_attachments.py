@@ -17,6 +17,7 @@ import pytest
 
 from app.bootstrap import build
 from app.providers.gemini_provider import GeminiChatProvider
+from app.providers.uploads import Uploads
 from app.settings import BUILT_IN, SettingsStore
 from devtools import sample_files
 from domain.attachments import Attachment, Sending, StoredFile
@@ -28,7 +29,7 @@ from domain.use_cases.delete_chat import DeleteChat
 from domain.use_cases.send_message import NewChatSettings
 from repositories.file_blobs import FileBlobs
 from tests.integration.test_cli import primer
-from tests.support.fake_providers import FakeProviderServer, Reply, error_json, gemini_sse
+from tests.support.fake_providers import FakeProviderServer, error_json
 from tests.support.fakes import MemorySecrets
 
 
@@ -304,7 +305,28 @@ def test_gemini_takes_a_large_file_through_its_files_api_once_per_48_hours(
     clock.now += timedelta(hours=1, minutes=30)  # half an hour left: uploaded again
     assert send()["fileData"]["file_uri"].endswith("/files/up1")
     assert len(fake_server.uploads) == 2
-    fake_server.queue(Reply(body=gemini_sse(["ok"])))
+
+
+def test_an_upload_is_remembered_across_restarts_and_not_for_another_key(
+    tmp_path: Path, fake_server: FakeProviderServer
+) -> None:
+    big = sample_files.write(tmp_path / "big.pdf",
+                             sample_files.pdf(["A big one."] * 2, padding=8_000_000))  # fmt: skip
+    stored = StoredFile(sha(big), big.stat().st_size, "application/pdf", text="A big one.")
+    question = Turn(Role.USER, "Read it", (SentFile(Attachment("big.pdf", stored), str(big),
+                                                     Sending.FILE),))  # fmt: skip
+    request = CompletionRequest("gemini-test", "", (question,))
+    clock = Clock()
+
+    def started(key: str) -> GeminiChatProvider:  # a Primer started anew on the data folder
+        return GeminiChatProvider(label="Gemini", api_key=key, base_url=fake_server.url,
+                                  clock=clock, uploads=Uploads(tmp_path))  # fmt: skip
+
+    for key in ("gm-one", "gm-one", "gm-two"):
+        list(started(key).stream(request, CancelToken()))
+    assert len(fake_server.uploads) == 2  # once for each key's project
+    saved = (tmp_path / "gemini-uploads.json").read_text(encoding="utf-8")
+    assert "gm-one" not in saved and "gm-two" not in saved  # the keys are never written
 
 
 def test_a_file_only_deleted_chats_use_leaves_this_device_30_days_after_the_deletion(
