@@ -36,7 +36,10 @@ def _export(args: argparse.Namespace, data_dir: Path) -> int:
     primer = build_for_terminal(data_dir)
     chat_ids = primer.export_chats.chat_ids(args.chat)
     export_format = ExportFormat(args.format)
-    written = write_export(primer.export_chats, chat_ids, export_format, args.out, force=args.force)
+    written = write_export(primer.export_chats, chat_ids, export_format, args.out,
+                           force=args.force, copy_file=primer.files.copy_out)  # fmt: skip
     where = args.out if one_file_per_chat(args.out, export_format) else written[0]
-    print(f"Exported {len(chat_ids)} chat(s) to {where}.", file=sys.stderr)
+    beside = written[1:] if where == written[0] else []  # a JSON export's files folder
+    files = f", their attached files in {beside[0]}" if beside else ""
+    print(f"Exported {len(chat_ids)} chat(s) to {where}{files}.", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from domain.export import (
     chat_json,
     document_head,
     file_name,
+    files_folder,
     local_time,
     markdown,
     other_versions,
@@ -32,6 +34,8 @@ from domain.export import (
 )
 
 Load = Callable[[str], WholeChat]
+CopyFile = Callable[[str, str], object]
+"""(SHA-256, target path): an attached file's bytes copied out (SaveAttachment's store)."""
 
 
 class ExportFormat(StrEnum):
@@ -52,12 +56,18 @@ def write_export(
     out: Path,
     *,
     force: bool = False,
+    copy_file: CopyFile | None = None,
 ) -> list[Path]:
     """Write the chats, loaded one at a time; the files written. An existing file is
-    replaced only with `force`."""
+    replaced only with `force`. `copy_file`: a JSON export's attached files are copied
+    beside it (`all.json` -> `all.files/<sha256>`), so that it re-imports whole."""
+    carried: dict[str, str] = {}
 
     def loaded() -> Iterator[WholeChat]:
-        return (load(chat_id) for chat_id in chat_ids)
+        for chat_id in chat_ids:
+            whole = load(chat_id)
+            carried.update((a.sha256, a.name) for m in whole.messages for a in m.attachments)
+            yield whole
 
     if one_file_per_chat(out, export_format):
         _make_folder(out)
@@ -71,11 +81,34 @@ def write_export(
     with _replacing(out, force) as stream:
         if export_format is ExportFormat.JSON:
             _write_json(loaded(), stream)
+            if carried and copy_file is not None:
+                return [out, _copy_files(carried, Path(files_folder(str(out))), copy_file)]
         elif export_format is ExportFormat.HTML:
             _write_html(loaded(), stream)
         else:
             stream.write("\n\n".join(markdown(whole) for whole in loaded()))
     return [out]
+
+
+def _copy_files(carried: dict[str, str], folder: Path, copy_file: CopyFile) -> Path:
+    """The files, copied into a folder made beside its place and moved in whole (with the
+    JSON it belongs to: a failure leaves neither). A file no longer on this device is left
+    out: the JSON still names it."""
+    staging = Path(tempfile.mkdtemp(prefix=".primer-export-files-", dir=folder.parent))
+    try:
+        for sha256, name in carried.items():
+            try:
+                copy_file(sha256, str(staging / sha256))
+            except FileNotFoundError:
+                continue  # (gone from this device: named in the JSON, its bytes not here)
+            except OSError as error:
+                raise PrimerError(f"Could not copy “{name}”: {error.strerror}.") from None
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
 
 
 def _make_folder(out: Path) -> None:

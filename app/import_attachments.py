@@ -17,7 +17,7 @@ from pathlib import Path
 from domain.attachments import Attachment
 from domain.entities import Message
 from domain.errors import PrimerError
-from domain.export import WholeChat
+from domain.export import WholeChat, files_folder
 from domain.use_cases.import_chats import ImportReport
 
 Attach = Callable[[str, str], Attachment]
@@ -31,6 +31,9 @@ class ExportFiles:
     `file-abc123-report.pdf` (an upload keeps its name after the id) or `file-abc123.png`."""
 
     def __init__(self, path: Path) -> None:
+        beside = Path(files_folder(str(path)))  # Primer's JSON export: its files folder
+        if path.is_file() and beside.is_dir() and not zipfile.is_zipfile(path):
+            path = beside
         self._path = path
         self._names: dict[str, str] = {}  # basename -> member (zip) or relative path (folder)
         if path.is_dir():
@@ -110,9 +113,12 @@ def with_files(
     that cannot be attached stays a placeholder, named in the report."""
     messages = []
     for message in whole.messages:
-        attached = _texts(message, attach, report)
+        # (a message that carries files already, from Primer's own export, has its texts)
+        attached = [] if message.attachments else _texts(message, attach, report)
         if files is not None:
             attached += _found(message, files, attach, report)
+        else:
+            attached += message.attachments
         messages.append(dataclasses.replace(message, attachments=tuple(attached)) if attached
                         else message)  # fmt: skip
     return dataclasses.replace(whole, messages=tuple(messages))
@@ -122,6 +128,13 @@ def _found(
     message: Message, files: ExportFiles, attach: Attach, report: ImportReport
 ) -> list[Attachment]:
     attached = []
+    for named in message.attachments:  # Primer's own export: its files folder has them
+        found = files.find(named.sha256)
+        if found is None:
+            attached.append(named)  # its bytes not here: named, as the export named it
+            continue
+        with files.extracted(found[0]) as path:
+            attached.append(attach(path, named.name))
     for file_id, name in _ids(message):
         found = files.find(file_id)
         if found is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.attachments import size_text
+from domain.attachments import Attachment, StoredFile, size_text
 from domain.chats import LOCAL_USER_ID
 from domain.entities import Chat, Message, MessageStatus, Role
 
@@ -163,6 +163,19 @@ def _text(data: dict[str, Any], key: str) -> str:
     return value
 
 
+def _attachment(data: dict[str, Any]) -> Attachment:
+    """An attachment as an export names it; its bytes (and what is found in them) come
+    from the export's files folder, when there is one (app/import_attachments.py)."""
+    file = StoredFile(_text(data, "sha256"), int(data.get("size") or 0), _text(data, "mime"))
+    return Attachment(_text(data, "name"), file)
+
+
+def files_folder(json_file: str) -> str:
+    """Where a JSON export keeps the files its messages carry: `all.json` -> `all.files`."""
+    stem, _, _ = json_file.rpartition(".")
+    return f"{stem or json_file}.files"
+
+
 def whole_chat(data: dict[str, Any]) -> WholeChat:
     """A chat read back from a JSON export (`chat_json`'s shape); ValueError names what
     is wrong with it."""
@@ -197,6 +210,7 @@ def whole_chat(data: dict[str, Any]) -> WholeChat:
                 cost=float(item["cost"]) if item.get("cost") is not None else None,
                 error=item.get("error"),
                 metadata=dict(item.get("metadata") or {}),
+                attachments=tuple(_attachment(a) for a in item.get("attachments") or []),
             )
         )
     ids = {message.id for message in messages}

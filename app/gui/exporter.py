@@ -80,7 +80,8 @@ class Exporter(QObject):
 
             counted = itertools.count(1)
             # (the dialog asked before replacing a file)
-            write_export(load, ids, export_format, out, force=True)
+            write_export(load, ids, export_format, out, force=True,
+                         copy_file=primer.files.copy_out)  # fmt: skip
             return len(ids)
 
         self.window.message_bar.show_message(

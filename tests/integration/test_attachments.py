@@ -105,6 +105,18 @@ def test_openai_gets_an_image_part_a_file_part_and_the_text_of_a_text_file(
     primer("export", "--chat", chat_id, "--format", "md", "--out", str(exported), data_dir=data_dir)
     markdown = exported.read_text(encoding="utf-8")
     assert "*Attached: doc.pdf (application/pdf, 832 bytes)*" in markdown
+    everything = files.parent / "all.json"  # the JSON export, and its files beside it
+    done = primer("export", "--format", "json", "--out", str(everything), data_dir=data_dir)
+    assert "their attached files in" in done.stderr
+    assert sorted(p.name for p in (files.parent / "all.files").iterdir()) == sorted(
+        sha(files / name) for name in attached)  # fmt: skip
+    elsewhere = files.parent / "elsewhere"  # re-imported whole on a fresh data folder
+    assert primer("import", str(everything), data_dir=elsewhere).returncode == 0
+    again = json.loads(primer("show", chat_id, "--json", data_dir=elsewhere).stdout)
+    assert again["messages"][0]["attachments"] == shown["messages"][0]["attachments"]
+    assert sorted(blobs(elsewhere)) == sorted(sha(files / name) for name in attached)
+    found = json.loads(primer("search", "pelican", "--json", data_dir=elsewhere).stdout)
+    assert [hit["message_id"] for hit in found] == [shown["messages"][0]["id"]]
 
     # The same photo again, under another name, in the same chat: stored once, and the
     # earlier files go again with the later turn (they fit the context window).
