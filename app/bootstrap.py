@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from domain.use_cases.update_chat import UpdateChat
 
 if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
     from domain.backup import StoreThread
+    from domain.sealing import Sealer
     from domain.use_cases.accounts import Accounts
     from domain.use_cases.backup_now import BackupNow
     from domain.use_cases.provider_keys import ProviderKeys
@@ -162,7 +164,8 @@ class Primer:
 
         database = self.backup_database(url)
         target = lambda: PostgresBackupTarget(database)  # noqa: E731
-        return BackupNow(self.backup_source, target, store=store, files=self.files)
+        return BackupNow(self.backup_source, target, store=store, files=self.files,
+                         sealer_for=self.sealer_for(url, store))  # fmt: skip
 
     def restore_backup(
         self, url: str | None = None, store: StoreThread | None = None
@@ -172,7 +175,20 @@ class Primer:
 
         database = self.backup_database(url)
         target = lambda: PostgresBackupTarget(database)  # noqa: E731
-        return RestoreBackup(self.backup_source, target, store=store, files=self.files)
+        return RestoreBackup(self.backup_source, target, store=store, files=self.files,
+                             sealer_for=self.sealer_for(url, store))  # fmt: skip
+
+    def sealer_for(
+        self, url: str | None = None, store: StoreThread | None = None
+    ) -> Callable[[str], Sealer]:
+        """An account's sealer: its data key, held on this device since sign-in."""
+
+        def sealer(account_id: str) -> Sealer:
+            from app.content_crypto import ContentSealer
+
+            return ContentSealer(account_id, self.accounts(url, store).data_key(account_id))
+
+        return sealer
 
     def prepare_settings(self, settings: Settings) -> PreparedSettings:
         """Save new settings and make what depends on them (any thread; files, keyring)."""

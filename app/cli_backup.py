@@ -195,7 +195,9 @@ def _restore(args: argparse.Namespace, data_dir: Path) -> int:
         ),
     )
     print(f"Restored {report.summary()}.")
-    return 0
+    for sentence in report.faults():
+        print(f"primer: {sentence}", file=sys.stderr)
+    return 1 if report.faults() else 0
 
 
 def _db(args: argparse.Namespace, data_dir: Path) -> int:

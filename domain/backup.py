@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from domain.clock import Clock, utc_now
 from domain.errors import BackupRowRejected, BackupUnreachable
 from domain.ports import CancelToken, FileStore
+
+if TYPE_CHECKING:
+    from domain.sealing import Sealer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -217,15 +220,22 @@ class AccountTransfer(Generic[Report]):
         retry: Retry | None = None,
         store: StoreThread | None = None,
         files: FileStore | None = None,
+        sealer_for: Callable[[str], Sealer] | None = None,
     ) -> None:
-        """`files`: the attached files' bytes on this device (None: files stay out)."""
+        """`files`: the attached files' bytes on this device (None: files stay out).
+        `sealer_for`: an account's sealer (domain/sealing.py); None sends content in the
+        clear, as tests of the protocol alone do."""
         self._files = files
+        self._sealer_for = sealer_for
         self._source = source
         self._target_factory = target_factory
         self._batch_size = batch_size or self.default_batch_size
         self._clock = clock
         self._retry = retry or Retry()
         self._store = store or HereAndNow()
+
+    def _sealer(self, account_id: str) -> Sealer | None:
+        return self._sealer_for(account_id) if self._sealer_for is not None else None
 
     def _on_store(self, fn: Callable[..., T], *args: object) -> T:
         """Run one read or write of the local store on its thread, and wait for it."""

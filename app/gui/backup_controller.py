@@ -300,10 +300,11 @@ class BackupController(QObject):
         self._stop()
         self.window.refresh_chats()
         state = "Restored" if report.finished else "Restore cancelled after"
+        faults = report.faults()
         self.window.message_bar.show_message(
-            f"{state} {report.summary()}.",
-            kind="info",
-            timeout_ms=8000,
+            " ".join([f"{state} {report.summary()}.", *faults]),
+            kind="error" if faults else "info",
+            timeout_ms=0 if faults else 8000,
         )
 
     def _failed(self, what: str, error: PrimerError, retry: Callable[[], None]) -> None:

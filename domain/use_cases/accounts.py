@@ -153,7 +153,7 @@ class Accounts:
         account = self._local(self._link.current)
         if account is None:
             return False
-        data_key = self._data_key(account.account_id)
+        data_key = self.data_key(account.account_id)
         sealed = self._crypto.seal_key(data_key, account.account_id, provider, api_key)
         self._remote.put_key(account.account_id, sealed)
         return True
@@ -200,7 +200,7 @@ class Accounts:
         self._secrets.set(data_key_secret(account.account_id), base64.b64encode(data_key).decode())
         self._local(self._link.link, account)
 
-    def _data_key(self, account_id: str) -> bytes:
+    def data_key(self, account_id: str) -> bytes:
         """The account's data key on this device; a key sealed under any other would be
         lost to the account, so a missing one is an error the user sees."""
         stored = self._secrets.get(data_key_secret(account_id))

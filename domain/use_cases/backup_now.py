@@ -14,6 +14,7 @@ from domain.backup import (
 )
 from domain.backup_files import FileBackupTarget, FilesMoved, send_files
 from domain.ports import CancelToken
+from domain.sealing import SealingTarget, seal_batch, seal_what_is_clear
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class BackupReport:
     """Changes held back behind a reply that is still arriving; the next backup sends them."""
     files: FilesMoved = field(default_factory=FilesMoved)
     """Attached files sent (each once per account), and those no longer on this device."""
+    sealed_now: int = 0
+    """Rows a backup made before sealing held in the clear, sealed by this one."""
 
     def faults(self) -> list[str]:
         """What went wrong, one sentence each, for the window and the terminal alike."""
@@ -91,6 +94,14 @@ class BackupNow(AccountTransfer[BackupReport]):
         cancel: CancelToken | None,
     ) -> BackupReport:
         source, on_store = self._source, self._on_store
+        sealer = self._sealer(account_id)
+        sealed_now = 0
+        if sealer is not None and isinstance(target, SealingTarget):
+            # What a backup made before sealing left in the clear is sealed first, so that
+            # a row sent again meets its sealed copy.
+            sealed_now = seal_what_is_clear(target, account_id, sealer, self._retry, cancel)
+            if sealed_now is None:
+                return BackupReport(0, 0, False)
         total = on_store(source.pending_count, account_id)
         done = messages = 0
         conflicts: list[str] = []
@@ -111,8 +122,9 @@ class BackupNow(AccountTransfer[BackupReport]):
             upcoming = self._store.submit(
                 source.next_batch, account_id, batch.last_seq, self._batch_size
             )
+            sent = seal_batch(batch, sealer) if sealer is not None else batch
             result = push_isolating(
-                lambda part: self._retry(lambda: target.push(account_id, part)), batch
+                lambda part: self._retry(lambda: target.push(account_id, part)), sent
             )
             # Only now, with the batch committed remotely, may the watermark move.
             on_store(source.acknowledge, account_id, batch.last_seq)
@@ -127,7 +139,8 @@ class BackupNow(AccountTransfer[BackupReport]):
         files = FilesMoved()
         if self._files is not None and isinstance(target, FileBackupTarget):
             files = send_files(self._source, target, self._files, account_id,  # type: ignore[arg-type]
-                               on_store=on_store, retry=self._retry, cancel=cancel)  # fmt: skip
+                               on_store=on_store, retry=self._retry, cancel=cancel,
+                               sealer=sealer)  # fmt: skip
             if not files.finished:
                 return BackupReport(done, messages, False, conflicts, files=files)
         short = self._missing_remotely(target, account_id, sorted(touched), seq)
@@ -151,6 +164,7 @@ class BackupNow(AccountTransfer[BackupReport]):
             sorted(deleted),
             on_store(source.pending_count, account_id),
             files,
+            sealed_now,
         )
 
     def _missing_remotely(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from domain.backup import TIME_FORMAT, AccountTransfer, BackupTarget, Progress
 from domain.backup_files import FileBackupTarget, FilesMoved, fetch_files
 from domain.ports import CancelToken
+from domain.sealing import Opened
 
 PAGE_SIZE = 5000
 
@@ -20,6 +21,17 @@ class RestoreReport:
     """False when cancelled; running restore again picks up where it stopped."""
     files: FilesMoved = field(default_factory=FilesMoved)
     """Attached files brought to this device (at once: a restored machine works offline)."""
+    damaged: list[str] = field(default_factory=list)
+    """Chats (by title, or id where the title is what did not open) of which something in
+    the backup did not open: changed on the server. Everything else was restored."""
+
+    def faults(self) -> list[str]:
+        if not self.damaged:
+            return []
+        named = ", ".join(f"“{name}”" for name in self.damaged[:5])
+        more = f" and {len(self.damaged) - 5} more" if len(self.damaged) > 5 else ""
+        return [f"Part of the backup was changed on the server and could not be opened, so "
+                f"it was left out: {named}{more}. Everything else was restored."]  # fmt: skip
 
     def summary(self) -> str:
         chats = f"{self.chats:,} chat{'' if self.chats == 1 else 's'}"
@@ -40,7 +52,12 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
         progress: Progress | None,
         cancel: CancelToken | None,
     ) -> RestoreReport:
+        sealer = self._sealer(account_id)
+        opened = Opened()
         snapshot = self._retry(lambda: target.snapshot(account_id))
+        if sealer is not None:
+            snapshot = opened.chats(snapshot, sealer)
+        titles = {record[0]: record[1] for record in snapshot.chats}
         total = self._retry(lambda: target.message_count(account_id))
         # Chats first (newer side wins, deletions applied), so every message has its chat.
         self._on_store(self._source.merge_chats, snapshot)
@@ -61,7 +78,8 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
                 merging = None
             if not page:
                 break
-            merging = self._store.submit(self._source.merge_messages, page)
+            readable = opened.messages(page, sealer) if sealer is not None else page
+            merging = self._store.submit(self._source.merge_messages, readable)
             after = page[-1][0]
             done += len(page)
             if progress:
@@ -69,8 +87,10 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
         files = FilesMoved()
         if self._files is not None and isinstance(target, FileBackupTarget):
             files = fetch_files(self._source, target, self._files, account_id,  # type: ignore[arg-type]
-                                store=self._store, retry=self._retry, cancel=cancel)  # fmt: skip
+                                store=self._store, retry=self._retry, cancel=cancel,
+                                sealer=sealer)  # fmt: skip
             if not files.finished:
                 return RestoreReport(len(snapshot.chats), added, False, files)
+        damaged = sorted(titles.get(chat_id) or chat_id for chat_id in opened.damaged)
         self._on_store(self._source.finish_restore, account_id, self._clock().strftime(TIME_FORMAT))
-        return RestoreReport(len(snapshot.chats), added, True, files)
+        return RestoreReport(len(snapshot.chats), added, True, files, damaged)

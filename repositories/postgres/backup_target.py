@@ -38,6 +38,10 @@ _CHAT_SELECT = (
 )
 
 
+_SEALED_FIELDS = {"chats": ("title", "system_prompt"), "messages": ("content", "error", "metadata")}
+"""The columns domain/sealing.py seals, in its order (CHAT_FIELDS, MESSAGE_FIELDS)."""
+
+
 # PostgreSQL's text cannot hold U+0000, which a message may (pasted binary, a model's
 # output). Text travels escaped with U+FFFF, a noncharacter that real text hardly holds:
 # NUL becomes U+FFFF "0" and U+FFFF itself is doubled. Text with neither is sent as it is,
@@ -47,6 +51,7 @@ _ESCAPED = re.compile("\uffff(.)", re.DOTALL)
 
 
 def to_server(value: Any) -> Any:
+    """Text as the server keeps it (a sealed value too: its U+FFFF doubled like any)."""
     if isinstance(value, str) and ("\0" in value or _ESCAPE in value):
         return value.replace(_ESCAPE, _ESCAPE * 2).replace("\0", _ESCAPE + "0")
     return value
@@ -56,6 +61,10 @@ def from_server(value: Any) -> Any:
     if isinstance(value, str) and _ESCAPE in value:
         return _ESCAPED.sub(lambda m: "\0" if m.group(1) == "0" else _ESCAPE, value)
     return value
+
+
+_SEALED_PATTERN = "\uffff\uffffS%"
+"""A sealed value as the server keeps it (SEALED, escaped by `to_server`), for LIKE."""
 
 
 def _from_server_rows(rows: list[tuple[Any, ...]]) -> list[Any]:
@@ -145,6 +154,39 @@ class PostgresBackupTarget:
                 ).fetchall()
             ]
         )
+
+    # Sealing what a backup made before sealing holds in the clear ----------------------------
+
+    def all_sealed(self, account_id: str) -> bool:
+        return self._run(lambda db: db.execute(
+            "SELECT content_sealed_at IS NOT NULL FROM users WHERE id = %s", (account_id,)
+        ).fetchone() == (True,))  # fmt: skip
+
+    def clear_rows(self, account_id: str, table: str, limit: int) -> list[tuple]:
+        fields = _SEALED_FIELDS[table]
+        clear = " OR ".join(f"({name} IS NOT NULL AND {name} NOT LIKE %s)" for name in fields)
+        return self._run(lambda db: _from_server_rows(db.execute(
+            f"SELECT id::text, {', '.join(fields)} FROM {table} WHERE user_id = %s"
+            f" AND ({clear}) ORDER BY id LIMIT %s",
+            (account_id, *[_SEALED_PATTERN] * len(fields), limit),
+        ).fetchall()))  # fmt: skip
+
+    def reseal(self, account_id: str, table: str, rows: Sequence[tuple]) -> None:
+        fields = _SEALED_FIELDS[table]
+        settings = ", ".join(f"{name} = %s" for name in fields)
+
+        def update(db: psycopg.Connection) -> None:
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET {settings} WHERE user_id = %s AND id = %s",
+                    [(*map(to_server, row[1:]), account_id, row[0]) for row in rows],
+                )
+
+        self._run(update)
+
+    def mark_all_sealed(self, account_id: str) -> None:
+        self._run(lambda db: db.execute(
+            "UPDATE users SET content_sealed_at = now() WHERE id = %s", (account_id,)))  # fmt: skip
 
     # Attached files: each step a transaction of its own ------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -13,12 +14,14 @@ from argon2 import extract_parameters
 from app.backup_database import PASSWORD_SECRET, remember_backup_url
 from app.bootstrap import build
 from app.secrets import InsecureFileSecretStore
+from devtools import sample_files
 from devtools.embedded_postgres import APP_PASSWORD, PostgresForTests, free_port
 from domain.accounts import WRONG_CREDENTIALS
 from domain.errors import AccountError, BackupRejected, BackupUnreachable
 from domain.use_cases.accounts import data_key_secret
 from repositories.postgres.connection import BackupDatabase, split_password
 from repositories.postgres.migrations import upgrade
+from tests.integration.test_backup_files import chat_with_files
 from tests.support.seeding import add_chat
 from tests.support.tls_proxy import TlsTerminator, make_certificate
 
@@ -52,24 +55,41 @@ def test_keys_follow_the_account_to_a_new_machine_and_survive_a_password_change(
     assert tablet.secrets.get("gemini") == GEMINI_KEY
 
 
-def test_the_backup_database_holds_no_plaintext_secret(
-    machine, backup_url: str, postgres_server: PostgresForTests
+def test_the_backup_database_holds_no_plaintext_secret_nor_any_content(
+    machine, backup_url: str, postgres_server: PostgresForTests, tmp_path: Path
 ) -> None:
     laptop = machine("laptop")
     laptop.secrets.set("openai", OPENAI_KEY)
     accounts = laptop.accounts()
     accounts.register("ada@example.org", PASSWORD)
     accounts.save_all_keys()
-    add_chat(laptop, "Chat", 2)
+    add_chat(laptop, "Tax return 2026", 2)
+    laptop.update_chat(laptop.list_chats()[0].id, system_prompt="You are my accountant")
+    photo = sample_files.write(tmp_path / "receipt.jpg", sample_files.photo(200, 150))
+    report = sample_files.write(tmp_path / "report.pdf", sample_files.pdf(["Quarterly figures"]))
+    chat_with_files(laptop, "Look at these", photo, report)
     laptop.backup_now()(laptop.account_link.current().account_id)
 
     dump = postgres_server.dump(backup_url.rsplit("/", 1)[1])
     account_id = laptop.account_link.current().account_id
     data_key = base64.b64decode(laptop.secrets.get(data_key_secret(account_id)))
-    assert b"Chat message 0" in dump  # the dump is real and complete
+    assert account_id.encode() in dump and b"COPY public.file_chunks" in dump  # real, whole
     for secret in (OPENAI_KEY.encode(), PASSWORD.encode(), data_key, data_key.hex().encode()):
         assert secret not in dump
     assert base64.b64encode(data_key) not in dump
+    # No chat title, system prompt, message text, file name, file text or file byte either.
+    for plain in (
+        "Tax return",
+        "accountant",
+        "message 0",
+        "Look at these",
+        "receipt.jpg",
+        "Quarterly figures",
+        hashlib.sha256(photo.read_bytes()).hexdigest(),
+    ):
+        assert plain.encode() not in dump, plain
+    for sample in (photo.read_bytes()[1000:1032], report.read_bytes()[:32]):
+        assert sample.hex().encode() not in dump  # (bytea is dumped as hex)
     # Nor does the local database or any file in the data folder.
     for path in laptop.data_dir.rglob("*"):
         if path.is_file():
@@ -139,6 +159,7 @@ def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> N
         "0003_compare_rows_not_hashes.sql",
         "0004_kdf_parameters.sql",
         "0005_attachments.sql",
+        "0006_sealed_content.sql",
     ]
     assert upgrade(database) == []
     with psycopg.connect(backup_url) as db:

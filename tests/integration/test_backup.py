@@ -12,16 +12,18 @@ import psycopg
 import pytest
 
 from app.bootstrap import Primer
+from app.content_crypto import ContentSealer
 from devtools.embedded_postgres import PostgresForTests
 from domain.backup import ChangeBatch, Retry
 from domain.entities import Chat, MessageStatus
 from domain.errors import BackupUnreachable, StoreError
 from domain.ids import new_id
+from domain.sealing import is_sealed
 from domain.use_cases.backup_now import BackupNow
 from domain.use_cases.delete_chat import DeleteChat
 from domain.use_cases.send_message import NewChatSettings
 from domain.use_cases.stream_reply import ReplyOutcome
-from repositories.postgres.backup_target import PostgresBackupTarget
+from repositories.postgres.backup_target import PostgresBackupTarget, from_server
 from repositories.postgres.connection import BackupDatabase, split_password
 from repositories.sqlite.backup_source import SqliteBackupSource
 from tests.support.seeding import add_chat, add_messages, table_rows
@@ -52,13 +54,24 @@ def laptop_and_desktop(
     return laptop, desktop, account, chat
 
 
-def remote_messages(url: str, account_id: str) -> list[tuple]:
+def remote_messages(url: str, account_id: str, opened_by: Primer | None = None) -> list[tuple]:
+    """(id, content, every column) of the account's messages in the backup; the content
+    opened with the account's key on `opened_by`, if given (sealed otherwise)."""
     with psycopg.connect(url) as db:
-        return db.execute(
+        rows = db.execute(
             "SELECT id::text, content, messages.* FROM messages WHERE user_id = %s"
             " ORDER BY messages.id",
             (account_id,),
         ).fetchall()
+    if opened_by is None:
+        return rows
+    sealer = ContentSealer(account_id, opened_by.accounts().data_key(account_id))
+
+    def opened(row_id: str, content: str) -> str:
+        text = from_server(content)
+        return sealer.open(text, "messages", row_id, "content") if is_sealed(text) else text
+
+    return [(row[0], opened(row[0], row[1]), *row[2:]) for row in rows]
 
 
 def backed_up_rows(primer: Primer) -> dict[str, list[tuple]]:
@@ -174,7 +187,7 @@ def test_connection_cut_mid_backup_loses_nothing_and_sends_once(
     assert report.finished and target.pushes > 6
 
     expected = backed_up_rows(laptop)["messages"]
-    remote = remote_messages(backup_url, account)
+    remote = remote_messages(backup_url, account, opened_by=laptop)
     assert [(r[0], r[1]) for r in remote] == [(m[0], m[4]) for m in expected]
 
 
@@ -211,7 +224,7 @@ def test_a_cut_that_outlasts_the_retries_fails_loudly_and_the_rerun_finishes(
     assert report.finished and not report.mismatched_chats and not report.conflicts
 
     expected = backed_up_rows(laptop)["messages"]
-    remote = remote_messages(backup_url, account)
+    remote = remote_messages(backup_url, account, opened_by=laptop)
     assert len(remote) == len({r[0] for r in remote}) == len(expected) == 120
     assert [(r[0], r[1]) for r in remote] == [(m[0], m[4]) for m in expected]
 

@@ -70,6 +70,9 @@ class World:
         primers = {name: machine(f"{name}-{example}") for name in MACHINES}
         laptop = primers["laptop"]
         account = laptop.accounts().register(f"ex{example}@example.org", "correct horse battery")
+        for primer in primers.values():  # (restore needs the account's key: signed in)
+            if primer is not laptop:
+                primer.accounts().sign_in(f"ex{example}@example.org", "correct horse battery")
         world = cls(primers, account.account_id, server)
         world.chat_ids += [add_chat(laptop, f"Shared {n}", 3).id for n in range(shared_chats)]
         return world
@@ -123,7 +126,8 @@ class World:
                 cancel.cancel()
 
         transfer = BackupNow if job == "backup" else RestoreBackup
-        run = transfer(primer.backup_source, lambda: target, batch_size=2, retry=NO_RETRY)
+        run = transfer(primer.backup_source, lambda: target, batch_size=2, retry=NO_RETRY,
+                       sealer_for=primer.sealer_for())  # fmt: skip
         # A cut is what a person sees as "try again": the next run must finish the work.
         with contextlib.suppress(BackupUnreachable):
             run(self.account_id, progress, cancel)

@@ -105,10 +105,11 @@ def test_files_go_once_in_chunks_and_come_back_whole_on_another_machine(
     assert report.files.bytes == sum(p.stat().st_size for p in files.values())
     stored = remote(backup_url, "SELECT sha256, chunks, complete FROM files WHERE user_id = %s"
                     " ORDER BY chunks", account)  # fmt: skip
-    assert stored == [(sha(files["photo.jpg"]), 1, True), (sha(files["report.pdf"]), 3, True)]
-    rows = remote(backup_url, "SELECT name FROM attachments WHERE user_id = %s ORDER BY name",
-                  account)  # fmt: skip
-    assert rows == [("photo.jpg",), ("photo.jpg",), ("report.pdf",)]
+    key = laptop.sealer_for()(account).file_key  # (the server never sees a file's SHA-256)
+    assert stored == [(key(sha(files["photo.jpg"])), 1, True),
+                      (key(sha(files["report.pdf"])), 3, True)]  # fmt: skip
+    names = remote(backup_url, "SELECT name FROM attachments WHERE user_id = %s", account)
+    assert len(names) == 3 and all(name.startswith("\uffff\uffffS") for (name,) in names)
     assert laptop.backup_now()(account).files.files == 0  # nothing sent twice
 
     desktop = machine("desktop")
@@ -135,8 +136,8 @@ def test_a_cut_mid_chunk_costs_that_chunk_and_a_run_that_gives_up_goes_on_next_t
     account = sign_up(laptop)
     chat_with_files(laptop, "The report", files["report.pdf"])
     cutting = Cutting(backup_url, postgres_server, cut_at={2})
-    report = BackupNow(laptop.backup_source, lambda: cutting, retry=NO_WAIT,
-                       files=laptop.files)(account)  # fmt: skip
+    report = BackupNow(laptop.backup_source, lambda: cutting, retry=NO_WAIT, files=laptop.files,
+                       sealer_for=laptop.sealer_for())(account)  # fmt: skip
     assert report.finished and report.files.files == 1
     assert cutting.calls == 4  # three chunks, the second twice
 
@@ -147,18 +148,22 @@ def test_a_cut_mid_chunk_costs_that_chunk_and_a_run_that_gives_up_goes_on_next_t
     chat_with_files(laptop, "Another", other)
     gone = Cutting(backup_url, postgres_server, cut_at=set(range(2, 100)))
     with pytest.raises(BackupUnreachable):
-        BackupNow(laptop.backup_source, lambda: gone, retry=NO_WAIT, files=laptop.files)(account)
+        BackupNow(laptop.backup_source, lambda: gone, retry=NO_WAIT, files=laptop.files,
+                  sealer_for=laptop.sealer_for())(account)  # fmt: skip
+    key = laptop.sealer_for()(account).file_key
     assert remote(backup_url, "SELECT count(*) FROM file_chunks WHERE sha256 = %s",
-                  sha(other)) == [(1,)]  # fmt: skip
+                  key(sha(other))) == [(1,)]  # fmt: skip
     counting = Cutting(backup_url, postgres_server, cut_at=set())
-    rerun = BackupNow(laptop.backup_source, lambda: counting, files=laptop.files)(account)
+    rerun = BackupNow(laptop.backup_source, lambda: counting, files=laptop.files,
+                      sealer_for=laptop.sealer_for())(account)  # fmt: skip
     assert rerun.finished and rerun.files.files == 1 and counting.calls == 2
 
     desktop = machine("desktop")
     sign_in(desktop)
     fetching = Cutting(backup_url, postgres_server, cut_at={3})
-    restored = RestoreBackup(desktop.backup_source, lambda: fetching, retry=NO_WAIT,
-                             files=desktop.files)(account)  # fmt: skip
+    restore = RestoreBackup(desktop.backup_source, lambda: fetching, retry=NO_WAIT,
+                            files=desktop.files, sealer_for=desktop.sealer_for())  # fmt: skip
+    restored = restore(account)
     assert restored.finished and restored.files.files == 2
     for path in (files["report.pdf"], other):
         assert Path(desktop.files.path(sha(path))).read_bytes() == path.read_bytes()
@@ -174,10 +179,11 @@ def test_a_deleted_chat_takes_its_files_out_of_the_backup(
     laptop.backup_now()(account)
     DeleteChat(laptop.uow_factory)(only_photo)
     laptop.backup_now()(account)
+    key = laptop.sealer_for()(account).file_key
     assert remote(backup_url, "SELECT sha256 FROM files WHERE user_id = %s", account) == [
-        (sha(files["report.pdf"]),)]  # fmt: skip
+        (key(sha(files["report.pdf"])),)]  # fmt: skip
     assert remote(backup_url, "SELECT count(*) FROM file_chunks WHERE sha256 = %s",
-                  sha(files["photo.jpg"])) == [(0,)]  # fmt: skip
+                  key(sha(files["photo.jpg"]))) == [(0,)]  # fmt: skip
     # The same photo attached again later goes again: the backup no longer has it.
     chat_with_files(laptop, "Photo again", files["photo.jpg"])
     assert laptop.backup_now()(account).files.files == 1

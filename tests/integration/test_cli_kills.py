@@ -3,6 +3,7 @@ a service manager ends it: what was shown is kept, and the next Primer marks it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from app.backup_database import remember_backup_url
+from app.bootstrap import Primer
 from tests.integration.test_cli import KEY, cli_dir, primer  # noqa: F401  (cli_dir: fixture)
 from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse
 from tests.support.seeding import table_rows
@@ -130,7 +133,15 @@ def test_backup_and_restore_killed_mid_run_finish_on_the_next_run(
     from tests.integration.test_backup import backed_up_rows, remote_messages
     from tests.support.seeding import add_chat
 
-    laptop = machine("laptop")
+    def keys_in_data_folder(name: str) -> Primer:
+        """A Primer whose keys (the account's data key among them) are in its data folder,
+        where the `primer` processes below find them (these tests have no keyring)."""
+        made = machine(name)
+        made.apply_settings(dataclasses.replace(made.settings, insecure_key_file=True))
+        made.apply_settings(remember_backup_url(made.settings, made.secrets, backup_url))
+        return made
+
+    laptop = keys_in_data_folder("laptop")
     account = laptop.accounts().register("kill@example.org", "correct horse battery")
     for n in range(8):
         add_chat(laptop, f"Chat {n}", 2500)  # 20,000 messages: several batches
@@ -157,7 +168,7 @@ def test_backup_and_restore_killed_mid_run_finish_on_the_next_run(
     assert len(remote) == len({row[0] for row in remote}) == 20_000
     assert [r[0] for r in remote] == [m[0] for m in backed_up_rows(laptop)["messages"]]
 
-    desktop = machine("desktop")
+    desktop = keys_in_data_folder("desktop")
     desktop.accounts().sign_in("kill@example.org", "correct horse battery")
     run_killed("restore", desktop.data_dir, 4)
     assert backed_up_rows(desktop) == backed_up_rows(laptop)
