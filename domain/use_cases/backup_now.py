@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from domain.backup import (
     TIME_FORMAT,
     AccountTransfer,
     BackupTarget,
+    ChangeBatch,
     Progress,
     push_isolating,
 )
 from domain.backup_files import FileBackupTarget, FilesMoved, send_files
 from domain.ports import CancelToken
-from domain.sealing import SealingTarget, seal_batch, seal_what_is_clear
+from domain.sealing import Sealer, SealingTarget, seal_batch, seal_what_is_clear
 
 log = logging.getLogger(__name__)
 
@@ -103,26 +106,57 @@ class BackupNow(AccountTransfer[BackupReport]):
             if sealed_now is None:
                 return BackupReport(0, 0, False)
         total = on_store(source.pending_count, account_id)
+        seq = on_store(source.acknowledged_seq, account_id)
+        if progress:
+            progress(0, total)
+        # While the server takes a batch, the store thread reads the next and a worker of
+        # this run's seals it: the three overlap.
+        sealing = ThreadPoolExecutor(1, thread_name_prefix="primer-seal")
+
+        def ahead(after_seq: int) -> Future[tuple[ChangeBatch, ChangeBatch] | None]:
+            read = self._store.submit(source.next_batch, account_id, after_seq, self._batch_size)
+
+            def sealed() -> tuple[ChangeBatch, ChangeBatch] | None:
+                batch = read.result()
+                if batch is None:
+                    return None
+                return batch, seal_batch(batch, sealer) if sealer is not None else batch
+
+            return sealing.submit(sealed)
+
+        try:
+            return self._send(target, account_id, progress, cancel, ahead, seq, total, sealer,
+                              sealed_now)  # fmt: skip
+        finally:
+            sealing.shutdown(wait=False, cancel_futures=True)
+
+    def _send(
+        self,
+        target: BackupTarget,
+        account_id: str,
+        progress: Progress | None,
+        cancel: CancelToken | None,
+        ahead: Callable[[int], Future[tuple[ChangeBatch, ChangeBatch] | None]],
+        seq: int,
+        total: int,
+        sealer: Sealer | None,
+        sealed_now: int,
+    ) -> BackupReport:
+        source, on_store = self._source, self._on_store
         done = messages = 0
         conflicts: list[str] = []
         rejected: list[tuple[str, str]] = []
         touched: set[str] = set()
-        seq = on_store(source.acknowledged_seq, account_id)
-        if progress:
-            progress(0, total)
-        # The store thread reads the next batch while the server takes this one.
-        upcoming = self._store.submit(source.next_batch, account_id, seq, self._batch_size)
+        upcoming = ahead(seq)
         while True:
             if cancel is not None and cancel.cancelled:
                 upcoming.cancel()
                 return BackupReport(done, messages, False, conflicts)
-            batch = upcoming.result()
-            if batch is None:
+            pair = upcoming.result()
+            if pair is None:
                 break
-            upcoming = self._store.submit(
-                source.next_batch, account_id, batch.last_seq, self._batch_size
-            )
-            sent = seal_batch(batch, sealer) if sealer is not None else batch
+            batch, sent = pair
+            upcoming = ahead(batch.last_seq)
             result = push_isolating(
                 lambda part: self._retry(lambda: target.push(account_id, part)), sent
             )
