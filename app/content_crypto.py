@@ -1,6 +1,7 @@
 """The sealing of backed-up content under an account's data key (domain/sealing.py says
-what is sealed and why deterministically): AES-256-GCM-SIV, with its nonce an HMAC of
-where the value lives, and keys drawn from the data key with HKDF, one per purpose."""
+what is sealed and why deterministically): AES-256-GCM-SIV, its nonce a keyed BLAKE2b
+hash of where the value lives (a third of the cost of an HMAC, and a backup seals two
+million values), and keys drawn from the data key with HKDF, one per purpose."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class ContentSealer:
         """(associated data, nonce) of one value: the nonce is its place's, so a value
         sealed again in its place is the same bytes (AES-GCM-SIV stays safe with it)."""
         where = f"{self._account}/{table}/{row_id}/{name}".encode()
-        return where, hmac.new(self._nonces, where, hashlib.sha256).digest()[:NONCE_BYTES]
+        return where, hashlib.blake2b(where, key=self._nonces, digest_size=NONCE_BYTES).digest()
 
     def seal_bytes(self, data: bytes, table: str, row_id: str, name: str) -> bytes:
         where, nonce = self._where(table, row_id, name)
