@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,22 @@ def _selection(
     return selection
 
 
+class _MessageDocument(QTextDocument):
+    """A message's document whose thumbnails are decoded when first drawn: their size is
+    in the markup, so laying out a chat of photos decodes none, and opening it decodes
+    only those on screen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pictures: dict[str, Callable[[], QImage]] = {}
+
+    def loadResource(self, kind: int, name: QUrl) -> Any:
+        picture = self.pictures.get(name.toString())
+        if picture is not None and kind == QTextDocument.ResourceType.ImageResource.value:
+            return picture()
+        return super().loadResource(kind, name)
+
+
 class MessageDelegate(QStyledItemDelegate):
     """Paints a message and turns clicks on its links into `action(name, message_id, arg)`."""
 
@@ -137,7 +154,7 @@ class MessageDelegate(QStyledItemDelegate):
         markup, blocks = message_html(
             message, last=last, streaming=streaming, version=version, dark=self.dark
         )
-        document = QTextDocument()
+        document = _MessageDocument()
         document.setDocumentMargin(0)
         document.setDefaultFont(self._view.font())
         for attachment in message.attachments:  # (before the markup that names them)
@@ -146,10 +163,8 @@ class MessageDelegate(QStyledItemDelegate):
                     QTextDocument.ResourceType.ImageResource, QUrl(FILE_ICON_URL), _file_icon()
                 )
             elif attachment.file.thumbnail:
-                document.addResource(
-                    QTextDocument.ResourceType.ImageResource,
-                    QUrl(picture_url(attachment)),
-                    self._thumbnail(attachment.sha256, attachment.file.thumbnail),
+                document.pictures[picture_url(attachment)] = lambda a=attachment: self._thumbnail(
+                    a.sha256, a.file.thumbnail or b""
                 )
         document.setDefaultStyleSheet(f"a {{ color: {colors(self.dark)['link']}; }}")
         document.setHtml(markup)
