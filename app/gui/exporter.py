@@ -68,13 +68,19 @@ class Exporter(QObject):
 
         self._cancel.clear()
 
+        lane = self.window.lane
+
         def export() -> int:
-            ids = primer.export_chats.chat_ids() if chat_ids is None else chat_ids
+            """On a worker: each chat is read by the store's lane, a job at a time, so the
+            window's own store work goes between them; the file is written here."""
+            ids = (
+                lane.submit(primer.export_chats.chat_ids).result() if chat_ids is None else chat_ids
+            )
 
             def load(chat_id: str) -> WholeChat:
                 if self._cancel.is_set():  # (the file is not written: nothing half done)
                     raise ExportStopped(f"Export stopped: {out.name} was not written.")
-                whole = primer.export_chats(chat_id)
+                whole = lane.submit(primer.export_chats, chat_id).result()
                 self.progress.emit(next(counted), len(ids))
                 return whole
 
@@ -91,7 +97,7 @@ class Exporter(QObject):
             lambda count: self.window.message_bar.show_message(
                 f"Exported {count} chat(s) to {out}.", kind="info", timeout_ms=8000
             )
-        ).failure(self._failed).on_store(self.window.lane)
+        ).failure(self._failed).on_network(self.window.dispatcher, fallback=self._failed)
 
     def _show_progress(self, done: int, total: int) -> None:
         if total > 1 and not self._cancel.is_set():

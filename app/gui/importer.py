@@ -67,18 +67,21 @@ class Importer(QObject):
         if primer is None:
             return
 
+        lane = self.window.lane
+
         def preview() -> tuple[ImportReport, PrimerError | None]:
             report = ImportReport()
             try:
-                primer.import_chats(read_chats(path, report), report, dry_run=True)
+                primer.import_chats(read_chats(path, report), report, dry_run=True, store=lane)
             except DamagedFile as damage:
                 return report, damage
             return report, None
 
         self.window.statusBar().showMessage(f"Reading {path.name}…")
+        # The file is read on a worker; each chat's look-up is a job of the store's lane.
         Op(preview).success(lambda found: self._confirm(path, *found)).failure(
             self._failed
-        ).on_store(self.window.lane)
+        ).on_network(self.window.dispatcher, fallback=self._failed)
 
     def _confirm(self, path: Path, report: ImportReport, damage: PrimerError | None) -> None:
         self.window.statusBar().clearMessage()
@@ -119,7 +122,9 @@ class Importer(QObject):
                     self.progress.emit(number)
 
             try:
-                primer.import_chats(counted(), report, cancelled=self._cancel.is_set)
+                primer.import_chats(
+                    counted(), report, cancelled=self._cancel.is_set, store=self.window.lane
+                )
             except DamagedFile as damage:
                 return report, damage
             return report, None
@@ -127,8 +132,10 @@ class Importer(QObject):
         self.window.message_bar.show_message(
             f"Importing {path.name}…", kind="info", action=("Cancel", self._cancel.set)
         )
-        Op(run).success(lambda done: self._done(path, *done)).failure(self._failed).on_store(
-            self.window.lane
+        # Read and attached on a worker, each chat stored by the lane: the window's own
+        # store work goes between chats, not after the whole import.
+        Op(run).success(lambda done: self._done(path, *done)).failure(self._failed).on_network(
+            self.window.dispatcher, fallback=self._failed
         )
 
     def _show_progress(self, chats: int) -> None:

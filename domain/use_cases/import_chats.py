@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from domain.backup import HereAndNow, StoreThread
 from domain.errors import NotFoundError
 from domain.export import WholeChat
 from domain.ports import UnitOfWorkFactory
@@ -39,13 +40,23 @@ class ImportChats:
         *,
         dry_run: bool = False,
         cancelled: Callable[[], bool] = lambda: False,
+        store: StoreThread | None = None,
     ) -> ImportReport:
         """Import each chat, counting in `report` as it goes (what was read before a
-        damaged part stays, counted). `dry_run`: count, write nothing."""
+        damaged part stays, counted). `dry_run`: count, write nothing. `store`: the
+        store's thread, when the caller is not on it (the window reads the file on a
+        worker, and each chat's transaction is a job of the store's: other work goes
+        between them)."""
+        on_store = store or HereAndNow()
+
+        def one(whole: WholeChat) -> None:
+            if not cancelled():  # (asked again once the store's thread takes it)
+                self._one(whole, report, dry_run)
+
         for whole in chats:
             if cancelled():
                 break
-            self._one(whole, report, dry_run)
+            on_store.submit(one, whole).result()
         return report
 
     def _one(self, whole: WholeChat, report: ImportReport, dry_run: bool) -> None:

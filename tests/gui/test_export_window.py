@@ -133,3 +133,34 @@ def test_cancel_stops_an_import_between_chats(
     assert not any(
         window.chat_model.summary(r).id in ids for r in range(window.chat_model.rowCount())
     )
+
+
+def test_the_window_reaches_its_store_while_a_long_import_runs(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    source = build(tmp_path / "elsewhere")
+    ids = [add_chat(source, f"Chat {n}", 2).id for n in range(3)]
+    export = tmp_path / "three.json"
+    write_export(source.export_chats, ids, ExportFormat.JSON, export)
+    source.store.close()
+    window.import_file(export)
+    qtbot.waitUntil(lambda: window.importer is not None and hasattr(window.importer, "confirmation")
+                    and window.importer.confirmation.isVisible(), timeout=TIMEOUT)  # fmt: skip
+    assert window.importer is not None
+    reading, go_on = threading.Event(), threading.Event()
+
+    def hold_the_import(_chats: int) -> None:  # on the import's own thread, after a chat
+        if not reading.is_set():
+            reading.set()
+            go_on.wait(20)
+
+    window.importer.progress.connect(hold_the_import, Qt.ConnectionType.DirectConnection)
+    next(b for b in window.importer.confirmation.buttons() if b.text() == "Import").click()
+    qtbot.waitUntil(reading.is_set, timeout=TIMEOUT)
+    primer = window.primer
+    assert primer is not None  # mid-import, the store answers the window at once
+    assert len(on_lane(qtbot, window, lambda: primer.list_chats())) == 1
+    go_on.set()
+    qtbot.waitUntil(lambda: "Imported from three.json" in window.message_bar.label.text(),
+                    timeout=TIMEOUT)  # fmt: skip
+    assert len(on_lane(qtbot, window, lambda: primer.list_chats())) == 3
