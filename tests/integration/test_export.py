@@ -258,7 +258,8 @@ def test_an_import_stops_between_chats_when_cancelled(data_dir: Path, tmp_path: 
     source.store.close()
     primer = build(data_dir)
     report = ImportReport()
-    asked = iter([False, False, True])
-    primer.import_chats(read_chats(export, report), report, cancelled=lambda: next(asked))
+    # Cancel pressed once two chats are in (however often the import asks)
+    primer.import_chats(read_chats(export, report), report,
+                        cancelled=lambda: report.chats_added >= 2)  # fmt: skip
     assert report.chats_added == 2 and len(primer.list_chats()) == 2  # each chat whole
     primer.store.close()
