@@ -1,17 +1,22 @@
-"""Client-side secrets: Argon2id for the sign-in hash and for the key that wraps the data key;
-AES-256-GCM for the data key and for every API key. The server only ever sees ciphertext."""
+"""Client-side secrets: one Argon2id run gives the sign-in verifier and the key that wraps
+the data key (HKDF draws them apart); AES-256-GCM for the data key and every API key. The
+server only ever sees ciphertext and a hash of the verifier. Accounts made before keep an
+Argon2id PHC hash (`hash_password`, `verify_password`) until their next sign-in."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import hash_secret_raw
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from domain.accounts import SealedKey
+from domain.accounts import ONE_RUN, SealedKey
 from domain.errors import AccountError
 
 # argon2-cffi's defaults: RFC 9106's low-memory profile (64 MiB, t=3, p=4), above OWASP's
@@ -31,10 +36,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return HASHER.check_needs_rehash(password_hash)
 
 
 def new_salt() -> bytes:
@@ -70,6 +71,23 @@ def key_encryption_key(password: str, salt: bytes, params: str | None) -> bytes:
         hash_len=32,
         type=Type.ID,
     )
+
+
+def password_keys(password: str, salt: bytes, params: str | None) -> tuple[bytes, bytes]:
+    """(sign-in verifier, key-encryption key) from one Argon2id run, drawn apart by HKDF:
+    signing in costs one run, not two, and neither key tells the other."""
+    master = key_encryption_key(password, salt, params)
+
+    def drawn(purpose: str) -> bytes:
+        return HKDF(hashes.SHA256(), 32, salt=None, info=purpose.encode()).derive(master)
+
+    return drawn("primer sign-in verifier v2"), drawn("primer data key wrap v2")
+
+
+def verifier_hash(verifier: bytes) -> str:
+    """What the database keeps of the verifier (it is 256 random-looking bits: guessing
+    the password behind it costs an Argon2id run a guess, as a PHC hash does)."""
+    return ONE_RUN + hashlib.sha256(verifier).hexdigest()
 
 
 def wrap_data_key(kek: bytes, data_key: bytes, account_id: str) -> tuple[bytes, bytes]:

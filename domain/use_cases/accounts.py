@@ -9,11 +9,13 @@ data key wrapped under a second Argon2id output; API keys go up sealed under tha
 from __future__ import annotations
 
 import base64
+import hmac
 import logging
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
 from domain.accounts import (
+    ONE_RUN,
     WRONG_CREDENTIALS,
     AccountLink,
     AccountRecord,
@@ -76,7 +78,6 @@ class Accounts:
         store: StoreThread | None = None,
     ) -> None:
         self._crypto = crypto
-        self._decoy: str | None = None
         """Verified against when the email is unknown, so both failures take as long."""
         self._remote = remote
         self._link = link
@@ -113,11 +114,11 @@ class Accounts:
 
     def sign_in(self, email: str, password: str) -> SignedIn:
         """Sign in; return the account and the providers whose keys came back from it."""
-        record = self._check(normalise_email(email), password)
-        data_key = _unwrap(self._crypto, record, password)
-        if self._crypto.needs_rehash(record.password_hash) or (
+        record, kek = self._check(normalise_email(email), password)
+        data_key = _unwrap(self._crypto, record, password, kek)
+        if not record.password_hash.startswith(ONE_RUN) or (
             record.kdf_params != self._crypto.current_kdf_params()
-        ):  # stronger parameters than when this was written: write it again under them
+        ):  # written before one run served both, or under weaker parameters: write again
             self._remote.update_credentials(
                 _credentials(self._crypto, record.id, record.email, password, data_key)
             )
@@ -140,9 +141,9 @@ class Accounts:
 
     def change_password(self, old_password: str, new_password: str) -> None:
         account = self._require()
-        record = self._check(account.email, old_password)
+        record, kek = self._check(account.email, old_password)
         check_password(new_password, record.email)
-        data_key = _unwrap(self._crypto, record, old_password)
+        data_key = _unwrap(self._crypto, record, old_password, kek)
         # Only the wrapping changes: every saved key stays readable under the same data key.
         self._remote.update_credentials(
             _credentials(self._crypto, record.id, record.email, new_password, data_key)
@@ -172,23 +173,31 @@ class Accounts:
                 saved.append(provider)
         return saved
 
-    def _check(self, email: str, password: str) -> AccountRecord:
-        """The account, if the password is right; wrong ones in a row slow the next try."""
+    def _check(self, email: str, password: str) -> tuple[AccountRecord, bytes | None]:
+        """The account, if the password is right, and the key-encryption key when the same
+        Argon2id run gave it; wrong passwords in a row slow the next try."""
         brake, now = self._local(self._brakes.get, email), self._clock()
         wait = brake.wait(now)
         if wait:
             raise too_many_tries(wait)
         record = self._remote.find(email)
-        if record is None:
-            if self._decoy is None:
-                self._decoy = self._crypto.hash_password("primer-decoy-password")
-            self._crypto.verify_password(self._decoy, password)
-        if record is None or not self._crypto.verify_password(record.password_hash, password):
+        kek: bytes | None = None
+        if record is None:  # the same work as for an account, so the time tells nothing
+            salt, params = self._crypto.new_salt(), self._crypto.current_kdf_params()
+            self._crypto.password_keys(password, salt, params)
+            right = False
+        elif record.password_hash.startswith(ONE_RUN):
+            verifier, kek = self._crypto.password_keys(password, record.kdf_salt, record.kdf_params)
+            kept = self._crypto.verifier_hash(verifier)
+            right = hmac.compare_digest(kept.encode(), record.password_hash.encode())
+        else:
+            right = self._crypto.verify_password(record.password_hash, password)
+        if record is None or not right:
             self._local(self._brakes.put, email, brake.after_failure(now))
             raise AccountError(WRONG_CREDENTIALS)
         if brake.failures:
             self._local(self._brakes.put, email, SignInBrake())
-        return record
+        return record, kek
 
     def _require(self) -> LinkedAccount:
         account = self._local(self._link.current)
@@ -225,24 +234,22 @@ class Accounts:
 def _credentials(
     crypto: KeyVault, account_id: str, email: str, password: str, data_key: bytes
 ) -> AccountRecord:
-    """The sign-in hash and the data key wrapped under today's parameters, a new salt."""
+    """The sign-in verifier and the data key wrapped, both from one Argon2id run under
+    today's parameters and a new salt."""
     salt, params = crypto.new_salt(), crypto.current_kdf_params()
-    wrapped, nonce = crypto.wrap_data_key(
-        crypto.key_encryption_key(password, salt, params), data_key, account_id
-    )
+    verifier, kek = crypto.password_keys(password, salt, params)
+    wrapped, nonce = crypto.wrap_data_key(kek, data_key, account_id)
     return AccountRecord(
-        account_id, email, crypto.hash_password(password), salt, wrapped, nonce, params
+        account_id, email, crypto.verifier_hash(verifier), salt, wrapped, nonce, params
     )
 
 
-def _unwrap(crypto: KeyVault, record: AccountRecord, password: str) -> bytes:
-    """The data key, under the parameters it was wrapped with (not today's)."""
-    return crypto.unwrap_data_key(
-        crypto.key_encryption_key(password, record.kdf_salt, record.kdf_params),
-        record.wrapped_data_key,
-        record.wrap_nonce,
-        record.id,
-    )
+def _unwrap(crypto: KeyVault, record: AccountRecord, password: str, kek: bytes | None) -> bytes:
+    """The data key, under the parameters it was wrapped with (not today's): with the key
+    the sign-in check drew already, or (an account written before) a run of its own."""
+    if kek is None:
+        kek = crypto.key_encryption_key(password, record.kdf_salt, record.kdf_params)
+    return crypto.unwrap_data_key(kek, record.wrapped_data_key, record.wrap_nonce, record.id)
 
 
 def sign_out(link: AccountLink, secrets: SecretStore) -> None:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from argon2 import extract_parameters
 
+from app import account_crypto
 from app.backup_database import PASSWORD_SECRET, remember_backup_url
 from app.bootstrap import build
 from app.secrets import InsecureFileSecretStore
 from devtools import sample_files
 from devtools.embedded_postgres import APP_PASSWORD, PostgresForTests, free_port
-from domain.accounts import WRONG_CREDENTIALS
+from domain.accounts import ONE_RUN, WRONG_CREDENTIALS
 from domain.errors import AccountError, BackupRejected, BackupUnreachable
 from domain.use_cases.accounts import data_key_secret
 from repositories.postgres.connection import BackupDatabase, split_password
@@ -97,14 +97,63 @@ def test_the_backup_database_holds_no_plaintext_secret_nor_any_content(
             assert OPENAI_KEY.encode() not in content and APP_PASSWORD.encode() not in content
 
 
-def test_password_hash_is_argon2id_above_owasp_minimum(machine, backup_url: str) -> None:
-    machine("laptop").accounts().register("ada@example.org", PASSWORD)
+def test_one_argon2id_run_above_owasp_minimum_gives_the_verifier_and_the_wrapping_key(
+    machine, backup_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = machine("laptop")
+    account = laptop.accounts().register("ada@example.org", PASSWORD)
     with psycopg.connect(backup_url) as db:
-        stored, salt = db.execute("SELECT password_hash, kdf_salt FROM users").fetchone()
-    parameters = extract_parameters(stored)
-    assert stored.startswith("$argon2id$")
-    assert parameters.memory_cost >= 19 * 1024 and parameters.time_cost >= 2
-    assert bytes(salt) not in base64.b64decode(stored.split("$")[-2] + "==")
+        stored, params = db.execute("SELECT password_hash, kdf_params FROM users").fetchone()
+    assert stored.startswith(ONE_RUN) and PASSWORD not in stored
+    memory, time_cost = (int(part.split("=")[1]) for part in params.split(",")[:2])
+    assert memory >= 19 * 1024 and time_cost >= 2  # OWASP's minimum for Argon2id
+    runs = count_argon2id_runs(monkeypatch)
+    desktop = machine("desktop")
+    desktop.accounts().sign_in("ada@example.org", PASSWORD)
+    assert runs == [1]  # one run checks the password and unwraps the data key
+    assert desktop.accounts().data_key(account.account_id) == laptop.accounts().data_key(
+        account.account_id)  # fmt: skip
+
+
+def test_an_account_made_before_one_run_signs_in_and_is_written_again(
+    machine, backup_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = machine("laptop")
+    account = laptop.accounts().register("ada@example.org", PASSWORD)
+    data_key = laptop.accounts().data_key(account.account_id)
+    salt, params = account_crypto.new_salt(), account_crypto.current_kdf_params()
+    kek = account_crypto.key_encryption_key(PASSWORD, salt, params)  # as it was: two runs
+    wrapped, nonce = account_crypto.wrap_data_key(kek, data_key, account.account_id)
+    with psycopg.connect(backup_url) as db:
+        db.execute(
+            "UPDATE users SET password_hash = %s, kdf_salt = %s, wrapped_data_key = %s,"
+            " wrap_nonce = %s WHERE id = %s",
+            (account_crypto.hash_password(PASSWORD), salt, wrapped, nonce, account.account_id),
+        )
+    desktop = machine("desktop")
+    with pytest.raises(AccountError, match=WRONG_CREDENTIALS):
+        desktop.accounts().sign_in("ada@example.org", "not the password at all 42")
+    desktop.accounts().sign_in("ada@example.org", PASSWORD)
+    assert desktop.accounts().data_key(account.account_id) == data_key
+    with psycopg.connect(backup_url) as db:
+        (stored,) = db.execute("SELECT password_hash FROM users").fetchone()
+    assert stored.startswith(ONE_RUN)  # written again: from now on, one run
+    runs = count_argon2id_runs(monkeypatch)
+    machine("tablet").accounts().sign_in("ada@example.org", PASSWORD)
+    assert runs == [1]
+
+
+def count_argon2id_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many Argon2id runs the key derivation makes from now on (a list of one count)."""
+    runs = [0]
+    real = account_crypto.hash_secret_raw
+
+    def counted(*args: object, **kwargs: object) -> bytes:
+        runs[0] += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(account_crypto, "hash_secret_raw", counted)
+    return runs
 
 
 def test_registration_rules(machine) -> None:
