@@ -83,6 +83,8 @@ class Primer:
     import_chats: ImportChats
     index_history: IndexHistory
     attach_file: AttachFile
+    files: FileBlobs
+    """The attached files' bytes in the data folder."""
     save_attachment: SaveAttachment
     clean_up_files: CleanUpFiles
 
@@ -97,13 +99,6 @@ class Primer:
             save_reply_progress=self.save_reply_progress,
             finish_reply=self.finish_reply,
         )
-
-    @property
-    def files(self) -> FileBlobs:
-        """The attached files' bytes in the data folder."""
-        from repositories.file_blobs import FileBlobs
-
-        return FileBlobs(self.data_dir)
 
     @property
     def account_link(self) -> SqliteAccountLink:
@@ -310,6 +305,7 @@ def build(
         import_chats=ImportChats(uow_factory),
         index_history=IndexHistory(uow_factory),
         attach_file=AttachFile(files, FileInspector()),
+        files=files,
         save_attachment=SaveAttachment(files),
         clean_up_files=CleanUpFiles(uow_factory, files),
     )

@@ -121,12 +121,8 @@ class SendMessage:
             if chat_id is None:
                 if new_chat is None:
                     raise ValueError("a new chat needs its settings")
-                if attachments:  # checked before the chat exists: nothing is stored
-                    provider = new_chat.provider
-                    model = new_chat.model or (
-                        self._default_model(provider) if self._default_model else ""
-                    )
-                    self._check(provider, model, attachments, as_text)
+                # checked before the chat exists: nothing is stored
+                self.check_files(new_chat.provider, new_chat.model, attachments, as_text, ask=False)
                 chat = self._create_chat(uow, text or attachments[0].name, new_chat)
                 lineage: Lineage = []
                 path: list[str] = []
@@ -138,16 +134,23 @@ class SendMessage:
             )
 
     def check_files(
-        self, provider: str, model: str, attachments: Sequence[Attachment], as_text: bool
+        self,
+        provider: str,
+        model: str,
+        attachments: Sequence[Attachment],
+        as_text: bool,
+        *,
+        ask: bool = True,
     ) -> None:
-        """CannotSend, before anything is stored, for a file the model cannot take; a local
-        server is asked what its model reads (a network call: run it on a worker)."""
+        """CannotSend, before anything is stored, for a file the model cannot take. `ask`:
+        a local server is asked what its model reads (a network call: run it on a worker);
+        without it, what its kind tells (a send checks again so, on the store's thread)."""
         if not attachments:
             return
         if self._readings is None:
             raise PrimerError("Files cannot be sent from here.")
         model = model or (self._default_model(provider) if self._default_model else "")
-        reading = self._readings.reading(provider, model, ask=True)
+        reading = self._readings.reading(provider, model, ask=ask)
         for attachment in attachments:
             how_to_send(attachment, reading, as_text=as_text)
 
@@ -221,8 +224,7 @@ class SendMessage:
     ) -> PendingReply:
         """`path`: the branch the new message follows, oldest first; its parent is the
         path's last message unless `parent_id` says otherwise (an edit)."""
-        if attachments:
-            self._check(chat.provider, chat.model, attachments, as_text)
+        self.check_files(chat.provider, chat.model, attachments, as_text, ask=False)
         user_message = Message(
             id=new_id(),
             chat_id=chat.id,
@@ -289,15 +291,6 @@ class SendMessage:
 
     def _reading(self, provider: str, model: str) -> Reading | None:
         return self._readings.reading(provider, model) if self._readings else None
-
-    def _check(
-        self, provider: str, model: str, attachments: Sequence[Attachment], as_text: bool
-    ) -> None:
-        reading = self._reading(provider, model)
-        if reading is None:
-            raise PrimerError("Files cannot be sent from here.")
-        for attachment in attachments:
-            how_to_send(attachment, reading, as_text=as_text)
 
     def _sent(
         self, attachments: Sequence[Attachment], reading: Reading | None, *, as_text: bool

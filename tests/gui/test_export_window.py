@@ -110,9 +110,9 @@ def test_cancel_stops_an_export_and_writes_no_file(
     assert list(exports.iterdir()) == []  # no file, no temporary one
 
 
-def test_cancel_stops_an_import_between_chats(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path
-) -> None:
+def import_three_chats_asked(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> list[str]:
+    """Three chats exported elsewhere, dropped on the window: its ids, once the window asks
+    whether to import them."""
     source = build(tmp_path / "elsewhere")
     ids = [add_chat(source, f"Chat {n}", 2).id for n in range(3)]
     export = tmp_path / "three.json"
@@ -121,6 +121,13 @@ def test_cancel_stops_an_import_between_chats(
     window.import_file(export)
     qtbot.waitUntil(lambda: window.importer is not None and hasattr(window.importer, "confirmation")
                     and window.importer.confirmation.isVisible(), timeout=TIMEOUT)  # fmt: skip
+    return ids
+
+
+def test_cancel_stops_an_import_between_chats(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    ids = import_three_chats_asked(qtbot, window, tmp_path)
     assert window.importer is not None
     gate = threading.Event()
     window.lane.run(lambda: gate.wait(20))  # the store's thread busy: the import waits
@@ -138,14 +145,7 @@ def test_cancel_stops_an_import_between_chats(
 def test_the_window_reaches_its_store_while_a_long_import_runs(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    source = build(tmp_path / "elsewhere")
-    ids = [add_chat(source, f"Chat {n}", 2).id for n in range(3)]
-    export = tmp_path / "three.json"
-    write_export(source.export_chats, ids, ExportFormat.JSON, export)
-    source.store.close()
-    window.import_file(export)
-    qtbot.waitUntil(lambda: window.importer is not None and hasattr(window.importer, "confirmation")
-                    and window.importer.confirmation.isVisible(), timeout=TIMEOUT)  # fmt: skip
+    import_three_chats_asked(qtbot, window, tmp_path)
     assert window.importer is not None
     reading, go_on = threading.Event(), threading.Event()
 
