@@ -1,10 +1,12 @@
-"""Client-side secrets: one Argon2id run gives the sign-in verifier and the key that wraps
-the data key (HKDF draws them apart); AES-256-GCM for the data key and every API key. The
-server only ever sees ciphertext and a hash of the verifier. Accounts made before keep an
-Argon2id PHC hash (`hash_password`, `verify_password`) until their next sign-in."""
+"""Client-side secrets: one Argon2id run gives the sign-in verifier, the key that wraps
+the data key and the account's database password (HKDF draws them apart); a recovery key
+gives a second verifier and wrapping key; AES-256-GCM for the data key and every API key.
+The server only ever sees ciphertext and hashes. Accounts made before keep an Argon2id PHC
+hash (`hash_password`, `verify_password`) until they sign in once with the owner's URL."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 
@@ -16,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from domain.accounts import ONE_RUN, SealedKey
+from domain.accounts import ONE_RUN, PasswordKeys, SealedKey
 from domain.errors import AccountError
 
 # argon2-cffi's defaults: RFC 9106's low-memory profile (64 MiB, t=3, p=4), above OWASP's
@@ -73,15 +75,51 @@ def key_encryption_key(password: str, salt: bytes, params: str | None) -> bytes:
     )
 
 
-def password_keys(password: str, salt: bytes, params: str | None) -> tuple[bytes, bytes]:
-    """(sign-in verifier, key-encryption key) from one Argon2id run, drawn apart by HKDF:
-    signing in costs one run, not two, and neither key tells the other."""
+def password_keys(password: str, salt: bytes, params: str | None) -> PasswordKeys:
+    """The sign-in verifier, the key that wraps the data key and the database role's
+    password, from one Argon2id run drawn apart by HKDF: signing in costs one run, and
+    none of the three tells another."""
     master = key_encryption_key(password, salt, params)
+    database_password = base64.urlsafe_b64encode(_drawn(master, "primer database password v1"))
+    return PasswordKeys(
+        _drawn(master, "primer sign-in verifier v2"),
+        _drawn(master, "primer data key wrap v2"),
+        database_password.decode().rstrip("="),
+    )
 
-    def drawn(purpose: str) -> bytes:
-        return HKDF(hashes.SHA256(), 32, salt=None, info=purpose.encode()).derive(master)
 
-    return drawn("primer sign-in verifier v2"), drawn("primer data key wrap v2")
+def _drawn(master: bytes, purpose: str) -> bytes:
+    return HKDF(hashes.SHA256(), 32, salt=None, info=purpose.encode()).derive(master)
+
+
+RECOVERY_KEY_BYTES = 20
+"""160 random bits: 32 characters of base32, typed in groups of four."""
+
+
+def new_recovery_key() -> str:
+    text = base64.b32encode(os.urandom(RECOVERY_KEY_BYTES)).decode()
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def recovery_keys(recovery_key: str) -> tuple[bytes, bytes]:
+    """(verifier, wrapping key) of a recovery key as typed: case, spaces and dashes do not
+    matter, and 0, 1 and 8 read as the O, I and B they look like."""
+    cleaned = "".join(recovery_key.split()).replace("-", "").upper()
+    cleaned = cleaned.translate(str.maketrans("018", "OIB"))
+    try:
+        raw = base64.b32decode(cleaned)
+    except ValueError:
+        raw = b""
+    if len(raw) != RECOVERY_KEY_BYTES:
+        raise AccountError(
+            "That is not a recovery key: it has 32 letters and digits, in groups of four."
+        )
+    return _drawn(raw, "primer recovery verifier v1"), _drawn(raw, "primer recovery wrap v1")
+
+
+def recovery_hash(verifier: bytes) -> str:
+    """What the database keeps of a recovery verifier (160 random bits: SHA-256 is enough)."""
+    return hashlib.sha256(verifier).hexdigest()
 
 
 def verifier_hash(verifier: bytes) -> str:

@@ -125,19 +125,32 @@ class Primer:
 
         return upgrade(backup_database(self.settings, self.secrets, url))
 
+    def sign_up_url(self, url: str | None = None) -> str | None:
+        """The URL people sign up and in with (None: `url` is not the owner's)."""
+        from repositories.postgres.accounts import sign_up_url
+
+        return sign_up_url(self.backup_database(url))
+
     def accounts(self, url: str | None = None, store: StoreThread | None = None) -> Accounts:
         """The account actions, on the backup database at `url` (default: the kept one);
         `store`: where this device's link is written, when not on the caller's thread."""
         from app import account_crypto
         from domain.use_cases.accounts import Accounts
         from repositories.postgres.accounts import PostgresAccounts
-        from repositories.sqlite.sign_in_brakes import SqliteSignInBrakes
 
         remote = PostgresAccounts(self.backup_database(url))
         providers = list(self.settings.providers)
-        brakes = SqliteSignInBrakes(self.store)
-        link = self.account_link
-        return Accounts(remote, link, self.secrets, providers, brakes, account_crypto, store=store)
+        return Accounts(remote, self.account_link, self.secrets, providers, account_crypto,
+                        store=store)  # fmt: skip
+
+    def account_database(
+        self, account_id: str, url: str | None = None, store: StoreThread | None = None
+    ) -> BackupDatabase:
+        """The backup database as the account's own role, which sees its rows only."""
+        from repositories.postgres.connection import as_account
+
+        session = self.accounts(url, store).session(account_id)
+        return as_account(self.backup_database(url), account_id, session.database_password)
 
     def provider_keys(
         self, secrets: SecretStore | None = None, store: StoreThread | None = None
@@ -157,8 +170,9 @@ class Primer:
         from domain.use_cases.backup_now import BackupNow
         from repositories.postgres.backup_target import PostgresBackupTarget
 
-        database = self.backup_database(url)
-        target = lambda: PostgresBackupTarget(database)  # noqa: E731
+        def target(account_id: str) -> PostgresBackupTarget:
+            return PostgresBackupTarget(self.account_database(account_id, url, store))
+
         return BackupNow(self.backup_source, target, store=store, files=self.files,
                          sealer_for=self.sealer_for(url, store))  # fmt: skip
 
@@ -168,8 +182,9 @@ class Primer:
         from domain.use_cases.restore_backup import RestoreBackup
         from repositories.postgres.backup_target import PostgresBackupTarget
 
-        database = self.backup_database(url)
-        target = lambda: PostgresBackupTarget(database)  # noqa: E731
+        def target(account_id: str) -> PostgresBackupTarget:
+            return PostgresBackupTarget(self.account_database(account_id, url, store))
+
         return RestoreBackup(self.backup_source, target, store=store, files=self.files,
                              sealer_for=self.sealer_for(url, store))  # fmt: skip
 

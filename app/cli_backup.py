@@ -32,14 +32,24 @@ def add_commands(
     )
 
     account = commands.add_parser(
-        "account", parents=[remote], help="register, sign in or out, change password"
+        "account",
+        parents=[remote],
+        help="register, sign in or out, change password, recover",
+        description="register: make an account and show its recovery key, once. login, "
+        "logout, status. passwd: change the password. recover: set a new password with "
+        "the recovery key (the password is forgotten). recovery-key: make a new recovery "
+        "key (the one before stops working).",
     )
-    account.add_argument("action", choices=["register", "login", "logout", "passwd", "status"])
+    account.add_argument(
+        "action",
+        choices=["register", "login", "logout", "passwd", "status", "recover", "recovery-key"],
+    )
     account.add_argument("--email", metavar="E")
     account.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read the password from standard input (passwd: old, then new, one per line)",
+        help="read the password from standard input (passwd: old, then new, one per line; "
+        "recover: the recovery key, then the new password)",
     )
 
     backup = commands.add_parser("backup", parents=[remote], help="back up what changed")
@@ -118,11 +128,32 @@ def _account(args: argparse.Namespace, data_dir: Path) -> int:
         (password,) = _read_passwords(args, ["Password: "])
         if not args.password_stdin and getpass.getpass("Repeat password: ") != password:
             raise AccountError("The two passwords differ; nothing was created.")
-        linked = accounts.register(email, password)
+        linked, recovery_key = accounts.register(email, password)
         saved = accounts.save_all_keys()
         print(f"Registered and signed in as {linked.email}.", file=sys.stderr)
         if saved:
             print(f"Saved your keys for {', '.join(saved)} to the account.", file=sys.stderr)
+        _show_recovery_key(recovery_key)
+        return 0
+    if args.action == "recover":
+        email = _email(args)
+        if args.password_stdin:
+            recovery_key, password = _read_passwords(args, ["", ""])
+        else:
+            recovery_key = getpass.getpass("Recovery key: ")
+            print(f"Password rules: {PASSWORD_RULES}", file=sys.stderr)
+            (password,) = _read_passwords(args, ["New password: "])
+            if getpass.getpass("Repeat new password: ") != password:
+                raise AccountError("The two passwords differ; nothing was changed.")
+        signed_in = accounts.recover(email, recovery_key, password)
+        print(
+            f"New password set; signed in as {signed_in.account.email}. The recovery key "
+            "still works: keep it.",
+            file=sys.stderr,
+        )
+        return 0
+    if args.action == "recovery-key":
+        _show_recovery_key(accounts.new_recovery_key(), replaced=True)
         return 0
     if args.action == "login":
         email = _email(args)
@@ -142,6 +173,19 @@ def _account(args: argparse.Namespace, data_dir: Path) -> int:
     accounts.change_password(old, new)
     print("Password changed; your saved keys stay readable.", file=sys.stderr)
     return 0
+
+
+def _show_recovery_key(recovery_key: str, *, replaced: bool = False) -> None:
+    """The key on standard output (for a script to keep), what it is on standard error."""
+    print(
+        ("Your new recovery key (the one before no longer works). " if replaced else
+         "Your recovery key. ")
+        + "It is shown once: print it or keep it in a password manager. With it you can "
+        "set a new password if you forget yours (`primer account recover`); without "
+        "either, nobody can read your backup, Primer included.",
+        file=sys.stderr,
+    )  # fmt: skip
+    print(recovery_key)
 
 
 def _signed_in(primer: Primer) -> str:
@@ -214,6 +258,13 @@ def _db(args: argparse.Namespace, data_dir: Path) -> int:
     if args.action == "upgrade":
         applied = primer.upgrade_backup_database(args.backup_url)
         print(f"Applied: {', '.join(applied)}." if applied else "The schema is up to date.")
+        shared = primer.sign_up_url(args.backup_url)
+        if shared:
+            print(
+                "People sign up and sign in with this URL (Settings → Backup, or `primer "
+                "db set-url`). It lets them make accounts and reach their own account's "
+                f"rows, nothing else; keep the owner's URL to yourself:\n{shared}"
+            )
         return 0
     database = primer.backup_database(args.backup_url)
     database.check()

@@ -243,7 +243,7 @@ def backup(folder: Path, files: int = 250, size: int = 4 * 1024 * 1024) -> dict[
         data_dir = folder / "backup"
         primer = build(data_dir, secrets=InsecureFileSecretStore(folder / "backup.keys"))
         primer.apply_settings(remember_backup_url(primer.settings, primer.secrets, url))
-        account = primer.accounts().register("files@example.org", "bench passphrase 1234")
+        account = primer.accounts().register("files@example.org", "bench passphrase 1234").account
         source = folder / "attach-me"
         chat = new_chat(title="Files", provider="openai", model="m", system_prompt="",
                         now=utc_now())  # fmt: skip

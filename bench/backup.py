@@ -43,7 +43,7 @@ def _store(folder: Path, chats: int, messages: int, cached: Path | None) -> Prim
 
 def _signed_in(primer: Primer, url: str, email: str) -> str:
     primer.apply_settings(remember_backup_url(primer.settings, primer.secrets, url))
-    return primer.accounts().register(email, PASSWORD).account_id
+    return primer.accounts().register(email, PASSWORD).account.account_id
 
 
 def _raw_copy_seconds(primer: Primer, url: str, account_id: str) -> float:

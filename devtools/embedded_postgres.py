@@ -85,6 +85,8 @@ def _ensure_app_role(admin_url: str) -> None:
         exists = db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
         if not exists:
             db.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}'")
+        # As Supabase's `postgres` role: no superuser, but it may make roles (one an account).
+        db.execute(f"ALTER ROLE {APP_ROLE} CREATEROLE")
 
 
 def start() -> PostgresForTests:
@@ -150,5 +152,43 @@ def _start_embedded() -> PostgresForTests:
         shutil.rmtree(base, ignore_errors=True)
         shutil.rmtree(socket_dir, ignore_errors=True)
         assert server is not None  # held until here: pgserver stops its cluster when freed
+
+    return PostgresForTests(admin_url, "127.0.0.1", port, stop)
+
+
+def debian_binaries() -> Path | None:
+    """The newest of Debian's packaged PostgreSQL servers (package `postgresql`), if any."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[-3])
+    )
+    return found[-1].parent if found else None
+
+
+def start_packaged(binaries: Path) -> PostgresForTests:
+    """A throwaway cluster of a packaged PostgreSQL (Debian's), set up as the embedded one
+    is: SCRAM over 127.0.0.1, trust on its own socket, the app role made."""
+    base = Path(tempfile.mkdtemp(prefix="primer-pkgpg-"))
+    pgdata, sockets = base / "pgdata", base / "sockets"
+    sockets.mkdir()
+    user = "postgres" if os.geteuid() == 0 else None  # the server refuses to run as root
+    if user:
+        shutil.chown(base, user)
+        shutil.chown(sockets, user)
+
+    def run(*command: str) -> None:
+        prefix = ["runuser", "-u", user, "--"] if user else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+
+    run(str(binaries / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth-local=trust",
+        "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
+    port = free_port()
+    run(str(binaries / "pg_ctl"), "-D", str(pgdata), "-w", "-l", str(base / "log"), "-o",
+        f"-h 127.0.0.1 -p {port} -k {sockets}", "start")  # fmt: skip
+    admin_url = f"postgresql://postgres@/postgres?host={sockets}&port={port}"
+    _ensure_app_role(admin_url)
+
+    def stop() -> None:
+        run(str(binaries / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "immediate", "stop")
+        shutil.rmtree(base, ignore_errors=True)
 
     return PostgresForTests(admin_url, "127.0.0.1", port, stop)

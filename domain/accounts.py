@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Protocol
 
 from domain.errors import AccountError
@@ -13,7 +12,8 @@ MIN_PASSWORD_LENGTH = 10
 PASSWORD_RULES = (
     f"At least {MIN_PASSWORD_LENGTH} characters, not just the email again. "
     "A passphrase of a few words is easy to remember and hard to guess. "
-    "It also protects your saved API keys: Primer cannot recover it."
+    "It locks your backup and saved API keys: without it, or the recovery key Primer "
+    "shows you once, nobody can read them, Primer included."
 )
 WRONG_CREDENTIALS = "The email or password is wrong."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,39 +53,23 @@ def check_password(password: str, email: str) -> None:
 MIN_STRENGTH = 3
 """zxcvbn's score, 0-4: 3 is "safely unguessable" against an online attack."""
 
-# Sign-in slows down after a few wrong passwords in a row: 1 s, 2 s, 4 s ... up to 15 min.
-FREE_FAILURES = 3
-MAX_SIGN_IN_DELAY = timedelta(minutes=15)
 
-
-@dataclass(frozen=True, slots=True)
-class SignInBrake:
-    """Wrong passwords in a row for one email, and when the next try is allowed."""
-
-    failures: int = 0
-    next_allowed_at: datetime | None = None
-
-    def wait(self, now: datetime) -> timedelta:
-        """How long until the next try is allowed (zero: now)."""
-        if self.next_allowed_at is None or now >= self.next_allowed_at:
-            return timedelta(0)
-        return self.next_allowed_at - now
-
-    def after_failure(self, now: datetime) -> SignInBrake:
-        failures = self.failures + 1
-        if failures <= FREE_FAILURES:
-            return SignInBrake(failures, now)
-        delay = timedelta(seconds=2 ** min(failures - FREE_FAILURES - 1, 20))
-        return SignInBrake(failures, now + min(delay, MAX_SIGN_IN_DELAY))
-
-
-def too_many_tries(wait: timedelta) -> AccountError:
-    seconds = max(1, round(wait.total_seconds()))
+def too_many_tries(seconds: int) -> AccountError:
+    """The backup database counts wrong passwords per account and slows the next try (three
+    are free, then 1 s, 2 s, 4 s ... up to 15 minutes): what it says, in a sentence."""
+    seconds = max(1, seconds)
     if seconds < 120:
         when = f"{seconds} second{'' if seconds == 1 else 's'}"
     else:
         when = f"{round(seconds / 60)} minutes"
     return AccountError(f"Too many wrong passwords in a row. Try again in {when}.")
+
+
+LEGACY_ACCOUNT = (
+    "This account was made by an older Primer, and the backup database cannot check its "
+    "password itself. Sign in once with the database owner's URL to bring it up to date; "
+    "after that, any Primer signs in with the shared URL."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +87,93 @@ class AccountRecord:
     None for accounts made before they were stored."""
 
 
-class AccountStore(Protocol):
-    """Where accounts live (the backup database): hashes, wrapped keys, sealed API keys."""
+@dataclass(frozen=True, slots=True)
+class PasswordKeys:
+    """What one Argon2id run of the password gives, drawn apart by HKDF."""
 
-    def create(self, account: AccountRecord) -> None: ...
-    def find(self, email: str) -> AccountRecord | None: ...
-    def update_credentials(self, account: AccountRecord) -> None: ...
-    def put_key(self, account_id: str, key: SealedKey) -> None: ...
-    def delete_key(self, account_id: str, provider: str) -> None: ...
-    def keys(self, account_id: str) -> list[SealedKey]: ...
+    verifier: bytes
+    """Proves the password to the database's sign-in function (which keeps its hash)."""
+    wrapping_key: bytes
+    """Wraps the data key; never leaves this machine."""
+    database_password: str
+    """The account's own database role signs in with it (the server keeps a SCRAM
+    verifier of it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What the backup database keeps so that a password opens an account."""
+
+    verifier_hash: str
+    salt: bytes
+    wrapped_data_key: bytes
+    wrap_nonce: bytes
+    kdf_params: str
+    database_password: str
+    """Handed to the database as a SCRAM verifier, never as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryLock:
+    """The data key wrapped under a recovery key, and a hash of what proves that key."""
+
+    verifier_hash: str
+    wrapped_data_key: bytes
+    nonce: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class WrappedKey:
+    """An account's data key as the database hands it over, once the account proved itself."""
+
+    account_id: str
+    email: str
+    wrapped: bytes
+    nonce: bytes
+    kdf_params: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """How this device reaches its account's own rows: the account's database role."""
+
+    account_id: str
+    database_password: str
+
+
+class AccountStore(Protocol):
+    """Where accounts live (the backup database). Passwords and recovery keys are checked
+    there, by functions that slow repeated failures; nothing a client reads is a hash."""
+
+    def sign_up(
+        self, account_id: str, email: str, credentials: Credentials, recovery: RecoveryLock
+    ) -> None: ...
+    def salt(self, email: str) -> tuple[bytes, str | None]:
+        """The salt and parameters to derive the verifier with (made up for no account)."""
+        ...
+
+    def sign_in(self, email: str, verifier: bytes, database_password: str) -> WrappedKey:
+        """The wrapped data key if the verifier is right; AccountError otherwise (wrong,
+        or wait), LegacyAccountError for an account only a Primer can check."""
+        ...
+
+    def legacy_record(self, email: str) -> AccountRecord | None:
+        """An account from before one run (the owner's connection only)."""
+        ...
+
+    def adopt(self, account_id: str, credentials: Credentials) -> None:
+        """Write a legacy account's credentials anew (the owner's connection only)."""
+        ...
+
+    def open_recovery(self, email: str, recovery_verifier: bytes) -> WrappedKey: ...
+    def recover(self, email: str, recovery_verifier: bytes, credentials: Credentials) -> None: ...
+    def change_password(
+        self, session: Session, old_verifier: bytes, credentials: Credentials
+    ) -> None: ...
+    def set_recovery(self, session: Session, recovery: RecoveryLock) -> None: ...
+    def put_key(self, session: Session, key: SealedKey) -> None: ...
+    def delete_key(self, session: Session, provider: str) -> None: ...
+    def keys(self, session: Session) -> list[SealedKey]: ...
 
 
 ONE_RUN = "primer-v2$"
@@ -128,9 +190,13 @@ class KeyVault(Protocol):
     def new_data_key(self) -> bytes: ...
     def current_kdf_params(self) -> str: ...
     def key_encryption_key(self, password: str, salt: bytes, params: str | None) -> bytes: ...
-    def password_keys(
-        self, password: str, salt: bytes, params: str | None
-    ) -> tuple[bytes, bytes]: ...
+    def password_keys(self, password: str, salt: bytes, params: str | None) -> PasswordKeys: ...
+    def new_recovery_key(self) -> str: ...
+    def recovery_keys(self, recovery_key: str) -> tuple[bytes, bytes]:
+        """(verifier, wrapping key) of a recovery key as typed; AccountError if malformed."""
+        ...
+
+    def recovery_hash(self, verifier: bytes) -> str: ...
     def verifier_hash(self, verifier: bytes) -> str: ...
     def wrap_data_key(
         self, kek: bytes, data_key: bytes, account_id: str
@@ -150,13 +216,6 @@ class AccountLink(Protocol):
     def current(self) -> LinkedAccount | None: ...
     def link(self, account: LinkedAccount) -> None: ...
     def unlink(self) -> None: ...
-
-
-class SignInBrakes(Protocol):
-    """Wrong passwords in a row, per email, on this device."""
-
-    def get(self, email: str) -> SignInBrake: ...
-    def put(self, email: str, brake: SignInBrake) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,14 +206,15 @@ class HereAndNow:
 
 class AccountTransfer(Generic[Report]):
     """What Backup now and Restore share: the local store (used on its own thread), and a
-    connection to the backup database opened for one run, moved in batches, always closed."""
+    connection to the backup database opened for one run (as the account, whose id the
+    target factory is given), moved in batches, always closed."""
 
     default_batch_size = 5000
 
     def __init__(
         self,
         source: BackupSource,
-        target_factory: Callable[[], BackupTarget],
+        target_factory: Callable[[str], BackupTarget],
         *,
         batch_size: int | None = None,
         clock: Clock = utc_now,
@@ -247,7 +248,7 @@ class AccountTransfer(Generic[Report]):
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> Report:
-        target = self._target_factory()
+        target = self._target_factory(account_id)
         try:
             return self._run(target, account_id, progress, cancel)
         finally:

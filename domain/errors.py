@@ -84,3 +84,7 @@ class BackupRowRejected(BackupRejected):
 
 class AccountError(PrimerError):
     """Wrong email or password, email taken, weak password, not signed in."""
+
+
+class LegacyAccountError(AccountError):
+    """An account written by an older Primer, whose password only a Primer can check."""

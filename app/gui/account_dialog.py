@@ -1,4 +1,5 @@
-"""Sign in or create an account, with the backup database it lives in.
+"""Sign in, create an account, or set a new password with the recovery key, with the
+backup database the account lives in.
 
 Argon2id and the network take a moment: every action runs on a worker thread and the dialog
 says what it is doing; the password rules are shown before anyone types.
@@ -34,11 +35,15 @@ if TYPE_CHECKING:
 URL_HINT = "postgresql://USER:PASSWORD@HOST:5432/postgres"
 
 
-class AccountDialog(QDialog):
-    """Emits `signed_in(account, providers, created)` once the account is linked here:
-    the providers whose keys came back (sign in) or went up (new account)."""
+SIGN_IN, CREATE, RECOVER = range(3)
 
-    signed_in = Signal(object, list, str, bool)
+
+class AccountDialog(QDialog):
+    """Emits `signed_in(account, providers, notice, recovery_key)` once the account is
+    linked here: the providers whose keys came back (sign in) or went up (new account),
+    and a new account's recovery key (empty otherwise)."""
+
+    signed_in = Signal(object, list, str, str)
 
     def __init__(self, primer: Primer, lane: StoreThread, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +56,7 @@ class AccountDialog(QDialog):
         self.mode = QTabBar()
         self.mode.addTab("Sign in")
         self.mode.addTab("Create account")
+        self.mode.addTab("Forgot password")
         self.mode.currentChanged.connect(self._mode_changed)
 
         intro = QLabel(
@@ -69,11 +75,16 @@ class AccountDialog(QDialog):
         self.test_button.clicked.connect(self.test_connection)
         self.email = QLineEdit()
         self.email.setPlaceholderText("you@example.org")
+        self.recovery_key = QLineEdit()
+        self.recovery_key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+        self.recovery_key.setAccessibleName("Recovery key")
+        self.recovery_key_label = QLabel("Recovery key")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_label = QLabel("Password")
         self.repeat = QLineEdit()
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        for field in (self.email, self.password, self.repeat):
+        for field in (self.email, self.recovery_key, self.password, self.repeat):
             field.returnPressed.connect(self.submit)
         self._focus_before: QWidget | None = None
         self.repeat_label = QLabel("Repeat password")
@@ -87,7 +98,8 @@ class AccountDialog(QDialog):
         form.addRow("Backup database", self.url)
         form.addRow("", self.test_button)
         form.addRow("Email", self.email)
-        form.addRow("Password", self.password)
+        form.addRow(self.recovery_key_label, self.recovery_key)
+        form.addRow(self.password_label, self.password)
         form.addRow(self.repeat_label, self.repeat)
         form.addRow("", self.rules)
 
@@ -96,7 +108,7 @@ class AccountDialog(QDialog):
             "Sign in", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.submit_button.setDefault(True)
-        longest = self.submit_button.fontMetrics().horizontalAdvance("Create account")
+        longest = self.submit_button.fontMetrics().horizontalAdvance("Set new password")
         self.submit_button.setMinimumWidth(longest + 32)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
@@ -111,12 +123,15 @@ class AccountDialog(QDialog):
 
     @property
     def registering(self) -> bool:
-        return self.mode.currentIndex() == 1
+        return self.mode.currentIndex() == CREATE
 
     def _mode_changed(self, index: int) -> None:
         for widget in (self.repeat, self.repeat_label, self.rules):
-            widget.setVisible(index == 1)
-        self.submit_button.setText("Create account" if index == 1 else "Sign in")
+            widget.setVisible(index != SIGN_IN)
+        for widget in (self.recovery_key, self.recovery_key_label):
+            widget.setVisible(index == RECOVER)
+        self.password_label.setText("New password" if index == RECOVER else "Password")
+        self.submit_button.setText(("Sign in", "Create account", "Set new password")[index])
         self.status.clear()
         self.adjustSize()  # room for the password rules, or none
 
@@ -185,27 +200,32 @@ class AccountDialog(QDialog):
 
     def submit(self) -> None:
         email, password = self.email.text(), self.password.text()
-        if self.registering and password != self.repeat.text():
+        mode, recovery_key = self.mode.currentIndex(), self.recovery_key.text()
+        if mode != SIGN_IN and password != self.repeat.text():
             self._done("The two passwords differ.", error=True)
             return
-        (url, save), registering = self._with_url(), self.registering
+        url, save = self._with_url()
         primer, lane = self.primer, self.lane
 
-        def job() -> tuple[PreparedSettings, LinkedAccount, list[str], str]:
+        def job() -> tuple[PreparedSettings, LinkedAccount, list[str], str, str]:
             prepared = save()
             accounts = primer.accounts(url, store=lane)
-            if registering:
-                account = accounts.register(email, password)
-                return prepared, account, accounts.save_all_keys(), ""
-            signed_in = accounts.sign_in(email, password)
+            if mode == CREATE:
+                account, key = accounts.register(email, password)
+                return prepared, account, accounts.save_all_keys(), "", key
+            if mode == RECOVER:
+                signed_in = accounts.recover(email, recovery_key, password)
+            else:
+                signed_in = accounts.sign_in(email, password)
             notice = signed_in.unreadable_notice() or ""
-            return prepared, signed_in.account, signed_in.restored, notice
+            return prepared, signed_in.account, signed_in.restored, notice, ""
 
-        def finished(result: tuple[PreparedSettings, LinkedAccount, list[str], str]) -> None:
+        def finished(result: tuple[PreparedSettings, LinkedAccount, list[str], str, str]) -> None:
             prepared, *outcome = result
             primer.use_settings(prepared)
             self._done()
-            self.signed_in.emit(*outcome, registering)
+            self.signed_in.emit(*outcome)
             self.accept()
 
-        self._run("Creating your account…" if registering else "Signing in…", job, finished)
+        busy = ("Signing in…", "Creating your account…", "Setting your new password…")[mode]
+        self._run(busy, job, finished)

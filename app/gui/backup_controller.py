@@ -53,6 +53,11 @@ class BackupController(QObject):
         self.sign_in_action.triggered.connect(self.sign_in)
         self.sign_out_action = menu.addAction("Sign out")
         self.sign_out_action.triggered.connect(self.sign_out)
+        self.recovery_action = menu.addAction("New recovery key…")
+        self.recovery_action.setToolTip(
+            "Make a new recovery key for your account; the one before stops working"
+        )
+        self.recovery_action.triggered.connect(self.new_recovery_key)
         menu.addSeparator()
         self.backup_action = QAction("Backup now", window)
         self.backup_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
@@ -100,6 +105,7 @@ class BackupController(QObject):
         self.sign_in_action.setEnabled(attached and not running)
         self.sign_in_action.setText("Switch account…" if signed_in else "Sign in…")
         self.sign_out_action.setEnabled(signed_in and not running)
+        self.recovery_action.setEnabled(signed_in and not running)
         self.backup_action.setEnabled(attached and not running)
         self.restore_action.setEnabled(signed_in and not running)
         if not attached:
@@ -133,8 +139,11 @@ class BackupController(QObject):
         dialog.open()
 
     def _signed_in(
-        self, account: LinkedAccount, providers: list[str], notice: str, created: bool
+        self, account: LinkedAccount, providers: list[str], notice: str, recovery_key: str
     ) -> None:
+        created = bool(recovery_key)
+        if created:
+            self._show_recovery_key(recovery_key, account.email)
         self.account, self.last_backup = account, None
         self._update()
         self.attach(self.primer)  # read this account's last backup time
@@ -152,6 +161,36 @@ class BackupController(QObject):
         else:
             self.window.message_bar.show_message(text, kind="info", timeout_ms=8000)
         self.window.settings_changed()
+
+    def _show_recovery_key(self, recovery_key: str, email: str) -> None:
+        from app.gui.recovery_key import RecoveryKeyDialog
+
+        self.recovery_dialog = RecoveryKeyDialog(recovery_key, email, self.window)
+        self.recovery_dialog.open()
+
+    def new_recovery_key(self) -> None:
+        if self.account is None:
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "New recovery key",
+            "Make a new recovery key? The one you have stops working.",
+            QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        box.addButton("Make a new key", QMessageBox.ButtonRole.AcceptRole)
+        box.accepted.connect(self._new_recovery_key_confirmed)
+        self.confirm = box
+        box.open()
+
+    def _new_recovery_key_confirmed(self) -> None:
+        primer, lane, account = self.primer, self.window.lane, self.account
+        assert account is not None
+        Op(lambda: primer.accounts(store=lane).new_recovery_key()).success(
+            lambda key: self._show_recovery_key(key, account.email)
+        ).on_network(self.window.dispatcher, fallback=self.window.show_error)
 
     def save_keys(self, keys: dict[str, str]) -> None:
         """Seal keys typed in Settings into the account; say so, or say why not."""

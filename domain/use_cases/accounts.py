@@ -1,36 +1,35 @@
-"""Register, sign in, sign out, change password, and API keys saved to the account: the
-account actions the window and the commands share, on ports (the account store, this
-device's link and sign-in brakes, the key vault), tested with fakes.
+"""Register, sign in, sign out, change password, recover with the recovery key, and API
+keys saved to the account: the account actions the window and the commands share, on ports
+(the account store, this device's link, the key vault), tested with fakes.
 
-The password never leaves this machine: the server gets an Argon2id hash for sign-in and a
-data key wrapped under a second Argon2id output; API keys go up sealed under that data key.
+The password never leaves this machine. One Argon2id run of it gives three keys: a verifier
+the database's sign-in function checks (it keeps a hash, and slows repeated failures), the
+key that wraps the data key, and the password of the account's own database role, which
+sees that account's rows only. A recovery key, shown once at registration, wraps the data
+key a second time.
 """
 
 from __future__ import annotations
 
 import base64
-import hmac
 import logging
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
 from domain.accounts import (
-    ONE_RUN,
     WRONG_CREDENTIALS,
     AccountLink,
-    AccountRecord,
     AccountStore,
+    Credentials,
     KeyVault,
     LinkedAccount,
-    SignInBrake,
-    SignInBrakes,
+    RecoveryLock,
+    Session,
     check_password,
     normalise_email,
-    too_many_tries,
 )
 from domain.backup import HereAndNow, StoreThread
-from domain.clock import Clock, utc_now
-from domain.errors import AccountError
+from domain.errors import AccountError, LegacyAccountError
 from domain.ids import new_id
 from domain.ports import SecretStore
 
@@ -45,7 +44,22 @@ def data_key_secret(account_id: str) -> str:
     return f"{LEGACY_DATA_KEY_SECRET}:{account_id}"
 
 
+def database_password_secret(account_id: str) -> str:
+    """Where this device keeps the password of the account's database role."""
+    return f"primer:account-database-password:{account_id}"
+
+
 NOT_SIGNED_IN = "You are not signed in. Sign in (Account → Sign in…, or `primer account login`)."
+SIGN_IN_AGAIN = (
+    "Sign in again (Account → Sign in…, or `primer account login`): this version of Primer "
+    "gives each account a database login of its own, made when you sign in."
+)
+
+
+class Registered(NamedTuple):
+    account: LinkedAccount
+    recovery_key: str
+    """Shown once, to print or save: it alone opens the backup if the password is lost."""
 
 
 class SignedIn(NamedTuple):
@@ -72,21 +86,16 @@ class Accounts:
         link: AccountLink,
         secrets: SecretStore,
         local_keys: list[str],
-        brakes: SignInBrakes,
         crypto: KeyVault,
-        clock: Clock = utc_now,
         store: StoreThread | None = None,
     ) -> None:
         self._crypto = crypto
-        """Verified against when the email is unknown, so both failures take as long."""
         self._remote = remote
         self._link = link
         self._secrets = secrets
         self._local_keys = local_keys  # provider names whose keys are worth saving
-        self._brakes = brakes
-        self._clock = clock
         self._store = store or HereAndNow()
-        """Where this device's account link and sign-in brakes (SQLite) are used."""
+        """Where this device's account link (SQLite) is used."""
 
     def _local(self, fn: Callable[..., T], *args: object) -> T:
         return self._store.submit(fn, *args).result()
@@ -94,59 +103,103 @@ class Accounts:
     def current(self) -> LinkedAccount | None:
         return self._local(self._link.current)
 
-    def register(self, email: str, password: str) -> LinkedAccount:
+    def register(self, email: str, password: str) -> Registered:
         email = normalise_email(email)
         check_password(password, email)
         account_id = new_id()
         data_key = self._crypto.new_data_key()
-        account = LinkedAccount(account_id, email)
-        # The data key is stored first: with nowhere to keep it, no account is created.
-        secret = data_key_secret(account_id)
-        self._secrets.set(secret, base64.b64encode(data_key).decode())
+        credentials = _credentials(self._crypto, account_id, password, data_key)
+        recovery_key = self._crypto.new_recovery_key()
+        lock = _recovery_lock(self._crypto, account_id, recovery_key, data_key)
+        # The keys are stored first: with nowhere to keep them, no account is created.
+        session = Session(account_id, credentials.database_password)
+        self._keep(session, data_key)
         try:
-            self._remote.create(_credentials(self._crypto, account_id, email, password, data_key))
+            self._remote.sign_up(account_id, email, credentials, lock)
         except BaseException:
-            self._secrets.delete(secret)
+            self._forget(account_id)
             raise
+        account = LinkedAccount(account_id, email)
         self._local(self._link.link, account)
         log.info("account: registered and signed in")
-        return account
+        return Registered(account, recovery_key)
 
     def sign_in(self, email: str, password: str) -> SignedIn:
         """Sign in; return the account and the providers whose keys came back from it."""
-        record, kek = self._check(normalise_email(email), password)
-        data_key = _unwrap(self._crypto, record, password, kek)
-        if not record.password_hash.startswith(ONE_RUN) or (
-            record.kdf_params != self._crypto.current_kdf_params()
-        ):  # written before one run served both, or under weaker parameters: write again
-            self._remote.update_credentials(
-                _credentials(self._crypto, record.id, record.email, password, data_key)
-            )
-        account = LinkedAccount(record.id, record.email)
-        self._start_session(account, data_key)
-        restored, unreadable = [], []
-        for sealed in self._remote.keys(record.id):
-            key = self._crypto.open_key(data_key, record.id, sealed)
-            if key is None:
-                log.warning("account: a saved key for %s could not be opened", sealed.provider)
-                unreadable.append(sealed.provider)
-                continue
-            self._secrets.set(sealed.provider, key)
-            restored.append(sealed.provider)
-        log.info("account: signed in, %d saved keys restored", len(restored))
-        return SignedIn(account, restored, unreadable)
+        email = normalise_email(email)
+        salt, params = self._remote.salt(email)
+        keys = self._crypto.password_keys(password, salt, params)
+        try:
+            wrapped = self._remote.sign_in(email, keys.verifier, keys.database_password)
+        except LegacyAccountError:
+            return self._adopt_legacy(email, password)
+        data_key = self._crypto.unwrap_data_key(
+            keys.wrapping_key, wrapped.wrapped, wrapped.nonce, wrapped.account_id
+        )
+        session = Session(wrapped.account_id, keys.database_password)
+        if wrapped.kdf_params != self._crypto.current_kdf_params():
+            # wrapped under older parameters: write again under today's
+            credentials = _credentials(self._crypto, wrapped.account_id, password, data_key)
+            self._remote.change_password(session, keys.verifier, credentials)
+            session = Session(wrapped.account_id, credentials.database_password)
+        return self._start_session(LinkedAccount(wrapped.account_id, wrapped.email), data_key,
+                                   session)  # fmt: skip
+
+    def _adopt_legacy(self, email: str, password: str) -> SignedIn:
+        """An account whose hash only a Primer can check (an Argon2id PHC string): checked
+        here, through the owner's connection, and written anew in today's form."""
+        record = self._remote.legacy_record(email)
+        if record is None or not self._crypto.verify_password(record.password_hash, password):
+            raise AccountError(WRONG_CREDENTIALS)
+        kek = self._crypto.key_encryption_key(password, record.kdf_salt, record.kdf_params)
+        data_key = self._crypto.unwrap_data_key(
+            kek, record.wrapped_data_key, record.wrap_nonce, record.id
+        )
+        credentials = _credentials(self._crypto, record.id, password, data_key)
+        self._remote.adopt(record.id, credentials)
+        session = Session(record.id, credentials.database_password)
+        return self._start_session(LinkedAccount(record.id, record.email), data_key, session)
+
+    def recover(self, email: str, recovery_key: str, new_password: str) -> SignedIn:
+        """A forgotten password: the recovery key opens the data key, and the account gets
+        `new_password` (nothing is encrypted again). Signs this device in."""
+        email = normalise_email(email)
+        check_password(new_password, email)
+        verifier, wrapping_key = self._crypto.recovery_keys(recovery_key)
+        wrapped = self._remote.open_recovery(email, verifier)
+        data_key = self._crypto.unwrap_data_key(
+            wrapping_key, wrapped.wrapped, wrapped.nonce, wrapped.account_id
+        )
+        credentials = _credentials(self._crypto, wrapped.account_id, new_password, data_key)
+        self._remote.recover(email, verifier, credentials)
+        log.info("account: a new password set with the recovery key")
+        session = Session(wrapped.account_id, credentials.database_password)
+        return self._start_session(LinkedAccount(wrapped.account_id, email), data_key, session)
+
+    def new_recovery_key(self) -> str:
+        """A new recovery key for the signed-in account; the one before stops working."""
+        account = self._require()
+        data_key = self.data_key(account.account_id)
+        recovery_key = self._crypto.new_recovery_key()
+        lock = _recovery_lock(self._crypto, account.account_id, recovery_key, data_key)
+        self._remote.set_recovery(self.session(account.account_id), lock)
+        return recovery_key
 
     def sign_out(self) -> None:
         self._local(sign_out, self._link, self._secrets)
 
     def change_password(self, old_password: str, new_password: str) -> None:
         account = self._require()
-        record, kek = self._check(account.email, old_password)
-        check_password(new_password, record.email)
-        data_key = _unwrap(self._crypto, record, old_password, kek)
+        check_password(new_password, account.email)
+        salt, params = self._remote.salt(account.email)
+        old = self._crypto.password_keys(old_password, salt, params)
+        data_key = self.data_key(account.account_id)
         # Only the wrapping changes: every saved key stays readable under the same data key.
-        self._remote.update_credentials(
-            _credentials(self._crypto, record.id, record.email, new_password, data_key)
+        credentials = _credentials(self._crypto, account.account_id, new_password, data_key)
+        session = Session(account.account_id, old.database_password)
+        self._remote.change_password(session, old.verifier, credentials)
+        self._secrets.set(
+            database_password_secret(account.account_id), credentials.database_password
         )
 
     def save_key(self, provider: str, api_key: str) -> bool:
@@ -156,13 +209,13 @@ class Accounts:
             return False
         data_key = self.data_key(account.account_id)
         sealed = self._crypto.seal_key(data_key, account.account_id, provider, api_key)
-        self._remote.put_key(account.account_id, sealed)
+        self._remote.put_key(self.session(account.account_id), sealed)
         return True
 
     def delete_key(self, provider: str) -> None:
         account = self._local(self._link.current)
         if account is not None:
-            self._remote.delete_key(account.account_id, provider)
+            self._remote.delete_key(self.session(account.account_id), provider)
 
     def save_all_keys(self) -> list[str]:
         """Seal every provider key this machine holds into the account."""
@@ -173,41 +226,42 @@ class Accounts:
                 saved.append(provider)
         return saved
 
-    def _check(self, email: str, password: str) -> tuple[AccountRecord, bytes | None]:
-        """The account, if the password is right, and the key-encryption key when the same
-        Argon2id run gave it; wrong passwords in a row slow the next try."""
-        brake, now = self._local(self._brakes.get, email), self._clock()
-        wait = brake.wait(now)
-        if wait:
-            raise too_many_tries(wait)
-        record = self._remote.find(email)
-        kek: bytes | None = None
-        if record is None:  # the same work as for an account, so the time tells nothing
-            salt, params = self._crypto.new_salt(), self._crypto.current_kdf_params()
-            self._crypto.password_keys(password, salt, params)
-            right = False
-        elif record.password_hash.startswith(ONE_RUN):
-            verifier, kek = self._crypto.password_keys(password, record.kdf_salt, record.kdf_params)
-            kept = self._crypto.verifier_hash(verifier)
-            right = hmac.compare_digest(kept.encode(), record.password_hash.encode())
-        else:
-            right = self._crypto.verify_password(record.password_hash, password)
-        if record is None or not right:
-            self._local(self._brakes.put, email, brake.after_failure(now))
-            raise AccountError(WRONG_CREDENTIALS)
-        if brake.failures:
-            self._local(self._brakes.put, email, SignInBrake())
-        return record, kek
-
     def _require(self) -> LinkedAccount:
         account = self._local(self._link.current)
         if account is None:
             raise AccountError(NOT_SIGNED_IN)
         return account
 
-    def _start_session(self, account: LinkedAccount, data_key: bytes) -> None:
-        self._secrets.set(data_key_secret(account.account_id), base64.b64encode(data_key).decode())
+    def _keep(self, session: Session, data_key: bytes) -> None:
+        self._secrets.set(data_key_secret(session.account_id), base64.b64encode(data_key).decode())
+        self._secrets.set(database_password_secret(session.account_id), session.database_password)
+
+    def _forget(self, account_id: str) -> None:
+        self._secrets.delete(data_key_secret(account_id))
+        self._secrets.delete(database_password_secret(account_id))
+
+    def _start_session(self, account: LinkedAccount, data_key: bytes, session: Session) -> SignedIn:
+        self._keep(session, data_key)
         self._local(self._link.link, account)
+        restored, unreadable = [], []
+        for sealed in self._remote.keys(session):
+            key = self._crypto.open_key(data_key, account.account_id, sealed)
+            if key is None:
+                log.warning("account: a saved key for %s could not be opened", sealed.provider)
+                unreadable.append(sealed.provider)
+                continue
+            self._secrets.set(sealed.provider, key)
+            restored.append(sealed.provider)
+        log.info("account: signed in, %d saved keys restored", len(restored))
+        return SignedIn(account, restored, unreadable)
+
+    def session(self, account_id: str) -> Session:
+        """How this device reaches the account's rows: its role's password, kept since
+        sign-in (a device signed in by an older Primer signs in again)."""
+        password = self._secrets.get(database_password_secret(account_id))
+        if not password:
+            raise AccountError(SIGN_IN_AGAIN)
+        return Session(account_id, password)
 
     def data_key(self, account_id: str) -> bytes:
         """The account's data key on this device; a key sealed under any other would be
@@ -227,29 +281,27 @@ class Accounts:
     def _opens_a_saved_key(self, account_id: str, data_key: bytes) -> bool:
         return any(
             self._crypto.open_key(data_key, account_id, sealed) is not None
-            for sealed in self._remote.keys(account_id)
+            for sealed in self._remote.keys(self.session(account_id))
         )
 
 
-def _credentials(
-    crypto: KeyVault, account_id: str, email: str, password: str, data_key: bytes
-) -> AccountRecord:
-    """The sign-in verifier and the data key wrapped, both from one Argon2id run under
-    today's parameters and a new salt."""
+def _credentials(crypto: KeyVault, account_id: str, password: str, data_key: bytes) -> Credentials:
+    """The sign-in verifier's hash, the data key wrapped and the database password, all
+    from one Argon2id run under today's parameters and a new salt."""
     salt, params = crypto.new_salt(), crypto.current_kdf_params()
-    verifier, kek = crypto.password_keys(password, salt, params)
-    wrapped, nonce = crypto.wrap_data_key(kek, data_key, account_id)
-    return AccountRecord(
-        account_id, email, crypto.verifier_hash(verifier), salt, wrapped, nonce, params
+    keys = crypto.password_keys(password, salt, params)
+    wrapped, nonce = crypto.wrap_data_key(keys.wrapping_key, data_key, account_id)
+    return Credentials(
+        crypto.verifier_hash(keys.verifier), salt, wrapped, nonce, params, keys.database_password
     )
 
 
-def _unwrap(crypto: KeyVault, record: AccountRecord, password: str, kek: bytes | None) -> bytes:
-    """The data key, under the parameters it was wrapped with (not today's): with the key
-    the sign-in check drew already, or (an account written before) a run of its own."""
-    if kek is None:
-        kek = crypto.key_encryption_key(password, record.kdf_salt, record.kdf_params)
-    return crypto.unwrap_data_key(kek, record.wrapped_data_key, record.wrap_nonce, record.id)
+def _recovery_lock(
+    crypto: KeyVault, account_id: str, recovery_key: str, data_key: bytes
+) -> RecoveryLock:
+    verifier, wrapping_key = crypto.recovery_keys(recovery_key)
+    wrapped, nonce = crypto.wrap_data_key(wrapping_key, data_key, account_id)
+    return RecoveryLock(crypto.recovery_hash(verifier), wrapped, nonce)
 
 
 def sign_out(link: AccountLink, secrets: SecretStore) -> None:
@@ -258,3 +310,4 @@ def sign_out(link: AccountLink, secrets: SecretStore) -> None:
     link.unlink()
     if account is not None:
         secrets.delete(data_key_secret(account.account_id))
+        secrets.delete(database_password_secret(account.account_id))

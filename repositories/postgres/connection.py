@@ -6,8 +6,8 @@ and TLS whenever the URL's `sslmode` asks for it (libpq reads it from the URL).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -85,6 +85,8 @@ class BackupDatabase:
 
     url: str
     password: str | None = None
+    refused: str | None = None
+    """What to say when the server refuses the login (default: check the URL's)."""
 
     def __repr__(self) -> str:  # the password stays out of tracebacks and logs
         return f"BackupDatabase({where(self.url)!r})"
@@ -127,11 +129,54 @@ class BackupDatabase:
         detail = primary or (text.strip().splitlines() or [""])[0].split("failed: ")[-1].strip()
         detail = detail.removeprefix("FATAL:").strip()
         state = error.sqlstate or ""
+        if self.refused and (state.startswith("28") or (not state and _is_refusal(text))):
+            return BackupRejected(self.refused)
         if state:
             return _by_sqlstate(state, place, detail)
         if not isinstance(error, psycopg.OperationalError):
             return BackupRejected(f"The backup database at {place} refused the request: {detail}.")
         return _by_connection_failure(text.lower(), place, detail)
+
+
+def account_role(account_id: str) -> str:
+    """The database role of an account (migrations_postgres/0007)."""
+    return "primer_" + account_id.replace("-", "")
+
+
+ACCOUNT_LOGIN_REFUSED = (
+    "The backup database refused your account's login: its password was changed on another "
+    "computer, or recovered. Sign in again (Account → Sign in…, or `primer account login`)."
+)
+
+
+def as_account(database: BackupDatabase, account_id: str, password: str) -> BackupDatabase:
+    """The same server and database, signed in as the account's own role."""
+    return replace(
+        as_role(database, account_role(account_id), password), refused=ACCOUNT_LOGIN_REFUSED
+    )
+
+
+def as_role(database: BackupDatabase, role: str, password: str) -> BackupDatabase:
+    """The same server and database as another role. A pooler that names its tenant after
+    a dot in the user (Supabase's: `postgres.PROJECT`) keeps it."""
+    params = _parse(database.url)
+    params.pop("password", None)
+    tenant = params.get("user", "").partition(".")[2]
+    params["user"] = role + (f".{tenant}" if tenant else "")
+    return BackupDatabase(make_conninfo("", **params), password)
+
+
+def as_url(database: BackupDatabase) -> str:
+    """A postgresql:// URL of the database, its password included: to hand to a person."""
+    params = _parse(database.url)
+    params.pop("password", None)
+    user, host = params.pop("user", ""), params.pop("host", "localhost")
+    port, name = params.pop("port", "5432"), params.pop("dbname", "")
+    secret = f":{quote(database.password, safe='')}" if database.password else ""
+    if host.startswith("/"):  # a Unix socket: libpq takes its folder as ?host=
+        params["host"], host = host, ""
+    query = f"?{urlencode(params)}" if params else ""
+    return f"postgresql://{quote(user, safe='')}{secret}@{host}:{port}/{quote(name)}{query}"
 
 
 def _by_sqlstate(state: str, place: str, detail: str) -> BackupError:
@@ -161,8 +206,12 @@ def _by_sqlstate(state: str, place: str, detail: str) -> BackupError:
     return BackupRejected(f"The backup database at {place} refused the request: {detail}.")
 
 
+def _is_refusal(text: str) -> bool:
+    return "password" in text.lower() or "authentication" in text.lower()
+
+
 def _by_connection_failure(lowered: str, place: str, detail: str) -> BackupError:
-    if "password" in lowered or "authentication" in lowered:
+    if _is_refusal(lowered):
         return _wrong_credentials(place)
     if "database" in lowered and "does not exist" in lowered:
         return BackupRejected(f"The database in the URL does not exist at {place}.")

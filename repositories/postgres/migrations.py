@@ -18,6 +18,9 @@ def upgrade(database: BackupDatabase) -> list[str]:
     applied_now: list[str] = []
     try:
         with database.connect() as db:
+            if not _may_upgrade(db):
+                _check_version(db, migrations[-1].version)
+                return []
             for migration in migrations:
                 with db.transaction():
                     db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
@@ -46,3 +49,32 @@ def upgrade(database: BackupDatabase) -> list[str]:
     except psycopg.Error as error:
         raise database.explain(error) from None
     return applied_now
+
+
+def _may_upgrade(db: psycopg.Connection) -> bool:
+    """The owner's connection (or a fresh database's); not an account's nor the gate's."""
+    (may,) = db.execute(
+        "SELECT to_regclass('primer_schema') IS NULL"
+        " OR has_table_privilege('primer_schema', 'INSERT')"
+    ).fetchone()
+    db.rollback()
+    return bool(may)
+
+
+def _check_version(db: psycopg.Connection, latest: int) -> None:
+    """What a connection that may not upgrade can do: say whether the schema will serve."""
+    try:
+        (version,) = db.execute("SELECT primer_schema_version()").fetchone()
+    except psycopg.errors.UndefinedFunction:
+        version = 0
+    if version is None or version < latest:
+        raise BackupRejected(
+            f"The backup database's schema is older than this Primer needs ({version or 0} "
+            f"of {latest}). Its owner brings it up to date with `primer db upgrade`, "
+            "using the owner's URL."
+        )
+    if version > latest:
+        raise BackupRejected(
+            "The backup database was set up by a newer version of Primer "
+            f"(schema {version}); update Primer to back up to it."
+        )

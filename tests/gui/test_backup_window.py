@@ -77,6 +77,40 @@ def test_sign_in_back_up_and_restore_in_a_fresh_folder(
     QApplication.processEvents()
 
 
+def test_a_new_account_is_shown_its_recovery_key_once_and_it_sets_a_new_password(
+    qtbot: QtBot, window: MainWindow, backup_url: str, tmp_path: Path
+) -> None:
+    sign_in_through_the_dialog(qtbot, window, backup_url, register=True)
+    shown = window.backup.recovery_dialog
+    qtbot.waitUntil(shown.isVisible, timeout=TIMEOUT)
+    key = shown.key.text()
+    assert len(key.replace("-", "")) == 32
+    assert "nobody can read your backup" in shown.explanation.text()
+    assert not shown.done_button.isEnabled()  # not before the person says it is kept
+    shown.write(tmp_path / "key.txt")
+    assert key in (tmp_path / "key.txt").read_text()
+    shown.saved.setChecked(True)
+    shown.done_button.click()
+    assert not shown.isVisible()
+
+    fresh = open_window(qtbot, tmp_path / "new-computer")
+    fresh.backup.sign_in_action.trigger()
+    dialog = fresh.backup.dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+    dialog.url.setText(backup_url)
+    dialog.mode.setCurrentIndex(2)  # Forgot password
+    assert dialog.recovery_key.isVisible() and dialog.submit_button.text() == "Set new password"
+    dialog.email.setText("ada@example.org")
+    dialog.recovery_key.setText(key.lower())
+    dialog.password.setText("a new passphrase for ada")
+    dialog.repeat.setText("a new passphrase for ada")
+    dialog.submit_button.click()
+    qtbot.waitUntil(lambda: fresh.backup.account is not None, timeout=30000)
+    assert fresh.backup.account.email == "ada@example.org"
+    fresh.close()
+    QApplication.processEvents()
+
+
 def test_a_failed_backup_is_never_silent(
     qtbot: QtBot, window: MainWindow, backup_url: str, postgres_server
 ) -> None:

@@ -34,7 +34,7 @@ Machine = Callable[[str], Primer]
 
 
 def sign_up(primer: Primer, email: str = "ada@example.org") -> str:
-    return primer.accounts().register(email, PASSWORD).account_id
+    return primer.accounts().register(email, PASSWORD).account.account_id
 
 
 def sign_in(primer: Primer, email: str = "ada@example.org") -> str:
@@ -183,7 +183,7 @@ def test_connection_cut_mid_backup_loses_nothing_and_sends_once(
     target = CuttingTarget(database, postgres_server, name, when)
     # Every other attempt is cut: each batch needs a retry, and the backup still finishes.
     retry = Retry(sleep=lambda _seconds: None)
-    report = BackupNow(laptop.backup_source, lambda: target, batch_size=40, retry=retry)(account)
+    report = BackupNow(laptop.backup_source, lambda _: target, batch_size=40, retry=retry)(account)
     assert report.finished and target.pushes > 6
 
     expected = backed_up_rows(laptop)["messages"]
@@ -212,14 +212,14 @@ def test_a_cut_that_outlasts_the_retries_fails_loudly_and_the_rerun_finishes(
     waits: list[float] = []
     retry = Retry(sleep=waits.append, jitter=lambda: 1.0)
     with pytest.raises(BackupUnreachable, match="cannot reach the backup database"):
-        BackupNow(laptop.backup_source, lambda: target, batch_size=25, retry=retry)(account)
+        BackupNow(laptop.backup_source, lambda _: target, batch_size=25, retry=retry)(account)
     assert waits == [0.5, 1.0, 2.0, 4.0, 8.0]  # backed off, then gave up
     assert 0 < len(remote_messages(backup_url, account)) < 120
 
     # Crash after a server commit but before the local watermark moved, then run again.
     crashing = CrashAfterCommit(laptop.store, crash_at=1)
     with pytest.raises(StoreError):
-        BackupNow(crashing, lambda: PostgresBackupTarget(database), batch_size=25)(account)
+        BackupNow(crashing, lambda _: PostgresBackupTarget(database), batch_size=25)(account)
     report = laptop.backup_now()(account)
     assert report.finished and not report.mismatched_chats and not report.conflicts
 

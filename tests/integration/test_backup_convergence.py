@@ -69,7 +69,9 @@ class World:
         example = next(_examples)
         primers = {name: machine(f"{name}-{example}") for name in MACHINES}
         laptop = primers["laptop"]
-        account = laptop.accounts().register(f"ex{example}@example.org", "correct horse battery")
+        account = (
+            laptop.accounts().register(f"ex{example}@example.org", "correct horse battery").account
+        )
         for primer in primers.values():  # (restore needs the account's key: signed in)
             if primer is not laptop:
                 primer.accounts().sign_in(f"ex{example}@example.org", "correct horse battery")
@@ -126,7 +128,7 @@ class World:
                 cancel.cancel()
 
         transfer = BackupNow if job == "backup" else RestoreBackup
-        run = transfer(primer.backup_source, lambda: target, batch_size=2, retry=NO_RETRY,
+        run = transfer(primer.backup_source, lambda _: target, batch_size=2, retry=NO_RETRY,
                        sealer_for=primer.sealer_for())  # fmt: skip
         # A cut is what a person sees as "try again": the next run must finish the work.
         with contextlib.suppress(BackupUnreachable):

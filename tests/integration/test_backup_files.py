@@ -136,7 +136,7 @@ def test_a_cut_mid_chunk_costs_that_chunk_and_a_run_that_gives_up_goes_on_next_t
     account = sign_up(laptop)
     chat_with_files(laptop, "The report", files["report.pdf"])
     cutting = Cutting(backup_url, postgres_server, cut_at={2})
-    report = BackupNow(laptop.backup_source, lambda: cutting, retry=NO_WAIT, files=laptop.files,
+    report = BackupNow(laptop.backup_source, lambda _: cutting, retry=NO_WAIT, files=laptop.files,
                        sealer_for=laptop.sealer_for())(account)  # fmt: skip
     assert report.finished and report.files.files == 1
     assert cutting.calls == 4  # three chunks, the second twice
@@ -148,20 +148,20 @@ def test_a_cut_mid_chunk_costs_that_chunk_and_a_run_that_gives_up_goes_on_next_t
     chat_with_files(laptop, "Another", other)
     gone = Cutting(backup_url, postgres_server, cut_at=set(range(2, 100)))
     with pytest.raises(BackupUnreachable):
-        BackupNow(laptop.backup_source, lambda: gone, retry=NO_WAIT, files=laptop.files,
+        BackupNow(laptop.backup_source, lambda _: gone, retry=NO_WAIT, files=laptop.files,
                   sealer_for=laptop.sealer_for())(account)  # fmt: skip
     key = laptop.sealer_for()(account).file_key
     assert remote(backup_url, "SELECT count(*) FROM file_chunks WHERE sha256 = %s",
                   key(sha(other))) == [(1,)]  # fmt: skip
     counting = Cutting(backup_url, postgres_server, cut_at=set())
-    rerun = BackupNow(laptop.backup_source, lambda: counting, files=laptop.files,
+    rerun = BackupNow(laptop.backup_source, lambda _: counting, files=laptop.files,
                       sealer_for=laptop.sealer_for())(account)  # fmt: skip
     assert rerun.finished and rerun.files.files == 1 and counting.calls == 2
 
     desktop = machine("desktop")
     sign_in(desktop)
     fetching = Cutting(backup_url, postgres_server, cut_at={3})
-    restore = RestoreBackup(desktop.backup_source, lambda: fetching, retry=NO_WAIT,
+    restore = RestoreBackup(desktop.backup_source, lambda _: fetching, retry=NO_WAIT,
                             files=desktop.files, sealer_for=desktop.sealer_for())  # fmt: skip
     restored = restore(account)
     assert restored.finished and restored.files.files == 2

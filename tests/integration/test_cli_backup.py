@@ -37,6 +37,8 @@ def test_register_backup_and_restore_on_another_machine(
     assert tested.returncode == 0 and "Connected to 127.0.0.1:" in tested.stdout, tested.stderr
     upgraded = primer("db", "upgrade", data_dir=laptop)
     assert upgraded.returncode == 0 and "The schema is up to date." in upgraded.stdout
+    shared = upgraded.stdout.strip().splitlines()[-1]  # the URL people sign up with
+    assert shared.startswith("postgresql://primer_") and "_gate:" in shared
     stored = primer("keys", "set", "openai", stdin="sk-from-the-laptop\n", data_dir=laptop)
     assert stored.returncode == 0
     registered = primer(
@@ -45,6 +47,8 @@ def test_register_backup_and_restore_on_another_machine(
     )  # fmt: skip
     assert registered.returncode == 0, registered.stderr
     assert "Saved your keys for openai" in registered.stderr
+    recovery_key = registered.stdout.strip()  # alone on standard output, for a script
+    assert "shown once" in registered.stderr and len(recovery_key.replace("-", "")) == 32
     asked = primer("ask", "Hello", "backup", data_dir=laptop)
     assert asked.returncode == 0, asked.stderr
 
@@ -57,7 +61,7 @@ def test_register_backup_and_restore_on_another_machine(
     desktop = machine(tmp_path, "desktop")
     signed_in = primer(
         "account", "login", "--email", "ADA@example.org", "--password-stdin",
-        "--backup-url", backup_url, stdin=PASSWORD, data_dir=desktop,
+        "--backup-url", shared, stdin=PASSWORD, data_dir=desktop,
     )  # fmt: skip
     assert signed_in.returncode == 0, signed_in.stderr
     assert "Brought back your keys for openai" in signed_in.stderr
@@ -67,6 +71,21 @@ def test_register_backup_and_restore_on_another_machine(
     chats = json.loads(primer("chats", "--json", data_dir=desktop).stdout)
     assert [c["title"] for c in chats] == ["Hello backup"]
     assert chats[0]["message_count"] == 2
+
+    tablet = machine(tmp_path, "tablet")  # the password forgotten: the recovery key
+    assert primer("db", "set-url", shared, data_dir=tablet).returncode == 0
+    recovered = primer(
+        "account", "recover", "--email", "ada@example.org", "--password-stdin",
+        stdin=f"{recovery_key}\na new passphrase for ada\n", data_dir=tablet,
+    )  # fmt: skip
+    assert recovered.returncode == 0, recovered.stderr
+    assert "New password set; signed in as ada@example.org" in recovered.stderr
+    assert "2 new messages" in primer("restore", data_dir=tablet).stdout
+    refused = primer(
+        "account", "login", "--email", "ada@example.org", "--password-stdin",
+        "--backup-url", shared, stdin=PASSWORD, data_dir=machine(tmp_path, "phone"),
+    )  # fmt: skip
+    assert refused.returncode != 0 and "email or password is wrong" in refused.stderr
 
 
 def test_failures_exit_non_zero_with_a_sentence(tmp_path: Path, backup_url: str) -> None:

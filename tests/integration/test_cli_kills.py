@@ -95,7 +95,9 @@ def test_kill_9_keeps_the_text_shown_and_the_next_primer_marks_it(
 
     # The next backup and a restore elsewhere hold the whole conversations.
     here = machine(cli_dir.name)
-    account = here.accounts().register("kills@example.org", "correct horse battery").account_id
+    account = (
+        here.accounts().register("kills@example.org", "correct horse battery").account.account_id
+    )
     assert here.backup_now()(account).waiting == 0
     there = machine("elsewhere")
     there.accounts().sign_in("kills@example.org", "correct horse battery")
@@ -142,7 +144,7 @@ def test_backup_and_restore_killed_mid_run_finish_on_the_next_run(
         return made
 
     laptop = keys_in_data_folder("laptop")
-    account = laptop.accounts().register("kill@example.org", "correct horse battery")
+    account = laptop.accounts().register("kill@example.org", "correct horse battery").account
     for n in range(8):
         add_chat(laptop, f"Chat {n}", 2500)  # 20,000 messages: several batches
 

@@ -109,7 +109,7 @@ def merged_in_backup(
 @pytest.fixture
 def backup(machine: Machine) -> Callable[[ChatState, Arrival], Outcome]:
     primer = machine("laptop")
-    account = primer.accounts().register(f"{new_id()}@example.org", PASSWORD).account_id
+    account = primer.accounts().register(f"{new_id()}@example.org", PASSWORD).account.account_id
     target = PostgresBackupTarget(primer.backup_database())
     yield lambda held, arriving: merged_in_backup(target, account, held, arriving)
     target.close()

@@ -61,7 +61,7 @@ def test_a_backup_made_in_the_clear_is_sealed_by_the_next_backup(
         add_chat(laptop, f"Holiday plans {number}", 40)
     database = BackupDatabase(*split_password(backup_url))
     # What Primer sent before sealing: the same rows, in the clear.
-    BackupNow(laptop.backup_source, lambda: PostgresBackupTarget(database))(account)
+    BackupNow(laptop.backup_source, lambda _: PostgresBackupTarget(database))(account)
     name = backup_url.rsplit("/", 1)[1]
     assert b"Holiday plans 1 message 7" in postgres_server.dump(name)
 

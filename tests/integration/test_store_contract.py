@@ -4,16 +4,17 @@ use-case tests run on (cosmicpython's way): a fake that drifts from SQLite fails
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from domain.accounts import AccountRecord, AccountStore, SealedKey
+from domain.accounts import AccountStore, Credentials, RecoveryLock, SealedKey, Session, WrappedKey
 from domain.chats import new_chat
 from domain.entities import Chat, Message, MessageStatus, Role
-from domain.errors import AccountError, NotFoundError
+from domain.errors import AccountError, BackupRejected, NotFoundError
 from domain.ids import new_id
 from domain.ports import UnitOfWork
 from tests.support.fakes import FakeAccountStore, FakeStore
@@ -181,33 +182,77 @@ def account_store(request: pytest.FixtureRequest) -> Iterator[AccountStore]:
     yield PostgresAccounts(ready(backup_database(Settings(), MemorySecrets(), url)))
 
 
-def _account(email: str) -> AccountRecord:
-    return AccountRecord(new_id(), email, "$argon2id$hash", b"salt", b"wrapped", b"nonce", "p")
+def _credentials(password: str) -> tuple[Credentials, bytes]:
+    """Credentials as a Primer makes them (not a real wrapping: the store never opens it)."""
+    from app import account_crypto
+
+    verifier = password.encode().ljust(32, b".")
+    hashed = account_crypto.verifier_hash(verifier)
+    return Credentials(hashed, b"s" * 16, b"wrapped", b"n" * 12, "p", f"db-{password}"), verifier
+
+
+LOCK = RecoveryLock(hashlib.sha256(b"recovery").hexdigest(), b"rewrapped", b"r" * 12)
 
 
 def test_accounts_one_per_email_whatever_its_case(account_store: AccountStore) -> None:
-    ada = _account("ada@example.org")
-    account_store.create(ada)
-    assert account_store.find("ADA@Example.org") == ada
-    assert account_store.find("bob@example.org") is None
+    ada, verifier = _credentials("ada's password")
+    ada_id = new_id()
+    account_store.sign_up(ada_id, "ada@example.org", ada, LOCK)
+    assert account_store.salt("ADA@Example.org") == (ada.salt, "p")
+    made_up, _ = account_store.salt("bob@example.org")
+    assert len(made_up) == 16 and account_store.salt("Bob@example.org")[0] == made_up
+    found = account_store.sign_in("ADA@example.org", verifier, ada.database_password)
+    assert found == WrappedKey(ada_id, "ada@example.org", b"wrapped", b"n" * 12, "p")
+    with pytest.raises(AccountError, match="wrong"):
+        account_store.sign_in("ada@example.org", b"not it".ljust(32), ada.database_password)
+    with pytest.raises(AccountError, match="wrong"):
+        account_store.sign_in("bob@example.org", verifier, ada.database_password)
     with pytest.raises(AccountError, match="already exists"):
-        account_store.create(_account("Ada@example.org"))
-    changed = dataclasses.replace(ada, password_hash="$argon2id$other", kdf_params="q")
-    account_store.update_credentials(changed)
-    assert account_store.find("ada@example.org") == changed
+        account_store.sign_up(new_id(), "Ada@example.org", ada, LOCK)
+
+
+def test_a_password_change_and_a_recovery_replace_the_credentials(
+    account_store: AccountStore,
+) -> None:
+    first, verifier = _credentials("first password")
+    account_id = new_id()
+    account_store.sign_up(account_id, "ada@example.org", first, LOCK)
+    second, second_verifier = _credentials("second password")
+    session = Session(account_id, first.database_password)
+    with pytest.raises(AccountError, match="wrong"):
+        account_store.change_password(session, second_verifier, second)
+    account_store.change_password(session, verifier, second)
+    with pytest.raises(AccountError, match="wrong"):
+        account_store.sign_in("ada@example.org", verifier, first.database_password)
+    account_store.sign_in("ada@example.org", second_verifier, second.database_password)
+    with pytest.raises(BackupRejected):  # the old database password no longer opens
+        account_store.keys(session)
+
+    with pytest.raises(AccountError, match="recovery key is wrong"):
+        account_store.open_recovery("ada@example.org", b"guess")
+    opened = account_store.open_recovery("ada@example.org", b"recovery")
+    assert (opened.account_id, opened.wrapped) == (account_id, b"rewrapped")
+    third, third_verifier = _credentials("third password")
+    account_store.recover("ada@example.org", b"recovery", third)
+    account_store.sign_in("ada@example.org", third_verifier, third.database_password)
+    assert account_store.keys(Session(account_id, third.database_password)) == []
 
 
 def test_sealed_keys_are_kept_per_account_and_provider(account_store: AccountStore) -> None:
-    ada, bob = _account("ada@example.org"), _account("bob@example.org")
-    account_store.create(ada)
-    account_store.create(bob)
-    account_store.put_key(ada.id, SealedKey("openai", b"one", b"n1"))
-    account_store.put_key(ada.id, SealedKey("gemini", b"two", b"n2"))
-    account_store.put_key(ada.id, SealedKey("openai", b"three", b"n3"))  # replaces
-    account_store.put_key(bob.id, SealedKey("openai", b"bob's", b"n4"))
-    assert account_store.keys(ada.id) == [
+    sessions = []
+    for email in ("ada@example.org", "bob@example.org"):
+        credentials, _ = _credentials(email)
+        account_id = new_id()
+        account_store.sign_up(account_id, email, credentials, LOCK)
+        sessions.append(Session(account_id, credentials.database_password))
+    ada, bob = sessions
+    account_store.put_key(ada, SealedKey("openai", b"one", b"n1"))
+    account_store.put_key(ada, SealedKey("gemini", b"two", b"n2"))
+    account_store.put_key(ada, SealedKey("openai", b"three", b"n3"))  # replaces
+    account_store.put_key(bob, SealedKey("openai", b"bob's", b"n4"))
+    assert account_store.keys(ada) == [
         SealedKey("gemini", b"two", b"n2"), SealedKey("openai", b"three", b"n3")
     ]  # fmt: skip
-    account_store.delete_key(ada.id, "gemini")
-    assert [key.provider for key in account_store.keys(ada.id)] == ["openai"]
-    assert account_store.keys(bob.id) == [SealedKey("openai", b"bob's", b"n4")]
+    account_store.delete_key(ada, "gemini")
+    assert [key.provider for key in account_store.keys(ada)] == ["openai"]
+    assert account_store.keys(bob) == [SealedKey("openai", b"bob's", b"n4")]

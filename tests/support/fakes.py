@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Self
 
-from domain.accounts import AccountRecord, LinkedAccount, SealedKey, SignInBrake
+from domain.accounts import (
+    LEGACY_ACCOUNT,
+    ONE_RUN,
+    WRONG_CREDENTIALS,
+    AccountRecord,
+    Credentials,
+    LinkedAccount,
+    RecoveryLock,
+    SealedKey,
+    Session,
+    WrappedKey,
+)
 from domain.entities import Chat, ChatSummary, Message, MessageStatus
-from domain.errors import AccountError, NotFoundError, ProviderError
+from domain.errors import AccountError, BackupRejected, NotFoundError, ProviderError
 from domain.ports import CancelToken, ChatProvider, CompletionRequest, StreamEvent
 
 
@@ -254,35 +267,98 @@ class MemorySecrets:
         self.values.pop(name, None)
 
 
+@dataclass
+class _KeptAccount:
+    id: str
+    email: str
+    credentials: Credentials
+    recovery: RecoveryLock
+
+
 class FakeAccountStore:
-    """Accounts as the backup database keeps them, in memory."""
+    """Accounts as the backup database keeps them, in memory: verifiers checked against a
+    hash, and each account's own rows reached with its database password only."""
 
     def __init__(self) -> None:
-        self.accounts: dict[str, AccountRecord] = {}
+        self.accounts: dict[str, _KeptAccount] = {}
         self.sealed: dict[tuple[str, str], SealedKey] = {}
 
-    def create(self, account: AccountRecord) -> None:
-        if self.find(account.email) is not None:
-            raise AccountError("An account with this email already exists; sign in instead.")
-        self.accounts[account.id] = account
-
-    def find(self, email: str) -> AccountRecord | None:
+    def _by_email(self, email: str) -> _KeptAccount | None:
         return next((a for a in self.accounts.values() if a.email.lower() == email.lower()), None)
 
-    def update_credentials(self, account: AccountRecord) -> None:
-        self.accounts[account.id] = account
+    def _as(self, session: Session) -> _KeptAccount:
+        kept = self.accounts.get(session.account_id)
+        if kept is None or kept.credentials.database_password != session.database_password:
+            raise BackupRejected("The backup database refused the user name or password.")
+        return kept
 
-    def put_key(self, account_id: str, key: SealedKey) -> None:
-        self.sealed[(account_id, key.provider)] = key
+    def sign_up(
+        self, account_id: str, email: str, credentials: Credentials, recovery: RecoveryLock
+    ) -> None:
+        if self._by_email(email) is not None:
+            raise AccountError("An account with this email already exists; sign in instead.")
+        self.accounts[account_id] = _KeptAccount(account_id, email, credentials, recovery)
 
-    def delete_key(self, account_id: str, provider: str) -> None:
-        self.sealed.pop((account_id, provider), None)
+    def salt(self, email: str) -> tuple[bytes, str | None]:
+        kept = self._by_email(email)
+        if kept is None:
+            return hashlib.sha256(email.lower().encode()).digest()[:16], None
+        return kept.credentials.salt, kept.credentials.kdf_params
 
-    def keys(self, account_id: str) -> list[SealedKey]:
+    def sign_in(self, email: str, verifier: bytes, database_password: str) -> WrappedKey:
+        kept = self._by_email(email)
+        if kept is None or kept.credentials.verifier_hash != _verifier_hash(verifier):
+            raise AccountError(WRONG_CREDENTIALS)
+        found = kept.credentials
+        return WrappedKey(kept.id, kept.email, found.wrapped_data_key, found.wrap_nonce,
+                          found.kdf_params)  # fmt: skip
+
+    def legacy_record(self, email: str) -> AccountRecord | None:
+        raise AccountError(LEGACY_ACCOUNT)
+
+    def adopt(self, account_id: str, credentials: Credentials) -> None:
+        self.accounts[account_id].credentials = credentials
+
+    def open_recovery(self, email: str, recovery_verifier: bytes) -> WrappedKey:
+        kept = self._by_email(email)
+        if (
+            kept is None
+            or kept.recovery.verifier_hash != hashlib.sha256(recovery_verifier).hexdigest()
+        ):
+            raise AccountError("The email or recovery key is wrong.")
+        return WrappedKey(kept.id, kept.email, kept.recovery.wrapped_data_key, kept.recovery.nonce)
+
+    def recover(self, email: str, recovery_verifier: bytes, credentials: Credentials) -> None:
+        account_id = self.open_recovery(email, recovery_verifier).account_id
+        self.accounts[account_id].credentials = credentials
+
+    def change_password(
+        self, session: Session, old_verifier: bytes, credentials: Credentials
+    ) -> None:
+        kept = self._as(session)
+        if kept.credentials.verifier_hash != _verifier_hash(old_verifier):
+            raise AccountError(WRONG_CREDENTIALS)
+        kept.credentials = credentials
+
+    def set_recovery(self, session: Session, recovery: RecoveryLock) -> None:
+        self._as(session).recovery = recovery
+
+    def put_key(self, session: Session, key: SealedKey) -> None:
+        self.sealed[(self._as(session).id, key.provider)] = key
+
+    def delete_key(self, session: Session, provider: str) -> None:
+        self.sealed.pop((self._as(session).id, provider), None)
+
+    def keys(self, session: Session) -> list[SealedKey]:
+        account_id = self._as(session).id
         return sorted(
             (key for (owner, _), key in self.sealed.items() if owner == account_id),
             key=lambda key: key.provider,
         )
+
+
+def _verifier_hash(verifier: bytes) -> str:
+    return ONE_RUN + hashlib.sha256(verifier).hexdigest()
 
 
 class FakeAccountLink:
@@ -297,14 +373,3 @@ class FakeAccountLink:
 
     def unlink(self) -> None:
         self.linked = None
-
-
-class FakeSignInBrakes:
-    def __init__(self) -> None:
-        self.brakes: dict[str, SignInBrake] = {}
-
-    def get(self, email: str) -> SignInBrake:
-        return self.brakes.get(email, SignInBrake())
-
-    def put(self, email: str, brake: SignInBrake) -> None:
-        self.brakes[email] = brake
