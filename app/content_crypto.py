@@ -27,14 +27,18 @@ class ContentSealer:
     def __init__(self, account_id: str, data_key: bytes) -> None:
         self._account = account_id
         self._cipher = AESGCMSIV(_derived(data_key, "backup content v1"))
-        self._nonces = _derived(data_key, "backup nonces v1")
+        self._nonce_hash = hashlib.blake2b(
+            key=_derived(data_key, "backup nonces v1"), digest_size=NONCE_BYTES
+        )
         self._files = _derived(data_key, "backup file names v1")
 
     def _where(self, table: str, row_id: str, name: str) -> tuple[bytes, bytes]:
         """(associated data, nonce) of one value: the nonce is its place's, so a value
         sealed again in its place is the same bytes (AES-GCM-SIV stays safe with it)."""
         where = f"{self._account}/{table}/{row_id}/{name}".encode()
-        return where, hashlib.blake2b(where, key=self._nonces, digest_size=NONCE_BYTES).digest()
+        nonce = self._nonce_hash.copy()  # keyed once, not for each of two million values
+        nonce.update(where)
+        return where, nonce.digest()
 
     def seal_bytes(self, data: bytes, table: str, row_id: str, name: str) -> bytes:
         where, nonce = self._where(table, row_id, name)

@@ -364,7 +364,8 @@ def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch
 
     The batch is copied into a temporary table (row-level security allows no COPY into
     `messages` itself), then inserted by id: a message of a chat another machine deleted
-    is not brought back, and a re-sent id is compared, not doubled.
+    is not brought back, and a re-sent id is compared, not doubled. Whether every chat is
+    here is asked once for the batch: asked of each row, it took three times the insert.
     """
     columns = ", ".join(MESSAGE_COLUMNS)
     cursor.execute(
@@ -372,9 +373,18 @@ def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch
     )
     _copy(cursor, f"incoming (user_id, {columns})", account_id, batch)
     cursor.execute(
+        "SELECT count(*) FROM unnest(%s::uuid[]) AS wanted (id) WHERE NOT EXISTS"
+        " (SELECT 1 FROM chats WHERE user_id = %s AND chats.id = wanted.id)",
+        (sorted({message[1] for message in batch.messages}), account_id),
+    )
+    every_chat_here = cursor.fetchone()[0] == 0
+    # Messages of a chat another machine deleted are not brought back.
+    only_kept_chats = "" if every_chat_here else (
+        " WHERE EXISTS (SELECT 1 FROM chats c WHERE c.user_id = i.user_id AND c.id = i.chat_id)"
+    )  # fmt: skip
+    cursor.execute(
         f"INSERT INTO messages (user_id, {columns})"
-        f" SELECT user_id, {columns} FROM incoming i WHERE EXISTS"
-        " (SELECT 1 FROM chats c WHERE c.user_id = i.user_id AND c.id = i.chat_id)"
+        f" SELECT user_id, {columns} FROM incoming i{only_kept_chats}"
         " ON CONFLICT (user_id, id) DO NOTHING"
     )
     if cursor.rowcount == len(batch.messages):
@@ -394,4 +404,8 @@ def _prefixed(table: str) -> str:
 def _copy(cursor: psycopg.Cursor, table: str, account_id: str, batch: ChangeBatch) -> None:
     with cursor.copy(f"COPY {table} FROM STDIN") as copy:
         for message in batch.messages:
-            copy.write_row((account_id, *map(to_server, message)))
+            # to_server's test written out: a million rows make fourteen million calls
+            copy.write_row((account_id, *[
+                to_server(v) if v.__class__ is str and (_ESCAPE in v or "\0" in v) else v
+                for v in message
+            ]))  # fmt: skip
