@@ -32,6 +32,7 @@ from domain.use_cases.update_chat import UpdateChat
 
 if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
     from domain.backup import StoreThread
+    from domain.local_copies import KeepLocalCopies, LocalCopy
     from domain.sealing import Sealer
     from domain.use_cases.accounts import Accounts
     from domain.use_cases.backup_now import BackupNow
@@ -41,7 +42,6 @@ if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is 
     from repositories.postgres.connection import BackupDatabase
     from repositories.sqlite.account_link import SqliteAccountLink
     from repositories.sqlite.backup_source import SqliteBackupSource
-    from repositories.sqlite.local_copies import LocalCopy
     from repositories.sqlite.store import Store
     from repositories.writer_locks import WriterLocks
 
@@ -200,6 +200,23 @@ class Primer:
 
         return sealer
 
+    @property
+    def local_copies(self) -> KeepLocalCopies:
+        """Copies of the store kept in the data folder (any thread: a connection of their own)."""
+        from domain.clock import utc_now
+        from domain.local_copies import KeepLocalCopies
+        from repositories.sqlite.local_copies import SqliteLocalCopies
+
+        return KeepLocalCopies(SqliteLocalCopies(self.store.path), utc_now)
+
+    def restore_copy_at_start(self, name: str) -> None:
+        """Put the local copy `name` in place when Primer next starts (the store is open now)."""
+        if name not in {copy.name for copy in self.local_copies.copies()}:
+            from domain.errors import StoreError
+
+            raise StoreError(f"There is no local copy named {name}.")
+        (self.data_dir / RESTORE_AT_START).write_text(name, encoding="utf-8")
+
     def prepare_settings(self, settings: Settings) -> PreparedSettings:
         """Save new settings and make what depends on them (any thread; files, keyring)."""
         self.settings_store.save(settings)
@@ -221,6 +238,25 @@ class Primer:
         self.use_settings(self.prepare_settings(settings))
 
 
+RESTORE_AT_START = "restore-at-start"
+"""Names the local copy to put in place before the store opens (Help → Restore…)."""
+
+
+def restore_pending_copy(data_dir: Path) -> str | None:
+    """Put in place the copy asked for at the last run, before the store opens; a sentence
+    saying so, or None."""
+    marker = data_dir / RESTORE_AT_START
+    if not marker.exists():
+        return None
+    name = marker.read_text(encoding="utf-8").strip()
+    aside = use_local_copy(data_dir, name, wait_seconds=15)  # the Primer that asked, closing
+    marker.unlink()
+    return (
+        f"Your chats are as in the copy {name}. The database before it was kept as "
+        f"{aside.name}, and as a local copy."
+    )
+
+
 def local_copies(data_dir: Path) -> list[LocalCopy]:
     """The copies of the store Primer saved in `backups/`, newest first (no store opened:
     this works when the store is damaged)."""
@@ -230,9 +266,12 @@ def local_copies(data_dir: Path) -> list[LocalCopy]:
     return copies(data_dir / DATABASE_NAME)
 
 
-def use_local_copy(data_dir: Path, name: str) -> Path:
-    """Put a saved copy in the store's place, once no other Primer has the folder open;
-    return where the replaced store was kept."""
+def use_local_copy(data_dir: Path, name: str, *, wait_seconds: float = 0) -> Path:
+    """Put a saved copy in the store's place, once no other Primer has the folder open
+    (waiting up to `wait_seconds` for one that is closing); return where the replaced store
+    was kept."""
+    import time
+
     from domain.errors import StoreError
     from repositories.sqlite.database import DATABASE_NAME
     from repositories.sqlite.local_copies import use_local_copy as use
@@ -240,8 +279,11 @@ def use_local_copy(data_dir: Path, name: str) -> Path:
 
     writers = WriterLocks(data_dir)
     try:
-        if writers.others_running():
-            raise StoreError("Primer is running on this data folder; quit it first.")
+        give_up = time.monotonic() + wait_seconds
+        while writers.others_running():
+            if time.monotonic() >= give_up:
+                raise StoreError("Primer is running on this data folder; quit it first.")
+            time.sleep(0.1)
         return use(data_dir / DATABASE_NAME, name)
     finally:
         writers.close()

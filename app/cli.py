@@ -97,15 +97,22 @@ def _parser() -> argparse.ArgumentParser:
     copies = commands.add_parser(
         "local-backups",
         parents=[common],
-        help="list the copies of your chats saved on this computer, or put one in place",
-        description="list: the copies of the database Primer saved in the data folder's "
-        "backups/ (one before every upgrade). use NAME: put that copy in place of the "
-        "database (for a damaged one); the database it replaces is kept beside it.",
+        help="copies of your chats saved on this computer: make, list, restore",
+        description="Primer keeps copies of its database in the data folder's backups/ on "
+        "its own (hourly while it runs and something changed, and at quit; 24 hourly, 14 "
+        "daily, 8 weekly and 12 monthly are kept, within 5 GB), and one before every "
+        "upgrade. create: make one now. list: the copies, newest first (nothing when there "
+        "are none). restore NAME: put that copy in place of the database, with its "
+        "attached files; the database it replaces is kept beside it.",
     )
     copy_actions = copies.add_subparsers(dest="action", metavar="ACTION", required=True)
+    copy_actions.add_parser("create", parents=[common], help="make a copy now")
     copy_actions.add_parser("list", parents=[common], help="the saved copies, newest first")
-    use = copy_actions.add_parser("use", parents=[common], help="put a copy in place")
-    use.add_argument("name", metavar="NAME")
+    for verb in ("restore", "use"):
+        use = copy_actions.add_parser(
+            verb, parents=[common], help="put a copy in place" if verb == "restore" else None
+        )
+        use.add_argument("name", metavar="NAME")
 
     check = commands.add_parser(
         "self-check",
@@ -433,12 +440,16 @@ def _local_backups(args: argparse.Namespace, data_dir: Path) -> int:
     from app.bootstrap import local_copies, use_local_copy
 
     if args.action == "list":
-        found = local_copies(data_dir)
-        if not found:
-            print("No saved copies yet (one is saved before every upgrade).")
-        for copy in found:
+        for copy in local_copies(data_dir):
             when = copy.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            print(f"{copy.name}  {when}  {copy.size / 1_048_576:.1f} MB")
+            print(f"{copy.name}  {when}  {copy.size / 1_048_576:.1f} MB  {copy.kind}")
+        return 0
+    if args.action == "create":
+        primer = build_for_terminal(data_dir)
+        report = primer.local_copies(by_hand=True)
+        assert report.made is not None
+        print(report.made.name)
+        print(f"Saved a copy of your chats in {data_dir / 'backups'}.", file=sys.stderr)
         return 0
     aside = use_local_copy(data_dir, args.name)
     print(f"The copy {args.name} is now your database; the one it replaced is kept as "

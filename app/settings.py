@@ -49,6 +49,8 @@ class Settings:
     insecure_key_file: bool = False
     backup_url: str = ""
     """The backup database's URL without its password (that is in the keyring)."""
+    backup_every_hours: int = 0
+    """Backup now on its own while the window is open, this often (0: only when asked)."""
 
     def provider(self, name: str) -> ProviderConfig | None:
         return self.providers.get(name) or WELL_KNOWN_LOCAL.get(name)
@@ -81,6 +83,7 @@ class SettingsStore:
                 theme=raw.get("theme", "system"),
                 insecure_key_file=bool(raw.get("insecure_key_file", False)),
                 backup_url=str(raw.get("backup_url", "")),
+                backup_every_hours=max(0, int(raw.get("backup_every_hours", 0))),
             )
         except (ValueError, TypeError, AttributeError) as error:
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QPushButton, QToolBar
 
@@ -17,6 +17,8 @@ from app.gui.operations import Op
 from domain.errors import PrimerError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from app.bootstrap import Primer
     from app.gui.main_window import MainWindow
     from domain.accounts import LinkedAccount
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from domain.use_cases.restore_backup import RestoreReport
 
 T = TypeVar("T")
+SCHEDULE_CHECK_MS = 5 * 60 * 1000
 
 
 def when(stamp: str | None) -> str:
@@ -80,11 +83,30 @@ class BackupController(QObject):
         status.addPermanentWidget(self.state_label)
         self._show_running(False)
         self._update()
+        self.schedule = QTimer(self)
+        self.schedule.setInterval(SCHEDULE_CHECK_MS)
+        self.schedule.timeout.connect(self.when_due)
 
     @property
     def primer(self) -> Primer:
         assert self.window.primer is not None
         return self.window.primer
+
+    def when_due(self, now: datetime | None = None) -> None:
+        """Backup now on its own, when the person chose a schedule in Settings and it is
+        time: the same run, status line and shown failures as the menu's."""
+        from datetime import datetime, timedelta
+
+        hours = self.primer.settings.backup_every_hours if self.window.primer else 0
+        if not hours or self.account is None or self.cancel is not None:
+            return
+        now = now or datetime.now().astimezone()
+        last = self.last_backup
+        if last and now - datetime.fromisoformat(last.replace("Z", "+00:00")) < timedelta(
+            hours=hours
+        ):
+            return
+        self.backup_now()
 
     def attach(self, primer: Primer) -> None:
         def read() -> tuple[LinkedAccount | None, str | None]:
@@ -93,6 +115,7 @@ class BackupController(QObject):
             return account, last
 
         Op(read).success(self._linked).on_store(self.window.lane)
+        self.schedule.start()
 
     def _linked(self, state: tuple[LinkedAccount | None, str | None]) -> None:
         self.account, self.last_backup = state

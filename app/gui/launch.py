@@ -46,7 +46,12 @@ def open_store_in_background(window: MainWindow) -> None:
     from app.bootstrap import build
 
     def open_everything():
+        from app.bootstrap import restore_pending_copy
+
+        restored = restore_pending_copy(window.data_dir)  # asked for before the restart
         primer = build(window.data_dir)
+        if restored:
+            window.restored_notice = restored
         # Markdown and highlighting (27 ms of imports) load here, off the GUI thread: not
         # before the first paint, and not as the first message is shown (bench.stall).
         importlib.import_module("app.gui.markdown")

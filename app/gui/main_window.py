@@ -32,6 +32,7 @@ from app.gui.conversation import ConversationView
 from app.gui.dispatch import Dispatcher, Lane
 from app.gui.find_bar import FindBar
 from app.gui.garbage import GuiThreadCollector
+from app.gui.local_copies import LocalCopyController
 from app.gui.message_actions import MessageActions
 from app.gui.message_bar import MessageBar
 from app.gui.message_delegate import MessageDelegate
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.data_dir = data_dir
         self.primer: Primer | None = None
+        self.restored_notice = ""
+        """Said once the store is open: a local copy was put in place at this start."""
         self.current_chat_id: str | None = None
         # Where each provider's key comes from, read off the GUI thread (the keyring may
         # block, for instance while it asks to be unlocked).
@@ -187,6 +190,7 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         action(help_menu, "&About Primer", self.about)
+        self.local_copies = LocalCopyController(self, help_menu)
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.composer, self.send_button, self.attach_button, self.header,
@@ -205,6 +209,9 @@ class MainWindow(QMainWindow):
             self.show_error(PrimerError(problem))
         self.header.fill_providers()
         self.backup.attach(primer)
+        self.local_copies.attach()
+        if self.restored_notice:
+            self.message_bar.show_message(self.restored_notice, kind="info")
         last_chat = self.state.value("last_chat", "")
         self.new_chat(focus=False)
         self.refresh_chats(select=str(last_chat) if last_chat else None)
@@ -386,6 +393,8 @@ class MainWindow(QMainWindow):
         if self.primer is not None:  # closed before the store opened: keep what was saved
             self.state.setValue("last_chat", self.current_chat_id or "")
         self.state.sync()
+        self.hide()  # gone from the screen while what changed is copied
+        self.local_copies.at_quit()
         self.lane.shutdown()
         self.collector.stop()
         super().closeEvent(event)

@@ -178,6 +178,17 @@ class SettingsDialog(QDialog):
             "The password part is kept in the system keyring, not in settings."
         )
         form.addRow("Database URL:", self.backup_url)
+        self.backup_every = QComboBox()
+        self.backup_every.setAccessibleName("Back up automatically")
+        self.backup_every.setToolTip(
+            "While Primer is open and you are signed in, Backup now runs on its own this often"
+        )
+        for label, hours in (("Only when I ask", 0), ("Every hour", 1), ("Every 4 hours", 4),
+                             ("Every day", 24)):  # fmt: skip
+            self.backup_every.addItem(label, hours)
+        chosen = self.backup_every.findData(settings.backup_every_hours)
+        self.backup_every.setCurrentIndex(max(chosen, 0))
+        form.addRow("Back up automatically:", self.backup_every)
         self.save_to_account = QCheckBox(
             f"Also save API keys typed here to {self.account_email}'s account "
             "(encrypted on this computer first)"
@@ -266,6 +277,7 @@ class SettingsDialog(QDialog):
             default_provider=default if default in providers else "openai",
             theme=self.theme.currentData(),
             insecure_key_file=self.insecure_file.isChecked(),
+            backup_every_hours=int(self.backup_every.currentData()),
         )
 
     def save(self) -> None:

@@ -37,7 +37,7 @@ def damaged(path: Path, what: str) -> StoreDamaged:
         copy = copies[0]
         way_back = (
             f"The newest copy Primer saved is {copy.name}: to use it, quit Primer and run "
-            f"`primer local-backups use {copy.name}` (the damaged file is kept aside)."
+            f"`primer local-backups restore {copy.name}` (the damaged file is kept aside)."
         )
     else:
         way_back = (

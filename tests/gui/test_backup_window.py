@@ -111,6 +111,31 @@ def test_a_new_account_is_shown_its_recovery_key_once_and_it_sets_a_new_password
     QApplication.processEvents()
 
 
+def test_backup_now_runs_on_its_own_when_a_schedule_is_chosen(
+    qtbot: QtBot, window: MainWindow, backup_url: str
+) -> None:
+    from dataclasses import replace
+    from datetime import datetime, timedelta
+
+    backup = window.backup
+    sign_in_through_the_dialog(qtbot, window, backup_url, register=True)
+    qtbot.waitUntil(lambda: backup.state_label.text() == "Last backup: never", timeout=TIMEOUT)
+    send(qtbot, window, "Backed up on the clock")
+    backup.when_due()  # no schedule chosen: nothing
+    assert backup.cancel is None and backup.last_backup is None
+    primer = window.primer
+    primer.apply_settings(replace(primer.settings, backup_every_hours=1))
+    backup.when_due()
+    label = backup.state_label
+    qtbot.waitUntil(lambda: label.text().startswith("Last backup: today"), timeout=TIMEOUT)
+    first = backup.last_backup
+    backup.when_due()  # within the hour: nothing
+    assert backup.cancel is None and backup.last_backup == first
+    backup.when_due(datetime.now().astimezone() + timedelta(hours=1, minutes=1))
+    qtbot.waitUntil(lambda: backup.last_backup != first, timeout=TIMEOUT)
+    assert backup.schedule.isActive()
+
+
 def test_a_failed_backup_is_never_silent(
     qtbot: QtBot, window: MainWindow, backup_url: str, postgres_server
 ) -> None:

@@ -345,7 +345,7 @@ def test_a_damaged_store_is_reported_and_never_written_to(
     asked = primer("ask", "Write into it?", data_dir=cli_dir)
     assert asked.returncode == 1 and "is damaged" in asked.stderr, asked.stderr
     assert _sha256(path) == damaged_hash
-    assert "primer local-backups use primer-good.db" in asked.stderr  # the way back, named
+    assert "primer local-backups restore primer-good.db" in asked.stderr  # the way back, named
 
     listed = primer("local-backups", "list", data_dir=cli_dir)
     assert listed.returncode == 0 and listed.stdout.startswith("primer-good.db")
