@@ -21,6 +21,7 @@ from domain.backup import (
     RemoteSnapshot,
 )
 from domain.backup_files import AttachmentRecord, FileRecord, RemoteAttachment
+from domain.sealing import LEFT_CLEAR
 from repositories.postgres.connection import BackupDatabase
 
 T = TypeVar("T")
@@ -164,11 +165,15 @@ class PostgresBackupTarget:
 
     def clear_rows(self, account_id: str, table: str, limit: int) -> list[tuple]:
         fields = _SEALED_FIELDS[table]
-        clear = " OR ".join(f"({name} IS NOT NULL AND {name} NOT LIKE %s)" for name in fields)
+        clear = " OR ".join(
+            f"({name} IS NOT NULL AND {name} NOT LIKE %s AND {name} IS DISTINCT FROM %s)"
+            for name in fields
+        )
+        values = [value for name in fields for value in (_SEALED_PATTERN, LEFT_CLEAR.get(name))]
         return self._run(lambda db: _from_server_rows(db.execute(
             f"SELECT id::text, {', '.join(fields)} FROM {table} WHERE user_id = %s"
             f" AND ({clear}) ORDER BY id LIMIT %s",
-            (account_id, *[_SEALED_PATTERN] * len(fields), limit),
+            (account_id, *values, limit),
         ).fetchall()))  # fmt: skip
 
     def reseal(self, account_id: str, table: str, rows: Sequence[tuple]) -> None:

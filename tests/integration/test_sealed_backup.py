@@ -11,7 +11,7 @@ from domain.use_cases.backup_now import BackupNow
 from repositories.postgres.backup_target import PostgresBackupTarget
 from repositories.postgres.connection import BackupDatabase, split_password
 from tests.integration.test_backup import Machine, sign_in, sign_up
-from tests.support.seeding import add_chat, table_rows
+from tests.support.seeding import add_chat, add_messages, table_rows
 
 
 def test_a_changed_or_moved_value_is_named_at_restore_and_the_rest_restores(
@@ -58,7 +58,8 @@ def test_a_backup_made_in_the_clear_is_sealed_by_the_next_backup(
     laptop = machine("laptop")
     account = sign_up(laptop)
     for number in range(3):
-        add_chat(laptop, f"Holiday plans {number}", 40)
+        chat = add_chat(laptop, f"Holiday plans {number}", 40)
+    add_messages(laptop, chat, 5)  # with no metadata ("{}", which stays as it is)
     database = BackupDatabase(*split_password(backup_url))
     # What Primer sent before sealing: the same rows, in the clear.
     BackupNow(laptop.backup_source, lambda _: PostgresBackupTarget(database))(account)
@@ -68,10 +69,12 @@ def test_a_backup_made_in_the_clear_is_sealed_by_the_next_backup(
     laptop.update_chat(laptop.list_chats()[0].id, title="Holiday plans, renamed")
     add_chat(laptop, "Holiday plans 3", 2)
     report = laptop.backup_now()(account)
-    assert report.finished and report.sealed_now == 3 + 120
+    assert report.finished and report.sealed_now == 3 + 125
     assert report.messages_sent == 2 and not report.conflicts
     dump = postgres_server.dump(name)
-    assert b"Holiday" not in dump and b"message 7" not in dump
+    assert b"Holiday" not in dump and b"message 7" not in dump and b"more 3" not in dump
+    with psycopg.connect(backup_url) as db:  # an empty metadata object, as it was
+        assert db.execute("SELECT count(*) FROM messages WHERE metadata = '{}'").fetchone() == (5,)
     with psycopg.connect(backup_url) as db:
         sealed_at = db.execute("SELECT content_sealed_at FROM users WHERE id = %s", (account,)
                                ).fetchone()[0]  # fmt: skip
