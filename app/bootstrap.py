@@ -22,6 +22,7 @@ from domain.use_cases.get_chat import GetChat
 from domain.use_cases.import_chats import ImportChats
 from domain.use_cases.list_chats import ListChats
 from domain.use_cases.load_conversation import LoadConversation
+from domain.use_cases.name_chat import NameChat
 from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
 from domain.use_cases.save_reply_progress import SaveReplyProgress
 from domain.use_cases.search_messages import IndexHistory, SearchMessages
@@ -87,6 +88,7 @@ class Primer:
     """The attached files' bytes in the data folder."""
     save_attachment: SaveAttachment
     clean_up_files: CleanUpFiles
+    name_chat: NameChat
 
     @property
     def ask(self) -> Ask:
@@ -365,4 +367,5 @@ def build(
         files=files,
         save_attachment=SaveAttachment(files),
         clean_up_files=CleanUpFiles(uow_factory, files),
+        name_chat=NameChat(uow_factory, providers, providers.title_model),
     )

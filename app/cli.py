@@ -71,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     chats = commands.add_parser("chats", parents=[common], help="list chats, newest first")
     chats.add_argument("--json", action="store_true")
 
+    title = commands.add_parser(
+        "title",
+        parents=[common],
+        help="have a model write a chat's title",
+        description="A model writes CHAT_ID's title from its first question and reply, in "
+        "the chat's language (Settings → Chat titles chooses which; with titles off, the "
+        "chat's own model). It replaces any title, a typed one too: you asked.",
+    )
+    title.add_argument("chat_id", metavar="CHAT_ID")
     show = commands.add_parser("show", parents=[common], help="print one chat")
     show.add_argument("chat_id", metavar="CHAT_ID")
     show.add_argument("--json", action="store_true")
@@ -339,6 +348,15 @@ def _chats(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+def _title(args: argparse.Namespace, data_dir: Path) -> int:
+    primer = build_for_terminal(data_dir)
+    named = primer.name_chat(primer.get_chat(args.chat_id).id, asked=True)
+    if named is None:
+        raise PrimerError("The model gave no title; the chat keeps its own.")
+    print(named.title)
+    return 0
+
+
 def _show(args: argparse.Namespace, data_dir: Path) -> int:
     primer = build_for_terminal(data_dir)
     chat_id = primer.get_chat(args.chat_id).id
@@ -461,6 +479,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "ask": _ask,
     "chats": _chats,
     "show": _show,
+    "title": _title,
     "keys": _keys,
     "local-backups": _local_backups,
 }

@@ -51,6 +51,9 @@ class Settings:
     """The backup database's URL without its password (that is in the keyring)."""
     backup_every_hours: int = 0
     """Backup now on its own while the window is open, this often (0: only when asked)."""
+    title_model: str = "auto"
+    """Who titles a new chat after its first reply: "auto" (a cheap model of the chat's
+    provider, or a local server's own), "off" (the first message's line stays), or a model."""
 
     def provider(self, name: str) -> ProviderConfig | None:
         return self.providers.get(name) or WELL_KNOWN_LOCAL.get(name)
@@ -84,6 +87,7 @@ class SettingsStore:
                 insecure_key_file=bool(raw.get("insecure_key_file", False)),
                 backup_url=str(raw.get("backup_url", "")),
                 backup_every_hours=max(0, int(raw.get("backup_every_hours", 0))),
+                title_model=str(raw.get("title_model", "auto")),
             )
         except (ValueError, TypeError, AttributeError) as error:
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

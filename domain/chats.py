@@ -45,7 +45,15 @@ def title_from_text(text: str) -> str:
     return cut + "…"
 
 
-def new_chat(*, title: str, provider: str, model: str, system_prompt: str, now: datetime) -> Chat:
+def new_chat(
+    *,
+    title: str,
+    provider: str,
+    model: str,
+    system_prompt: str,
+    now: datetime,
+    title_by: str = "person",
+) -> Chat:
     return Chat(
         id=new_id(),
         user_id=LOCAL_USER_ID,
@@ -57,6 +65,7 @@ def new_chat(*, title: str, provider: str, model: str, system_prompt: str, now: 
         archived=False,
         created_at=now,
         updated_at=now,
+        title_by=title_by,
     )
 
 

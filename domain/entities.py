@@ -38,6 +38,9 @@ class Chat:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    title_by: str = "person"
+    """Who wrote the title: "message" (the first message's first line, until a model
+    writes one), "model", or "person" (typed, imported or restored: never replaced)."""
 
 
 @dataclass(frozen=True, slots=True)

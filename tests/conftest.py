@@ -98,7 +98,9 @@ def configured_data_dir(
     settings = settings.with_provider(
         replace(BUILT_IN["gemini"], base_url=fake_server.url, default_model="gemini-test")
     )
-    store.save(settings)
+    # Titles written by a model are tested on their own (tests/gui/test_titles.py); here
+    # a chat keeps its first line, and the fake server sees only what a test sends.
+    store.save(replace(settings, title_model="off"))
     memory_keyring.set_password("Primer", "openai", "sk-test-openai-0123456789")
     memory_keyring.set_password("Primer", "gemini", "gm-test-gemini-0123456789")
     return data_dir

@@ -80,6 +80,7 @@ class AttachmentChip(QFrame):
         self.remove_button.setText("✕")
         self.remove_button.setAutoRaise(True)
         self.remove_button.setToolTip(f"Remove {attachment.name}")
+        self.remove_button.setAccessibleName(f"Remove {attachment.name}")
         self.remove_button.clicked.connect(lambda: self.remove.emit(self.attachment))
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 6, 4, 6)

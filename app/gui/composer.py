@@ -89,6 +89,7 @@ class ComposeArea(QWidget):
         self.attach_button.setIconSize(QSize(20, 20))
         self.attach_button.setAutoRaise(True)
         self.attach_button.setToolTip("Attach images, PDFs or text files (or paste or drop them)")
+        self.attach_button.setAccessibleName("Attach files")
         self.send_button = QPushButton("Send")
         self.send_button.setToolTip("Send (Enter)")
         self.stop_button = QPushButton("Stop")

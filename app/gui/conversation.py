@@ -51,7 +51,7 @@ class ConversationView(QListView):
         self.setMouseTracking(True)
         self.setFrameShape(QListView.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it: PgUp, PgDn, Home, End
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.empty_text = ""
         self.follow = True

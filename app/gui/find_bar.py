@@ -42,9 +42,10 @@ class FindBar(QWidget):
         self.field = _Field(self)
         self.field.setPlaceholderText("Find in this chat")
         self.count = QLabel()
-        self.previous = QToolButton(text="▲", toolTip="Previous match (Shift+Enter)")
-        self.next = QToolButton(text="▼", toolTip="Next match (Enter)")
-        done = QToolButton(text="✕", toolTip="Close (Esc)")
+        self.previous = QToolButton(text="▲", toolTip="Previous match (Shift+Enter)",
+                                    accessibleName="Previous match")  # fmt: skip
+        self.next = QToolButton(text="▼", toolTip="Next match (Enter)", accessibleName="Next match")
+        done = QToolButton(text="✕", toolTip="Close (Esc)", accessibleName="Close find")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.field, self.count, self.previous, self.next, done):

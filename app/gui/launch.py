@@ -51,7 +51,7 @@ def open_store_in_background(window: MainWindow) -> None:
         restored = restore_pending_copy(window.data_dir)  # asked for before the restart
         primer = build(window.data_dir)
         if restored:
-            window.restored_notice = restored
+            window.local_copies.restored = restored
         # Markdown and highlighting (27 ms of imports) load here, off the GUI thread: not
         # before the first paint, and not as the first message is shown (bench.stall).
         importlib.import_module("app.gui.markdown")

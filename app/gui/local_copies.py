@@ -52,8 +52,12 @@ class LocalCopyController(QObject):
         self.restore_action.setEnabled(False)
         self.restart = restart_primer
         """How the window starts again after a restore is asked for (tests replace it)."""
+        self.restored = ""
+        """Said once the store is open: a local copy was put in place at this start."""
 
     def attach(self) -> None:
+        if self.restored:
+            self.window.message_bar.show_message(self.restored, kind="info")
         self.restore_action.setEnabled(True)
         self.timer.start()
         QTimer.singleShot(FIRST_CHECK_MS, self.check)

@@ -42,6 +42,7 @@ from app.gui.replies import Replies
 from app.gui.search import HistoryIndexer, Search
 from app.gui.sidebar import Sidebar
 from app.gui.theme import apply_theme, os_prefers_dark
+from app.gui.titles import Titles
 from app.version import __version__
 from domain.errors import PrimerError
 
@@ -69,8 +70,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.data_dir = data_dir
         self.primer: Primer | None = None
-        self.restored_notice = ""
-        """Said once the store is open: a local copy was put in place at this start."""
         self.current_chat_id: str | None = None
         # Where each provider's key comes from, read off the GUI thread (the keyring may
         # block, for instance while it asks to be unlocked).
@@ -89,6 +88,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Primer")
         self.resize(1100, 720)
         self.replies = Replies(self)
+        self.titles = Titles(self)
         self.message_actions = MessageActions(self)
         self.exporter: Exporter | None = None  # made when first used
         self.importer: Importer | None = None
@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.search_action.setShortcuts([QKeySequence("Ctrl+K"), QKeySequence("Ctrl+Shift+F")])
         action(chat_menu, "&Find in this chat…", self.find_bar.open_bar, "Ctrl+F")
         action(chat_menu, "&Rename", self.sidebar.rename_current, "F2")
+        self.retitle_action = action(chat_menu, "Regenerate &title", self.titles.regenerate)
         action(chat_menu, "&Pin or unpin", self.sidebar.toggle_pin)
         self.delete_action = action(chat_menu, "&Delete", self.sidebar.delete_current)
         self.export_action = action(chat_menu, "&Export…", lambda: self.export(False))
@@ -210,8 +211,6 @@ class MainWindow(QMainWindow):
         self.header.fill_providers()
         self.backup.attach(primer)
         self.local_copies.attach()
-        if self.restored_notice:
-            self.message_bar.show_message(self.restored_notice, kind="info")
         last_chat = self.state.value("last_chat", "")
         self.new_chat(focus=False)
         self.refresh_chats(select=str(last_chat) if last_chat else None)

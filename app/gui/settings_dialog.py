@@ -41,6 +41,12 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 THEMES = [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]
 
 
+TITLE_CHOICES = (
+    ("Written by a model (automatic)", "auto"),
+    ("The first message's first line", "off"),
+)
+
+
 class SettingsDialog(QDialog):
     saved = Signal(dict)
     """Settings are saved; carries where each provider's key now comes from."""
@@ -122,6 +128,22 @@ class SettingsDialog(QDialog):
             max(0, self.default_provider.findData(settings.default_provider))
         )
         form.addRow("Default provider for new chats:", self.default_provider)
+        self.title_model = QComboBox()
+        self.title_model.setEditable(True)
+        self.title_model.setAccessibleName("Chat titles")
+        self.title_model.setToolTip(
+            "After a new chat's first reply, a model writes its title in the chat's language. "
+            "Automatic: a cheap model of the chat's provider (a local server's own model); "
+            "or type a model's name. A title you typed is never replaced."
+        )
+        for text, value in TITLE_CHOICES:
+            self.title_model.addItem(text, value)
+        known = self.title_model.findData(settings.title_model)
+        if known >= 0:
+            self.title_model.setCurrentIndex(known)
+        else:
+            self.title_model.setEditText(settings.title_model)
+        form.addRow("Chat titles:", self.title_model)
         self.theme = QComboBox()
         for text, value in THEMES:
             self.theme.addItem(text, value)
@@ -278,7 +300,13 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentData(),
             insecure_key_file=self.insecure_file.isChecked(),
             backup_every_hours=int(self.backup_every.currentData()),
+            title_model=self._title_model(),
         )
+
+    def _title_model(self) -> str:
+        typed = self.title_model.currentText().strip()
+        chosen = self.title_model.findText(typed)
+        return str(self.title_model.itemData(chosen)) if chosen >= 0 else (typed or "auto")
 
     def save(self) -> None:
         try:

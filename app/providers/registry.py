@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass, replace
@@ -13,9 +14,10 @@ from app.providers.uploads import Uploads
 from app.settings import ProviderConfig, Settings
 from domain.attachments import Reading, reading_for
 from domain.context import context_window_for
-from domain.errors import ConfigurationError
+from domain.errors import ConfigurationError, PrimerError
 from domain.ports import ChatProvider, SecretStore
 
+log = logging.getLogger(__name__)
 ENV_KEYS = {"openai": ("OPENAI_API_KEY",), "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
 ENV_BASE_URLS = {"openai": "OPENAI_BASE_URL", "gemini": "GOOGLE_GEMINI_BASE_URL"}
 LABELS = {"openai": "OpenAI", "gemini": "Gemini"}
@@ -49,6 +51,8 @@ class ProviderRegistry:
         # One provider per name while its key and URL stay the same: its SDK client (an
         # SSL context, a connection pool) is made once, not at every send (bench.stall).
         self._built: dict[str, tuple[tuple[str, str | None, str], ChatProvider]] = {}
+        self._title_models: dict[str, str | None] = {}
+        """A provider's cheapest model, once listed (for titles)."""
         self._building = threading.Lock()
 
     def use_secrets(self, secrets: SecretStore) -> None:
@@ -159,6 +163,27 @@ class ProviderRegistry:
                 reading = replace(reading, images=told, sure=True)
         return reading
 
+    def title_model(self, provider: str, chat_model: str) -> str | None:
+        """The model that titles a chat (a network call: not on the GUI thread). Settings
+        say "off" (None), a model's name, or "auto": a local server's loaded model (the
+        chat's), else the cheapest-sounding chat model the provider lists."""
+        chosen = self.settings.title_model.strip()
+        if chosen == "off":
+            return None
+        if chosen and chosen != "auto":
+            return chosen
+        if self.config(provider).kind == "openai_compatible":
+            return chat_model
+        if provider not in self._title_models:
+            try:
+                listed = self.resolve(provider).list_models()
+            except PrimerError as error:
+                log.info("title model: the models of %s could not be listed (%s)",
+                         provider, error.message)  # fmt: skip
+                listed = []
+            self._title_models[provider] = cheapest_model(listed)
+        return self._title_models[provider] or chat_model
+
     def context_window(self, provider: str, model: str) -> int:
         config = self.settings.provider(provider)
         return context_window_for(model, config.context_window if config else None)
@@ -169,3 +194,22 @@ class ProviderRegistry:
         if config.default_model and config.default_model not in models:
             models.insert(0, config.default_model)
         return models
+
+
+_CHEAP = ("nano", "flash-lite", "lite", "mini", "haiku", "flash", "small")
+_NOT_CHAT = ("audio", "realtime", "tts", "transcribe", "embed", "image", "vision", "whisper",
+             "dall-e", "moderation", "search", "computer", "codex", "live")  # fmt: skip
+
+
+def cheapest_model(models: list[str]) -> str | None:
+    """The model whose name says cheapest (nano, then lite, mini, …), the shortest name of
+    its kind (an alias, not a dated snapshot); None when no name says so."""
+    ranked = []
+    for name in models:
+        lowered = name.lower().removeprefix("models/")
+        if any(word in lowered for word in _NOT_CHAT):
+            continue
+        rank = next((i for i, word in enumerate(_CHEAP) if word in lowered), None)
+        if rank is not None:
+            ranked.append((rank, len(lowered), lowered))
+    return min(ranked)[2] if ranked else None

@@ -202,6 +202,7 @@ class SendMessage:
         default = self._default_model(settings.provider) if self._default_model else ""
         chat = new_chat(
             title=title_from_text(text),
+            title_by="message",  # until a model writes one after the first reply
             provider=settings.provider,
             model=settings.model or default,
             system_prompt=settings.system_prompt,

@@ -35,6 +35,7 @@ class UpdateChat:
             if not title:
                 raise PrimerError("A chat needs a title.")
             changes["title"] = title
+            changes["title_by"] = "person"  # typed: no model replaces it
         if "provider" in changes and "model" not in changes and self._default_model:
             changes["model"] = self._default_model(str(changes["provider"]))
         with self._uow_factory() as uow:

@@ -288,6 +288,8 @@ def _merge_remote_chats(db: sqlite3.Connection, deletions: Sequence[DeletionReco
     db.execute(
         f"INSERT INTO chats ({_CHAT_SELECT}, user_id) SELECT *, ? FROM remote_chats WHERE true"
         " ON CONFLICT (id) DO UPDATE SET title = excluded.title,"
+        # a title from another machine is no first line to replace (it may have been typed)
+        " title_by = iif(excluded.title = chats.title, chats.title_by, 'person'),"
         " provider = excluded.provider, model = excluded.model,"
         " system_prompt = excluded.system_prompt, pinned = excluded.pinned,"
         " archived = excluded.archived, updated_at = excluded.updated_at"

@@ -11,7 +11,7 @@ from repositories.sqlite.store import parse_time, time_text
 
 _COLUMNS = (
     "id", "user_id", "title", "provider", "model", "system_prompt", "pinned", "archived",
-    "created_at", "updated_at", "deleted_at",
+    "created_at", "updated_at", "deleted_at", "title_by",
 )  # fmt: skip
 """What a Chat holds; `undeleted_at` is the store's own (a trigger on Undo, and restore)."""
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM chats"
@@ -31,6 +31,7 @@ def _to_chat(row: tuple) -> Chat:
         created_at=parse_time(row[8]),  # type: ignore[arg-type]
         updated_at=parse_time(row[9]),  # type: ignore[arg-type]
         deleted_at=parse_time(row[10]),
+        title_by=row[11],
     )
 
 
@@ -51,7 +52,7 @@ def _values(chat: Chat) -> tuple[object, ...]:
     return (
         chat.id, chat.user_id, chat.title, chat.provider, chat.model, chat.system_prompt,
         chat.pinned, chat.archived, time_text(chat.created_at), time_text(chat.updated_at),
-        time_text(chat.deleted_at),
+        time_text(chat.deleted_at), chat.title_by,
     )  # fmt: skip
 
 

@@ -96,6 +96,27 @@ def test_ask_streams_stores_both_messages_and_continues(
     assert "What is Primer?" in text and "Second answer" in text
 
 
+def test_a_model_writes_a_chats_title_when_asked(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    asked = primer("ask", "**What** is Primer?", data_dir=cli_dir)
+    chat_id = asked.stderr.split("chat ")[1].split()[0]
+    assert json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)[0]["title"] == (
+        "What is Primer?"
+    )  # the first line, at once
+    fake_server.queue(Reply(body=openai_sse(["A local chat app."])))
+    titled = primer("title", chat_id[:13], data_dir=cli_dir)
+    assert titled.returncode == 0, titled.stderr
+    assert titled.stdout == "A local chat app\n"
+    assert fake_server.received[-1].body["model"] == "gpt-test-mini"  # the cheapest listed
+    assert json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)[0]["title"] == (
+        "A local chat app"
+    )
+    fake_server.queue(error_json(401, "Incorrect API key provided"))
+    failed = primer("title", chat_id, data_dir=cli_dir)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+
+
 def test_system_prompt_and_model_flags(cli_dir: Path, fake_server: FakeProviderServer) -> None:
     result = primer(
         "ask", "--model", "gpt-other", "--system", "Answer in French.", "Hi", data_dir=cli_dir
