@@ -2,8 +2,9 @@
 
     python -m bench.backup        # embedded pgserver, or $PRIMER_TEST_PG_URL
 
-Reports: the first backup of 1,000,000 messages as a ratio to a raw COPY of the same rows
-into the same server (target >= 0.5), and a backup of 100 new messages on top of 100,000
+Reports: the first backup of 1,000,000 messages (sealed on this computer, sent as the
+account's own database role) as a ratio to a raw COPY of the same plaintext rows into the
+same server (target >= 0.4, issue 17), and a backup of 100 new messages on top of 100,000
 and of 1,000,000 backed-up messages (target < 0.3 s each, within 1.2x of each other).
 """
 
@@ -126,7 +127,7 @@ def main() -> None:
               f"{copy_before:.2f} s before the backup and {copy_after:.2f} s after)")  # fmt: skip
         print(f"first backup of 1,000,000 messages:   {backup_seconds:7.2f} s")
         print(f"  speed as a ratio to raw COPY:       {copy_seconds / backup_seconds:7.2f}"
-              "   (target >= 0.5)")  # fmt: skip
+              "   (target >= 0.4)")  # fmt: skip
         print(f"100 new messages on top of 100,000:   {small_median * 1000:7.1f} ms median of "
               f"{args.runs} (max {max(on_small) * 1000:.1f})   (target < 300 ms)")  # fmt: skip
         print(f"100 new messages on top of 1,000,000: {big_median * 1000:7.1f} ms median of "
