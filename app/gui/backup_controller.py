@@ -194,19 +194,12 @@ class BackupController(QObject):
     def new_recovery_key(self) -> None:
         if self.account is None:
             return
-        from PySide6.QtWidgets import QMessageBox
-
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self._confirm(
             "New recovery key",
             "Make a new recovery key? The one you have stops working.",
-            QMessageBox.StandardButton.Cancel,
-            self.window,
+            "Make a new key",
+            self._new_recovery_key_confirmed,
         )
-        box.addButton("Make a new key", QMessageBox.ButtonRole.AcceptRole)
-        box.accepted.connect(self._new_recovery_key_confirmed)
-        self.confirm = box
-        box.open()
 
     def _new_recovery_key_confirmed(self) -> None:
         primer, lane, account = self.primer, self.window.lane, self.account
@@ -238,20 +231,13 @@ class BackupController(QObject):
     def sign_out(self) -> None:
         if self.account is None:
             return
-        from PySide6.QtWidgets import QMessageBox  # not for the first paint
-
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self._confirm(
             "Sign out",
             f"Sign out of {self.account.email}? Your chats stay on this computer; "
             "backups stop until you sign in again.",
-            QMessageBox.StandardButton.Cancel,
-            self.window,
+            "Sign out",
+            self._sign_out_confirmed,
         )
-        box.addButton("Sign out", QMessageBox.ButtonRole.AcceptRole)
-        box.accepted.connect(self._sign_out_confirmed)
-        self.confirm = box
-        box.open()
 
     def _sign_out_confirmed(self) -> None:
         from domain.use_cases.accounts import sign_out
@@ -279,19 +265,24 @@ class BackupController(QObject):
     def restore(self) -> None:
         if self.cancel is not None or self.account is None:
             return
-        from PySide6.QtWidgets import QMessageBox  # not for the first paint
-
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self._confirm(
             "Restore from backup",
             f"Bring the chats backed up to {self.account.email} onto this computer?\n\n"
             "Restore only adds what is missing here: it never overwrites newer chats on this "
             "computer and never brings back a chat you deleted.",
-            QMessageBox.StandardButton.Cancel,
-            self.window,
+            "Restore",
+            self._restore_confirmed,
         )
-        box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
-        box.accepted.connect(self._restore_confirmed)
+
+    def _confirm(self, title: str, text: str, button: str, then: Callable[[], None]) -> None:
+        """Ask before an action, in a window-modal box (`self.confirm`, for tests)."""
+        from PySide6.QtWidgets import QMessageBox  # not for the first paint
+
+        box = QMessageBox(
+            QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, self.window
+        )
+        box.addButton(button, QMessageBox.ButtonRole.AcceptRole)
+        box.accepted.connect(then)
         self.confirm = box
         box.open()
 

@@ -93,6 +93,15 @@ def test_a_new_account_is_shown_its_recovery_key_once_and_it_sets_a_new_password
     shown.done_button.click()
     assert not shown.isVisible()
 
+    window.backup.recovery_action.trigger()  # Account → New recovery key…
+    confirm = window.backup.confirm
+    qtbot.waitUntil(confirm.isVisible, timeout=TIMEOUT)
+    next(b for b in confirm.buttons()
+         if confirm.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole).click()  # fmt: skip
+    qtbot.waitUntil(lambda: window.backup.recovery_dialog is not shown, timeout=TIMEOUT)
+    old, key = key, window.backup.recovery_dialog.key.text()
+    assert key != old
+
     fresh = open_window(qtbot, tmp_path / "new-computer")
     fresh.backup.sign_in_action.trigger()
     dialog = fresh.backup.dialog
@@ -101,6 +110,11 @@ def test_a_new_account_is_shown_its_recovery_key_once_and_it_sets_a_new_password
     dialog.mode.setCurrentIndex(2)  # Forgot password
     assert dialog.recovery_key.isVisible() and dialog.submit_button.text() == "Set new password"
     dialog.email.setText("ada@example.org")
+    dialog.recovery_key.setText(old)  # the one before no longer works
+    dialog.password.setText("a new passphrase for ada")
+    dialog.repeat.setText("a new passphrase for ada")
+    dialog.submit_button.click()
+    qtbot.waitUntil(lambda: "recovery key is wrong" in dialog.status.text(), timeout=30000)
     dialog.recovery_key.setText(key.lower())
     dialog.password.setText("a new passphrase for ada")
     dialog.repeat.setText("a new passphrase for ada")
