@@ -72,8 +72,16 @@ def test_register_backup_and_restore_on_another_machine(
     assert [c["title"] for c in chats] == ["Hello backup"]
     assert chats[0]["message_count"] == 2
 
+    renewed = primer("account", "recovery-key", data_dir=laptop)  # a new one: the old stops
+    assert renewed.returncode == 0 and "the one before no longer works" in renewed.stderr
+    old, recovery_key = recovery_key, renewed.stdout.strip()
     tablet = machine(tmp_path, "tablet")  # the password forgotten: the recovery key
     assert primer("db", "set-url", shared, data_dir=tablet).returncode == 0
+    refused = primer(
+        "account", "recover", "--email", "ada@example.org", "--password-stdin",
+        stdin=f"{old}\na new passphrase for ada\n", data_dir=tablet,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "recovery key is wrong" in refused.stderr
     recovered = primer(
         "account", "recover", "--email", "ada@example.org", "--password-stdin",
         stdin=f"{recovery_key}\na new passphrase for ada\n", data_dir=tablet,
