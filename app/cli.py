@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
 
     chats = commands.add_parser("chats", parents=[common], help="list chats, newest first")
     chats.add_argument("--json", action="store_true")
+    chats.add_argument("--archived", action="store_true", help="the archived chats only")
+    for verb, text in (("archive", "move a chat out of the chat list (search still finds it)"),
+                       ("unarchive", "bring an archived chat back to the list")):  # fmt: skip
+        archiving = commands.add_parser(verb, parents=[common], help=text)
+        archiving.add_argument("chat_id", metavar="CHAT_ID")
 
     title = commands.add_parser(
         "title",
@@ -320,7 +325,7 @@ def _attach(primer: Primer, paths: list[str]) -> tuple[Attachment, ...]:
 
 def _chats(args: argparse.Namespace, data_dir: Path) -> int:
     primer = build_for_terminal(data_dir)
-    summaries = primer.list_chats(with_counts=True)
+    summaries = primer.list_chats(with_counts=True, archived=args.archived)
     if args.json:
         rows = [
             {
@@ -329,6 +334,7 @@ def _chats(args: argparse.Namespace, data_dir: Path) -> int:
                 "provider": s.provider,
                 "model": s.model,
                 "pinned": s.pinned,
+                "archived": s.archived,
                 "updated_at": _iso(s.updated_at),
                 "message_count": s.message_count,
             }
@@ -338,13 +344,22 @@ def _chats(args: argparse.Namespace, data_dir: Path) -> int:
         sys.stdout.write("\n")
         return 0
     if not summaries:
-        print('No chats yet. Start one with: primer ask "Hello"')
+        if not args.archived:
+            print('No chats yet. Start one with: primer ask "Hello"')
         return 0
     for s in summaries:
         pin = "*" if s.pinned else " "
         when = s.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         title, model = _printable(s.title), _printable(s.model)
         print(f"{pin} {s.id[:13]}  {when}  {title}  ({s.message_count} messages, {model})")
+    return 0
+
+
+def _archive(args: argparse.Namespace, data_dir: Path) -> int:
+    primer = build_for_terminal(data_dir)
+    chat = primer.update_chat(primer.get_chat(args.chat_id).id, archived=args.command == "archive")
+    where = "archived" if chat.archived else "back in the chat list"
+    print(f"“{_printable(chat.title)}” is {where}.", file=sys.stderr)
     return 0
 
 
@@ -480,6 +495,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "chats": _chats,
     "show": _show,
     "title": _title,
+    "archive": _archive,
+    "unarchive": _archive,
     "keys": _keys,
     "local-backups": _local_backups,
 }

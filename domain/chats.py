@@ -79,6 +79,7 @@ def summary_of(chat: Chat, *, active_at: datetime | None) -> ChatSummary:
         chat.pinned,
         chat.updated_at,
         active_at=active_at,
+        archived=chat.archived,
     )
 
 

@@ -55,6 +55,7 @@ class ChatSummary:
     updated_at: datetime
     message_count: int | None = None
     active_at: datetime | None = None
+    archived: bool = False
     """When its newest message was written (its creation, without messages): the list's
     order, so a rename, a pin or an Undo does not move a chat to the top."""
 

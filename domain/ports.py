@@ -18,9 +18,14 @@ class ChatRepository(Protocol):
     def get(self, chat_id: str, *, include_deleted: bool = False) -> Chat: ...
     def update(self, chat: Chat) -> None: ...
     def summaries(
-        self, *, with_counts: bool = False, ids: Sequence[str] | None = None
+        self,
+        *,
+        with_counts: bool = False,
+        ids: Sequence[str] | None = None,
+        archived: bool | None = None,
     ) -> list[ChatSummary]:
-        """The chat list's rows (of the chats in `ids` only, if given), deleted chats left out."""
+        """The chat list's rows (of the chats in `ids` only, if given; archived or not, if
+        said), deleted chats left out."""
         ...
 
     def resolve_id(self, id_or_prefix: str) -> str: ...

@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
         action(chat_menu, "&Rename", self.sidebar.rename_current, "F2")
         self.retitle_action = action(chat_menu, "Regenerate &title", self.titles.regenerate)
         action(chat_menu, "&Pin or unpin", self.sidebar.toggle_pin)
+        self.sidebar.add_archive_actions(chat_menu)
         self.delete_action = action(chat_menu, "&Delete", self.sidebar.delete_current)
         self.export_action = action(chat_menu, "&Export…", lambda: self.export(False))
         chat_menu.addSeparator()

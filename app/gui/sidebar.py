@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QMenu,
     QPushButton,
@@ -38,6 +39,11 @@ class Sidebar(QWidget):
         self.new_chat_button.setToolTip("Start a new chat (Ctrl+N)")
         self.new_chat_button.clicked.connect(window.new_chat)
         self.search_field = SearchField()
+        self.showing_archived = False
+        self.archive_label = QLabel("<b>Archived chats</b>")
+        self.archive_label.setToolTip("Chat → Show archived chats returns to the chat list")
+        self.archive_label.setContentsMargins(4, 4, 0, 0)
+        self.archive_label.hide()
         self.results = QListWidget()
         self.results.setObjectName("searchResults")
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the keys
@@ -54,6 +60,7 @@ class Sidebar(QWidget):
         search_row.addWidget(self.search_field, 1)
         search_row.addWidget(self.search_options)
         layout.addLayout(search_row)
+        layout.addWidget(self.archive_label)
         layout.addWidget(self.stack, 1)
         self.view.selectionModel().currentChanged.connect(self._chosen)
         self.view.customContextMenuRequested.connect(self._menu)
@@ -70,16 +77,22 @@ class Sidebar(QWidget):
         primer = self.window.primer
         assert primer is not None
         wanted = select or self.window.current_chat_id
-        Op(primer.list_chats).success(lambda chats: self._show(chats, wanted)).on_store(
-            self.window.lane
-        )
+        Op(primer.list_chats, archived=self.showing_archived).success(
+            lambda chats: self._show(chats, wanted)
+        ).on_store(self.window.lane)
+
+    def show_archived(self, shown: bool) -> None:
+        """The archived chats in place of the list, or the list back."""
+        self.showing_archived = shown
+        self.archive_label.setVisible(shown)
+        self.refresh()
 
     def _show(self, chats: list[ChatSummary], select: str | None) -> None:
         if self.view.state() == self.view.State.EditingState:
             # Resetting the model now would throw away a rename being typed.
             QTimer.singleShot(250, lambda: self._show(chats, select))
             return
-        self.view.empty_text = NO_CHATS_TEXT
+        self.view.empty_text = "No archived chats." if self.showing_archived else NO_CHATS_TEXT
         self.model.show(chats)
         row = self.model.row_of(select) if select else -1
         if row >= 0:
@@ -91,12 +104,22 @@ class Sidebar(QWidget):
     def put(self, summary: ChatSummary) -> None:
         """Put the chat's row where the list's order says, keeping the chat on screen
         selected."""
-        self.model.put(summary)
+        if summary.archived != self.showing_archived:  # not this view's
+            self.model.remove(summary.id)
+        else:
+            self.model.put(summary)
         self._after_change(summary.id)
 
     def changed(self, chat: Chat) -> None:
-        """A chat's title, pin, provider or model changed."""
-        self.model.change(chat)
+        """A chat's title, pin, archive, provider or model changed."""
+        if chat.archived != self.showing_archived:  # archived, or brought back: not here
+            self.model.remove(chat.id)
+        elif self.model.row_of(chat.id) < 0:
+            from domain.chats import summary_of
+
+            self.model.put(summary_of(chat, active_at=chat.updated_at))
+        else:
+            self.model.change(chat)
         if chat.id == self.window.current_chat_id:
             self.window.title_label.setText(chat.title)
         self._after_change(chat.id)
@@ -149,6 +172,19 @@ class Sidebar(QWidget):
         if summary is not None:
             self.window.update_chat(summary.id, pinned=not summary.pinned)
 
+    def add_archive_actions(self, menu: QMenu) -> None:
+        """Chat → Archive or unarchive, and Show archived chats (a view to switch to)."""
+        self.archive_action = menu.addAction("&Archive or unarchive")
+        self.archive_action.triggered.connect(self.toggle_archived)
+        self.archived_view = menu.addAction("Show arc&hived chats")
+        self.archived_view.setCheckable(True)
+        self.archived_view.toggled.connect(self.show_archived)
+
+    def toggle_archived(self) -> None:
+        summary = self.current_summary()
+        if summary is not None:
+            self.window.update_chat(summary.id, archived=not summary.archived)
+
     def delete_current(self) -> None:
         summary = self.current_summary()
         window = self.window
@@ -189,6 +225,8 @@ class Sidebar(QWidget):
         menu.addAction("Rename", self.rename_current)
         pinned = self.model.summary(index.row()).pinned
         menu.addAction("Unpin" if pinned else "Pin to top", self.toggle_pin)
+        archived = self.model.summary(index.row()).archived
+        menu.addAction("Unarchive" if archived else "Archive", self.toggle_archived)
         menu.addSeparator()
         menu.addAction("Delete", self.delete_current)
         menu.popup(self.view.viewport().mapToGlobal(pos))

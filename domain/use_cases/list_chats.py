@@ -11,7 +11,10 @@ class ListChats:
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
 
-    def __call__(self, *, with_counts: bool = False) -> list[ChatSummary]:
+    def __call__(
+        self, *, with_counts: bool = False, archived: bool | None = False
+    ) -> list[ChatSummary]:
+        """The chats out of the archive (default), the archived ones (True), or all (None)."""
         with self._uow_factory() as uow:
-            summaries = uow.chats.summaries(with_counts=with_counts)
+            summaries = uow.chats.summaries(with_counts=with_counts, archived=archived)
         return sorted(summaries, key=list_order)

@@ -43,8 +43,9 @@ def _to_summary(row: tuple, with_count: bool) -> ChatSummary:
         model=row[3],
         pinned=bool(row[4]),
         updated_at=parse_time(row[5]),  # type: ignore[arg-type]
-        message_count=row[7] if with_count else None,
-        active_at=parse_time(row[6]),
+        message_count=row[8] if with_count else None,
+        active_at=parse_time(row[7]),
+        archived=bool(row[6]),
     )
 
 
@@ -80,16 +81,23 @@ class SqliteChatRepository:
             raise NotFoundError(f"No chat with id {chat.id}.")
 
     def summaries(
-        self, *, with_counts: bool = False, ids: Sequence[str] | None = None
+        self,
+        *,
+        with_counts: bool = False,
+        ids: Sequence[str] | None = None,
+        archived: bool | None = None,
     ) -> list[ChatSummary]:
+        """`archived`: only the archived chats (True), only the others (False), or all."""
         # The newest message: one seek per chat in the (chat_id, created_at, ...) index.
         query = (
-            "SELECT id, title, provider, model, pinned, updated_at, coalesce((SELECT"
+            "SELECT id, title, provider, model, pinned, updated_at, archived, coalesce((SELECT"
             " max(created_at) FROM messages WHERE messages.chat_id = chats.id), created_at)"
         )
         if with_counts:
             query += ", (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id)"
         query += " FROM chats WHERE deleted_at IS NULL"
+        if archived is not None:
+            query += f" AND archived = {int(archived)}"
         if ids is None:
             rows = self._db.execute(query).fetchall()
         else:

@@ -513,6 +513,7 @@ def test_right_clicks_open_menus_for_the_chat_and_the_message(
     assert right_click_menu(qtbot, window.chat_list, chat_row) == [
         "Rename",
         "Pin to top",
+        "Archive",
         "Delete",
     ]
     reply_row = window.conversation.visualRect(window.message_model.index(1)).center()

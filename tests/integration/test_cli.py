@@ -117,6 +117,27 @@ def test_a_model_writes_a_chats_title_when_asked(
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
 
 
+def test_archive_and_unarchive_from_the_command_line(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    for question in ("Keep this", "Put this away"):
+        assert primer("ask", question, data_dir=cli_dir).returncode == 0
+    listed = json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)
+    away = next(c for c in listed if c["title"] == "Put this away")
+    assert away["archived"] is False
+    archived = primer("archive", away["id"][:13], data_dir=cli_dir)
+    assert archived.returncode == 0 and "is archived" in archived.stderr
+    titles = [c["title"] for c in json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)]
+    assert titles == ["Keep this"]
+    only = json.loads(primer("chats", "--archived", "--json", data_dir=cli_dir).stdout)
+    assert [(c["title"], c["archived"]) for c in only] == [("Put this away", True)]
+    found = json.loads(primer("search", "away", "--json", data_dir=cli_dir).stdout)
+    assert found and found[0]["chat_title"] == "Put this away"  # search still finds it
+    assert primer("unarchive", away["id"], data_dir=cli_dir).returncode == 0
+    assert primer("chats", "--archived", data_dir=cli_dir).stdout == ""
+    assert len(json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)) == 2
+
+
 def test_system_prompt_and_model_flags(cli_dir: Path, fake_server: FakeProviderServer) -> None:
     result = primer(
         "ask", "--model", "gpt-other", "--system", "Answer in French.", "Hi", data_dir=cli_dir

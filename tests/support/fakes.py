@@ -52,11 +52,17 @@ class FakeChatRepository:
         self._t.chats[chat.id] = chat
 
     def summaries(
-        self, *, with_counts: bool = False, ids: Sequence[str] | None = None
+        self,
+        *,
+        with_counts: bool = False,
+        ids: Sequence[str] | None = None,
+        archived: bool | None = None,
     ) -> list[ChatSummary]:
         out = []
         for c in self._t.chats.values():
             if c.deleted_at or (ids is not None and c.id not in ids):
+                continue
+            if archived is not None and c.archived != archived:
                 continue
             own = [m for m in self._t.messages.values() if m.chat_id == c.id]
             count = len(own)
@@ -71,6 +77,7 @@ class FakeChatRepository:
                     c.updated_at,
                     count if with_counts else None,
                     active_at,
+                    c.archived,
                 )
             )
         return out

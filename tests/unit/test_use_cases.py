@@ -357,3 +357,13 @@ def test_a_page_around_a_message_far_up_and_on_another_version(store: FakeStore)
     assert load(pending.chat.id).path[0] == edited.user_message.id  # the edit is shown now
     back = load.around(path[10])  # a hit on the version not shown: its branch comes back
     assert back.path == path and load(pending.chat.id).path == path
+
+
+def test_archived_chats_leave_the_list_and_have_their_own(store: FakeStore) -> None:
+    kept = _send(store).send(None, "Stays", new_chat=SETTINGS).chat
+    gone = _send(store).send(None, "Archived", new_chat=SETTINGS).chat
+    UpdateChat(store)(gone.id, archived=True)
+    listed = ListChats(store)
+    assert [c.id for c in listed()] == [kept.id]
+    assert [(c.id, c.archived) for c in listed(archived=True)] == [(gone.id, True)]
+    assert {c.id for c in listed(archived=None)} == {kept.id, gone.id}
