@@ -83,6 +83,8 @@ class BackupController(QObject):
         status.addPermanentWidget(self.state_label)
         self._show_running(False)
         self._update()
+        self.tried_at: datetime | None = None
+        """When the schedule last started a backup (a failure is said once a turn)."""
         self.schedule = QTimer(self)
         self.schedule.setInterval(SCHEDULE_CHECK_MS)
         self.schedule.timeout.connect(self.when_due)
@@ -102,10 +104,12 @@ class BackupController(QObject):
             return
         now = now or datetime.now().astimezone()
         last = self.last_backup
-        if last and now - datetime.fromisoformat(last.replace("Z", "+00:00")) < timedelta(
-            hours=hours
-        ):
+        every = timedelta(hours=hours)
+        if last and now - datetime.fromisoformat(last.replace("Z", "+00:00")) < every:
             return
+        if self.tried_at is not None and now - self.tried_at < every:
+            return  # a scheduled run that failed waits its turn, not five minutes
+        self.tried_at = now
         self.backup_now()
 
     def attach(self, primer: Primer) -> None:

@@ -39,6 +39,8 @@ class LocalCopyController(QObject):
         super().__init__(window)
         self.window = window
         self.running = False
+        self.failing = False
+        """The last copy failed: said once in the message bar, not every few minutes."""
         self.label = QLabel()
         self.label.setObjectName("localCopyState")
         self.label.setContentsMargins(14, 0, 4, 0)  # apart from the backup's state beside it
@@ -68,6 +70,7 @@ class LocalCopyController(QObject):
         )
 
     def _show(self, newest: LocalCopy | None) -> None:
+        self.failing = False
         self.label.setStyleSheet("")
         if newest is None:
             self.label.setText("")
@@ -98,8 +101,10 @@ class LocalCopyController(QObject):
     def _failed(self, error: PrimerError) -> None:
         self.label.setText("Local copy failed")
         self.label.setStyleSheet("color: #c0392b;")
-        self.label.setToolTip(error.message)
-        self.window.message_bar.show_message(error.message, kind="error")
+        self.label.setToolTip(error.message)  # the status bar keeps saying it
+        if not self.failing:
+            self.window.message_bar.show_message(error.message, kind="error")
+        self.failing = True
 
     def at_quit(self) -> None:
         """What changed since the last copy is copied as the window closes."""

@@ -145,9 +145,15 @@ def test_backup_now_runs_on_its_own_when_a_schedule_is_chosen(
     first = backup.last_backup
     backup.when_due()  # within the hour: nothing
     assert backup.cancel is None and backup.last_backup == first
-    backup.when_due(datetime.now().astimezone() + timedelta(hours=1, minutes=1))
+    later = datetime.now().astimezone() + timedelta(hours=1, minutes=1)
+    backup.when_due(later)
     qtbot.waitUntil(lambda: backup.last_backup != first, timeout=TIMEOUT)
     assert backup.schedule.isActive()
+    second = backup.last_backup
+    backup.last_backup = None  # as if that run had failed: the next turn is an hour on
+    backup.when_due(later + timedelta(minutes=5))
+    assert backup.cancel is None
+    backup.last_backup = second
 
 
 def test_a_failed_backup_is_never_silent(

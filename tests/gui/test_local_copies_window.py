@@ -41,6 +41,11 @@ def test_the_last_copy_is_named_and_a_failure_is_shown(qtbot: QtBot, window: Mai
     qtbot.waitUntil(lambda: controller.label.text() == "Local copy failed", timeout=TIMEOUT)
     assert "could not save a copy of your chats" in window.message_bar.label.text()
     assert window.message_bar.isVisible()
+    window.message_bar.hide()  # dismissed: the next failed try does not say it again
+    controller.check(by_hand=True)
+    qtbot.waitUntil(lambda: not controller.running, timeout=TIMEOUT)
+    assert controller.label.text() == "Local copy failed" and not window.message_bar.isVisible()
+    assert "could not save" in controller.label.toolTip()
 
 
 def test_restore_a_local_copy_saves_the_chats_first_and_puts_the_copy_in_place_at_start(
