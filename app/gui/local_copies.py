@@ -135,7 +135,7 @@ class LocalCopyController(QObject):
             primer.restore_copy_at_start(name)
 
         Op(save_then_ask).success(lambda _r: self.restart(self.window)).on_network(
-            self.window.dispatcher, fallback=self._failed
+            self.window.dispatcher, fallback=self.window.show_error
         )
 
 

@@ -56,9 +56,7 @@ class PostgresAccounts:
         with self._transaction() as db:
             db.execute(
                 "SELECT primer_sign_up(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (account_id, email, credentials.verifier_hash, credentials.salt,
-                 credentials.wrapped_data_key, credentials.wrap_nonce, credentials.kdf_params,
-                 _scram(db, credentials.database_password), recovery.verifier_hash,
+                (account_id, email, *_kept(db, credentials), recovery.verifier_hash,
                  recovery.wrapped_data_key, recovery.nonce),
             )  # fmt: skip
 
@@ -122,9 +120,7 @@ class PostgresAccounts:
         with self._transaction() as db:
             (outcome,) = db.execute(
                 "SELECT primer_recover(%s, %s, %s, %s, %s, %s, %s, %s)",
-                (email, recovery_verifier, credentials.verifier_hash, credentials.salt,
-                 credentials.wrapped_data_key, credentials.wrap_nonce, credentials.kdf_params,
-                 _scram(db, credentials.database_password)),
+                (email, recovery_verifier, *_kept(db, credentials)),
             ).fetchone()  # fmt: skip
         _check(outcome, 0, WRONG_RECOVERY_KEY)
 
@@ -134,9 +130,7 @@ class PostgresAccounts:
         with self._transaction(self._as(session)) as db:
             (outcome,) = db.execute(
                 "SELECT primer_change_password(%s, %s, %s, %s, %s, %s, %s)",
-                (old_verifier, credentials.verifier_hash, credentials.salt,
-                 credentials.wrapped_data_key, credentials.wrap_nonce, credentials.kdf_params,
-                 _scram(db, credentials.database_password)),
+                (old_verifier, *_kept(db, credentials)),
             ).fetchone()  # fmt: skip
         _check(outcome, 0, WRONG_CREDENTIALS)
 
@@ -185,6 +179,14 @@ def sign_up_url(database: BackupDatabase) -> str | None:
     except psycopg.Error:
         return None
     return as_url(as_role(database, *row)) if row else None
+
+
+def _kept(db: psycopg.Connection, credentials: Credentials) -> tuple[object, ...]:
+    """What the database functions take of new credentials, in their order: the verifier's
+    hash, salt, wrapped data key, nonce, parameters, and the role password's SCRAM verifier."""
+    return (credentials.verifier_hash, credentials.salt, credentials.wrapped_data_key,
+            credentials.wrap_nonce, credentials.kdf_params,
+            _scram(db, credentials.database_password))  # fmt: skip
 
 
 def _scram(db: psycopg.Connection, password: str) -> str:

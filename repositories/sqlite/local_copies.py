@@ -90,10 +90,9 @@ class SqliteLocalCopies:
                 source.execute("VACUUM INTO ?", (str(partial),))
             with closing(sqlite3.connect(partial)) as copy:
                 verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
-                hashes = [row[0] for row in copy.execute("SELECT sha256 FROM files")]
             if verdict != "ok":
                 raise StoreError(f"the copy did not check whole ({verdict})")
-            self._keep_files(hashes)
+            _link_files(_files_of(partial), self.files, self.folder / FILES_FOLDER)
             with open(partial, "rb+") as written:
                 os.fsync(written.fileno())
             os.replace(partial, final)
@@ -108,19 +107,6 @@ class SqliteLocalCopies:
             ) from None
         return LocalCopy(final.name, now, final.stat().st_size, kind, mark)
 
-    def _keep_files(self, hashes: Sequence[str]) -> None:
-        """Each attached file once in backups/files/, linked (copied where links fail)."""
-        for sha256 in hashes:
-            source = self.files / sha256[:2] / sha256
-            kept = self.folder / FILES_FOLDER / sha256[:2] / sha256
-            if kept.exists() or not source.exists():
-                continue  # already kept; or gone from this computer, and so from the copy
-            kept.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            try:
-                os.link(source, kept)
-            except OSError:
-                shutil.copy2(source, kept)
-
     def remove(self, names: Sequence[str]) -> None:
         for name in names:
             (self.folder / name).unlink(missing_ok=True)
@@ -130,6 +116,21 @@ class SqliteLocalCopies:
         for kept in (self.folder / FILES_FOLDER).glob("*/*"):
             if kept.name not in used:
                 kept.unlink()
+
+
+def _link_files(hashes: Sequence[str], source: Path, target: Path) -> None:
+    """Each attached file (named by its hash) from one files folder into another, once:
+    linked, since a file's bytes never change (copied where links fail). One gone from
+    `source` is left out."""
+    for sha256 in hashes:
+        there, here = source / sha256[:2] / sha256, target / sha256[:2] / sha256
+        if here.exists() or not there.exists():
+            continue
+        here.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            os.link(there, here)
+        except OSError:
+            shutil.copy2(there, here)
 
 
 def _files_of(copy: Path) -> list[str]:
@@ -159,13 +160,5 @@ def use_local_copy(database: Path, name: str) -> Path:
         target.flush()
         os.fsync(target.fileno())
     # The copy's attached files come back where the store looks for them.
-    for sha256 in _files_of(copy):
-        kept = copy.parent / FILES_FOLDER / sha256[:2] / sha256
-        here = database.parent / FILES_FOLDER / sha256[:2] / sha256
-        if kept.exists() and not here.exists():
-            here.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            try:
-                os.link(kept, here)
-            except OSError:
-                shutil.copy2(kept, here)
+    _link_files(_files_of(copy), copy.parent / FILES_FOLDER, database.parent / FILES_FOLDER)
     return aside
