@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.prices import Prices
 from app.providers.registry import ProviderRegistry
 from app.secrets import choose_secret_store
 from app.settings import Settings, SettingsStore
@@ -27,6 +28,7 @@ from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
 from domain.use_cases.save_reply_progress import SaveReplyProgress
 from domain.use_cases.search_messages import IndexHistory, SearchMessages
 from domain.use_cases.send_message import SendMessage
+from domain.use_cases.show_usage import ShowUsage
 from domain.use_cases.stream_reply import StreamReply
 from domain.use_cases.switch_branch import SwitchBranch
 from domain.use_cases.update_chat import UpdateChat
@@ -89,6 +91,7 @@ class Primer:
     save_attachment: SaveAttachment
     clean_up_files: CleanUpFiles
     name_chat: NameChat
+    show_usage: ShowUsage
 
     @property
     def ask(self) -> Ask:
@@ -332,6 +335,7 @@ def build(
     # Whoever starts first after a crash or a kill marks what the dead process left.
     recover_interrupted()
     files = FileBlobs(data_dir)
+    prices = Prices(providers)
     return Primer(
         data_dir=data_dir,
         settings_store=settings_store,
@@ -357,7 +361,7 @@ def build(
         ),
         stream_reply=StreamReply(providers, save_every=_reply_save_interval()),
         save_reply_progress=SaveReplyProgress(uow_factory),
-        finish_reply=FinishReply(uow_factory),
+        finish_reply=FinishReply(uow_factory, prices),
         recover_interrupted=recover_interrupted,
         search_messages=SearchMessages(uow_factory),
         export_chats=ExportChats(uow_factory),
@@ -367,5 +371,6 @@ def build(
         files=files,
         save_attachment=SaveAttachment(files),
         clean_up_files=CleanUpFiles(uow_factory, files),
-        name_chat=NameChat(uow_factory, providers, providers.title_model),
+        name_chat=NameChat(uow_factory, providers, providers.title_model, prices),
+        show_usage=ShowUsage(uow_factory),
     )

@@ -136,12 +136,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--message", default="Say hello", help="what to send")
 
-    from app import cli_backup, cli_export, cli_import, cli_search
+    from app import cli_backup, cli_export, cli_import, cli_search, cli_usage
 
     _COMMANDS.update(cli_search.add_commands(commands, common))
     _COMMANDS.update(cli_export.add_commands(commands, common))
     _COMMANDS.update(cli_import.add_commands(commands, common))
     _COMMANDS.update(cli_backup.add_commands(commands, common))
+    _COMMANDS.update(cli_usage.add_commands(commands, common))
     return parser
 
 

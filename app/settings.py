@@ -42,6 +42,14 @@ WELL_KNOWN_LOCAL: dict[str, ProviderConfig] = {
 
 
 @dataclass(frozen=True)
+class ModelPrice:
+    """US dollars a million tokens."""
+
+    input: float
+    output: float
+
+
+@dataclass(frozen=True)
 class Settings:
     providers: dict[str, ProviderConfig] = field(default_factory=lambda: dict(BUILT_IN))
     default_provider: str = "openai"
@@ -54,6 +62,8 @@ class Settings:
     title_model: str = "auto"
     """Who titles a new chat after its first reply: "auto" (a cheap model of the chat's
     provider, or a local server's own), "off" (the first message's line stays), or a model."""
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
+    """The person's own prices, by "provider/model": they win over the shipped table."""
 
     def provider(self, name: str) -> ProviderConfig | None:
         return self.providers.get(name) or WELL_KNOWN_LOCAL.get(name)
@@ -88,6 +98,10 @@ class SettingsStore:
                 backup_url=str(raw.get("backup_url", "")),
                 backup_every_hours=max(0, int(raw.get("backup_every_hours", 0))),
                 title_model=str(raw.get("title_model", "auto")),
+                prices={
+                    str(name): ModelPrice(float(value["input"]), float(value["output"]))
+                    for name, value in raw.get("prices", {}).items()
+                },
             )
         except (ValueError, TypeError, AttributeError) as error:
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

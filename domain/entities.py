@@ -82,5 +82,13 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Tokens of one request, as its provider reported them (None: not reported), or as
+    Primer estimated them (`estimated`)."""
+
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    """Of the output: the model's thinking, billed as output."""
+    cached_tokens: int | None = None
+    """Of the input: read from the provider's cache, billed for less."""
+    estimated: bool = False

@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from domain.attachments import Attachment, Reading, Sending, StoredFile
 from domain.entities import Chat, ChatSummary, Message, Role, Usage
 from domain.search import Filters, Order, Query, Results
+from domain.usage import UsageLedger
 
 
 class ChatRepository(Protocol):
@@ -122,6 +123,7 @@ class UnitOfWork(Protocol):
     writers: ReplyWriters
     search: SearchIndex
     files: FileRepository
+    usage: UsageLedger
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

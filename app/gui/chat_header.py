@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.gui.elided_label import ElidedLabel
 from app.gui.operations import Op
 from domain.errors import PrimerError
+from domain.usage import UsageTotals, dollars
 from domain.use_cases.send_message import NewChatSettings
 
 if TYPE_CHECKING:
@@ -50,9 +52,14 @@ class ChatHeader(QWidget):
         self.system_button = QToolButton()
         self.system_button.setText("System prompt…")
         self.system_button.setToolTip("Instructions the model sees before this chat")
+        self.spent_label = QLabel()
+        self.spent_label.setObjectName("chatSpent")
+        self.spent_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted
+        self.spent_label.setToolTip("What this chat's requests used: replies and titles")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title_label, 1)
+        layout.addWidget(self.spent_label)
         layout.addWidget(self.provider_box)
         layout.addWidget(self.model_box)
         layout.addWidget(self.system_button)
@@ -60,6 +67,7 @@ class ChatHeader(QWidget):
         self.model_box.activated.connect(self._model_chosen)
         self.model_box.lineEdit().editingFinished.connect(self._model_chosen)
         self.system_button.clicked.connect(self.edit_system_prompt)
+        window.reply_finished.connect(lambda message: self.show_spent(message.chat_id))
 
     def provider(self) -> str:
         """The provider chosen, or the default one."""
@@ -104,6 +112,22 @@ class ChatHeader(QWidget):
         self.provider_box.setCurrentIndex(self.provider_box.findData(provider))
         self.provider_box.blockSignals(False)
         self._fill_models(provider, model)
+        self.show_spent(self.window.current_chat_id)
+
+    def show_spent(self, chat_id: str | None) -> None:
+        """The chat on screen's tokens and cost, read on the store's lane."""
+        primer = self.window.primer
+        if chat_id != self.window.current_chat_id:
+            return
+        if chat_id is None or primer is None:
+            self.spent_label.clear()
+            return
+
+        def show(totals: UsageTotals | None) -> None:
+            if chat_id == self.window.current_chat_id:
+                self.spent_label.setText(spent_text(totals))
+
+        Op(primer.show_usage.of_chat, chat_id).success(show).on_store(self.window.lane)
 
     def _fill_models(self, provider: str, model: str) -> None:
         primer = self.window.primer
@@ -203,3 +227,13 @@ class ChatHeader(QWidget):
         self.system_dialog = dialog
         dialog.accepted.connect(lambda: save(editor.toPlainText().strip()))
         dialog.open()
+
+
+def spent_text(totals: UsageTotals | None) -> str:
+    if totals is None:
+        return ""
+    tokens = totals.input_tokens + totals.output_tokens
+    mark = "~" if totals.estimated else ""
+    shown = f"{tokens / 1000:,.1f}k" if tokens >= 10_000 else f"{tokens:,}"
+    cost = f" · {dollars(totals.cost)}" if totals.cost else ""
+    return f"{mark}{shown} tokens{cost}"

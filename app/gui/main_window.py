@@ -14,14 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from app.gui.attachments import Attacher
 from app.gui.backup_controller import BackupController
@@ -162,6 +155,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.new_chat_action = action(file_menu, "&New chat", self.new_chat, "Ctrl+N")
         self.settings_action = action(file_menu, "&Settings…", self.open_settings, "Ctrl+,")
+        self.usage_action = action(file_menu, "&Usage…", self.open_usage, "Ctrl+Shift+U")
         file_menu.addSeparator()
         self.import_action = action(file_menu, "&Import…", lambda: self.import_file(None))
         self.export_all_action = action(file_menu, "&Export all…", lambda: self.export(True))
@@ -364,6 +358,11 @@ class MainWindow(QMainWindow):
     def _key_sources_read(self, key_sources: dict[str, str]) -> None:
         self.key_sources = key_sources
         self.update_empty_text()
+
+    def open_usage(self) -> None:
+        from app.gui.usage_view import open_usage  # (not before the first paint)
+
+        open_usage(self)
 
     def about(self) -> None:
         QMessageBox.about(

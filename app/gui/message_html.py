@@ -7,6 +7,7 @@ import html
 
 from domain.attachments import Attachment, FileKind, size_text
 from domain.entities import Message, MessageStatus, Role
+from domain.usage import dollars
 
 STREAM_CURSOR = " ▍"
 FILE_ICON_URL = "icon:file"
@@ -60,6 +61,9 @@ def message_html(
     head = f'<p style="margin-bottom:4px;"><b>{who}</b>'
     if status:
         head += f' <span style="color:{muted};">· {status}</span>'
+    spent = "" if streaming else usage_line(message)
+    if spent:
+        head += f' <span style="color:{muted}; font-size:small;">&nbsp;&nbsp;{spent}</span>'
     head += "</p>"
     files = _attachments(message.attachments, muted)
     text = message.content + (STREAM_CURSOR if streaming else "")
@@ -103,6 +107,22 @@ def message_html(
     if links:
         footer = f'<p style="margin-top:6px; font-size:small;">{" &nbsp;·&nbsp; ".join(links)}</p>'
     return head + files + body + extra + footer, rendered.code_blocks if rendered else ()
+
+
+def usage_line(message: Message) -> str:
+    """A reply's tokens in and out, cost and speed, as its head shows them ('~': Primer's
+    estimate, the server reported none)."""
+    tokens_in, tokens_out = message.input_tokens, message.output_tokens
+    if message.role is not Role.ASSISTANT or tokens_in is None or tokens_out is None:
+        return ""
+    mark = "~" if message.metadata.get("estimated_tokens") else ""
+    parts = [f"{mark}{tokens_in:,} in", f"{mark}{tokens_out:,} out"]
+    if message.cost:
+        parts.append(dollars(message.cost))
+    seconds, first = message.metadata.get("seconds"), message.metadata.get("first_token_seconds")
+    if isinstance(seconds, int | float) and isinstance(first, int | float) and seconds > first:
+        parts.append(f"{tokens_out / (seconds - first):,.0f} tokens/s")
+    return " · ".join(parts)
 
 
 def picture_url(attachment: Attachment) -> str:

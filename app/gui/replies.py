@@ -196,7 +196,13 @@ class Replies(QObject):
 
     def _stream_ended(self, active: ActiveReply, outcome: ReplyOutcome) -> None:
         if self.streams.get(active.pending.chat.id) is not active:
-            return  # stopped already: its partial text was stored then
+            # Stopped already, its partial text stored then: what it used is counted now.
+            primer = self.window.primer
+            assert primer is not None
+            Op(primer.finish_reply.count, active.pending.reply.id, outcome).on_store(
+                self.window.lane
+            )
+            return
         self._finish(active, outcome)
 
     # ---------------------------------------------------------------- ending

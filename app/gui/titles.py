@@ -63,7 +63,7 @@ class Titles(QObject):
                     done()
                 return
             Op(names.write, job, asked=asked).success(
-                lambda title: Op(names.apply, job, title, asked=asked)
+                lambda written: Op(names.apply, job, written, asked=asked)
                 .success(named).failure(failed).on_store(window.lane)
             ).on_network(window.dispatcher, fallback=failed)  # fmt: skip
 

@@ -108,9 +108,14 @@ class GeminiChatProvider(SdkProvider):
                     why = feedback.block_reason_message or _name(feedback.block_reason)
                     raise RequestRejected(f"{self.label} blocked the prompt ({why}).")
                 if chunk.usage_metadata is not None:
-                    usage = Usage(
-                        chunk.usage_metadata.prompt_token_count,
-                        chunk.usage_metadata.candidates_token_count,
+                    reported = chunk.usage_metadata
+                    thoughts = reported.thoughts_token_count
+                    answer = reported.candidates_token_count
+                    usage = Usage(  # output counts the thinking too, as OpenAI's does
+                        reported.prompt_token_count,
+                        answer + (thoughts or 0) if answer is not None else thoughts,
+                        thoughts,
+                        reported.cached_content_token_count,
                     )
                 candidate = chunk.candidates[0] if chunk.candidates else None
                 if candidate is None:

@@ -65,7 +65,7 @@ class OpenAIChatProvider(SdkProvider):
                     if cancel.cancelled:
                         return
                     if chunk.usage is not None:
-                        usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                        usage = _usage(chunk.usage)
                     for choice in chunk.choices:
                         if choice.index != 0:
                             continue
@@ -204,3 +204,15 @@ def _detail(error: Any) -> str:
 def _is_transport_error(error: Exception) -> bool:
     module = type(error).__module__.split(".")[0]
     return module in {"httpx", "httpx2", "httpcore", "h11"} or isinstance(error, OSError)
+
+
+def _usage(reported: Any) -> Usage:
+    """The reasoning and cached tokens come in their details, when the server gives them."""
+    output_details = getattr(reported, "completion_tokens_details", None)
+    input_details = getattr(reported, "prompt_tokens_details", None)
+    return Usage(
+        reported.prompt_tokens,
+        reported.completion_tokens,
+        getattr(output_details, "reasoning_tokens", None),
+        getattr(input_details, "cached_tokens", None),
+    )

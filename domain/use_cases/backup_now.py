@@ -16,6 +16,7 @@ from domain.backup import (
     push_isolating,
 )
 from domain.backup_files import FileBackupTarget, FilesMoved, send_files
+from domain.backup_usage import UsageBackupTarget, send_usage
 from domain.ports import CancelToken
 from domain.sealing import Sealer, SealingTarget, seal_batch, seal_what_is_clear
 
@@ -44,6 +45,8 @@ class BackupReport:
     """Attached files sent (each once per account), and those no longer on this device."""
     sealed_now: int = 0
     """Rows a backup made before sealing held in the clear, sealed by this one."""
+    usage_sent: int = 0
+    """Rows of the usage ledger sent (each once)."""
 
     def faults(self) -> list[str]:
         """What went wrong, one sentence each, for the window and the terminal alike."""
@@ -177,6 +180,12 @@ class BackupNow(AccountTransfer[BackupReport]):
                                sealer=sealer)  # fmt: skip
             if not files.finished:
                 return BackupReport(done, messages, False, conflicts, files=files)
+        usage_sent: int | None = 0
+        if isinstance(target, UsageBackupTarget):
+            usage_sent = send_usage(self._source, target, account_id, on_store=on_store,  # type: ignore[arg-type]
+                                    retry=self._retry, cancel=cancel)  # fmt: skip
+            if usage_sent is None:
+                return BackupReport(done, messages, False, conflicts, files=files)
         short = self._missing_remotely(target, account_id, sorted(touched), seq)
         deleted = set(target.deleted_among(account_id, short)) if short else set()
         refused = [row_id for row_id, _ in rejected]
@@ -199,6 +208,7 @@ class BackupNow(AccountTransfer[BackupReport]):
             on_store(source.pending_count, account_id),
             files,
             sealed_now,
+            usage_sent,
         )
 
     def _missing_remotely(

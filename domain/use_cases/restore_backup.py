@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from domain.backup import TIME_FORMAT, AccountTransfer, BackupTarget, Progress
 from domain.backup_files import FileBackupTarget, FilesMoved, fetch_files
+from domain.backup_usage import UsageBackupTarget, fetch_usage
 from domain.ports import CancelToken
 from domain.sealing import Opened
 
@@ -24,6 +25,8 @@ class RestoreReport:
     damaged: list[str] = field(default_factory=list)
     """Chats (by title, or id where the title is what did not open) of which something in
     the backup did not open: changed on the server. Everything else was restored."""
+    usage_added: int = 0
+    """Rows of the usage ledger new here."""
 
     def faults(self) -> list[str]:
         if not self.damaged:
@@ -91,6 +94,12 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
                                 sealer=sealer)  # fmt: skip
             if not files.finished:
                 return RestoreReport(len(snapshot.chats), added, False, files)
+        usage_added: int | None = 0
+        if isinstance(target, UsageBackupTarget):
+            usage_added = fetch_usage(self._source, target, account_id, store=self._store,  # type: ignore[arg-type]
+                                      retry=self._retry, cancel=cancel)  # fmt: skip
+            if usage_added is None:
+                return RestoreReport(len(snapshot.chats), added, False, files)
         damaged = sorted(titles.get(chat_id) or chat_id for chat_id in opened.damaged)
         self._on_store(self._source.finish_restore, account_id, self._clock().strftime(TIME_FORMAT))
-        return RestoreReport(len(snapshot.chats), added, True, files, damaged)
+        return RestoreReport(len(snapshot.chats), added, True, files, damaged, usage_added)

@@ -7,6 +7,7 @@ loses at most that moment; `FinishReply` stores the outcome.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 from domain.entities import MessageStatus, Usage
 from domain.errors import PrimerError
 from domain.ports import CancelToken, ProviderResolver, StreamEnd, TextDelta
+from domain.usage import Timing, completed
 from domain.use_cases.send_message import PendingReply
 
 CUT_OFF_NOTICE = "The connection ended before the reply was finished."
@@ -28,6 +30,10 @@ class ReplyOutcome:
     error: str | None = None
     retryable: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    timing: Timing = field(default_factory=Timing)
+
+    def measured(self, usage: Usage, timing: Timing) -> ReplyOutcome:
+        return dataclasses.replace(self, usage=usage, timing=timing)
 
 
 SAVE_EVERY_SECONDS = 0.5
@@ -63,9 +69,31 @@ class StreamReply:
         cancel: CancelToken,
         checkpoint: Callable[[str], None] | None = None,
     ) -> ReplyOutcome:
+        """The reply as it ended, with its tokens (estimated when the provider reported
+        none but words came) and how long it took."""
+        began = self._monotonic()
+        first: list[float] = []
+        outcome, end = self._stream(pending, on_delta, cancel, checkpoint, began, first)
+        timing = Timing(first[0] - began if first else None, self._monotonic() - began)
+        if end is None and not outcome.content:
+            return outcome.measured(Usage(), timing)  # nothing came: nothing to count
+        request = pending.request
+        sent = [request.system_prompt, *(turn.content for turn in request.turns)]
+        usage = completed(end.usage if end else Usage(), sent, outcome.content)
+        return outcome.measured(usage, timing)
+
+    def _stream(
+        self,
+        pending: PendingReply,
+        on_delta: Callable[[str], None],
+        cancel: CancelToken,
+        checkpoint: Callable[[str], None] | None,
+        saved_at: float,
+        first: list[float],
+    ) -> tuple[ReplyOutcome, StreamEnd | None]:
+        """`first`: gets the moment the first words came."""
         parts: list[str] = []
         end: StreamEnd | None = None
-        saved_at = self._monotonic()
         try:
             provider = self._providers.resolve(pending.chat.provider)
             stream = provider.stream(pending.request, cancel)
@@ -76,6 +104,8 @@ class StreamReply:
                     parts.append(event.text)
                     on_delta(event.text)
                     now = self._monotonic()
+                    if not first:
+                        first.append(now)
                     if checkpoint is not None and now - saved_at >= self._save_every:
                         checkpoint("".join(parts))
                         saved_at = now
@@ -88,14 +118,14 @@ class StreamReply:
                 error=failure.message,
                 retryable=getattr(failure, "retryable", False),
                 metadata={"error_kind": getattr(failure, "kind", "configuration")},
-            )
+            ), end
         content = "".join(parts)
         if cancel.cancelled:
-            return stopped(content)
+            return stopped(content), end
         if end is None:
             return ReplyOutcome(
                 content, MessageStatus.INTERRUPTED, error=CUT_OFF_NOTICE, retryable=True
-            )
+            ), end
         metadata: dict[str, Any] = {"finish_reason": end.finish_reason}
         notices = [end.notice] if end.notice else []
         if pending.dropped_turns:
@@ -105,4 +135,4 @@ class StreamReply:
             notices.append(files_left_out(pending.dropped_files))
         if notices:
             metadata["notice"] = " ".join(notices)
-        return ReplyOutcome(content, MessageStatus.COMPLETE, usage=end.usage, metadata=metadata)
+        return ReplyOutcome(content, MessageStatus.COMPLETE, metadata=metadata), end

@@ -21,6 +21,7 @@ from domain.backup import (
     RemoteSnapshot,
 )
 from domain.backup_files import AttachmentRecord, FileRecord, RemoteAttachment
+from domain.backup_usage import USAGE_COLUMNS, UsageRecord
 from domain.sealing import LEFT_CLEAR
 from repositories.postgres.connection import BackupDatabase
 
@@ -38,6 +39,15 @@ _CHAT_SELECT = (
     f"{_TIME.format('created_at')}, {_TIME.format('updated_at')}, {_TIME.format('undeleted_at')}"
 )
 
+
+_USAGE_COLUMNS = ", ".join(USAGE_COLUMNS)
+_USAGE_MARKS = ", ".join("%s" for _ in USAGE_COLUMNS)
+_USAGE_SELECT = ", ".join(
+    {"id": "id::text", "chat_id": "chat_id::text", "message_id": "message_id::text"}.get(
+        c, _TIME.format(c) if c == "created_at" else c
+    )
+    for c in USAGE_COLUMNS
+)
 
 _SEALED_FIELDS = {"chats": ("title", "system_prompt"), "messages": ("content", "error", "metadata")}
 """The columns domain/sealing.py seals, in its order (CHAT_FIELDS, MESSAGE_FIELDS)."""
@@ -267,6 +277,26 @@ class PostgresBackupTarget:
             "SELECT data FROM file_chunks WHERE user_id = %s AND sha256 = %s AND seq = %s",
             (account_id, sha256, seq),
         ).fetchone()[0]))  # fmt: skip
+
+    # The usage ledger: rows never change, each sent once ------------------------------------
+
+    def push_usage(self, account_id: str, rows: Sequence[UsageRecord]) -> None:
+        def push(db: psycopg.Connection) -> None:
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO usage (user_id, {_USAGE_COLUMNS}) VALUES (%s, {_USAGE_MARKS})"
+                    " ON CONFLICT DO NOTHING",
+                    [(account_id, *map(to_server, row[:-1]), bool(row[-1])) for row in rows],
+                )
+
+        self._run(push)
+
+    def usage_after(self, account_id: str, after_id: str | None, limit: int) -> list[UsageRecord]:
+        return self._run(lambda db: _from_server_rows(db.execute(
+            f"SELECT {_USAGE_SELECT} FROM usage WHERE user_id = %s AND id > %s ORDER BY id"
+            " LIMIT %s",
+            (account_id, after_id or _LOWEST_ID, limit),
+        ).fetchall()))  # fmt: skip
 
     # Restore ------------------------------------------------------------------------------
 

@@ -22,12 +22,15 @@ from domain.backup import (
     RemoteSnapshot,
 )
 from domain.backup_files import AttachmentRecord, FileRecord, RemoteAttachment
+from domain.backup_usage import USAGE_COLUMNS, UsageRecord
 from domain.chats import LOCAL_USER_ID
 from repositories.sqlite.store import Store
+from repositories.sqlite.usage_ledger import SqliteUsageLedger
 
 _IN_CHUNK = 500
 _MESSAGE_SELECT = ", ".join(MESSAGE_COLUMNS)
 _CHAT_SELECT = ", ".join(CHAT_COLUMNS)
+_USAGE_SELECT = ", ".join(USAGE_COLUMNS)
 
 
 class SqliteBackupSource:
@@ -132,7 +135,7 @@ class SqliteBackupSource:
             db.commit()
 
     def backup_finished(self, account_id: str, at: str) -> None:
-        self._set_time(account_id, "last_backup_at", at)
+        self._set_state(account_id, "last_backup_at", at)
 
     def last_backup_at(self, account_id: str) -> str | None:
         with self._connection() as db:
@@ -270,15 +273,38 @@ class SqliteBackupSource:
             db.commit()
         return added
 
-    def finish_restore(self, account_id: str, at: str) -> None:
-        self._set_time(account_id, "last_restore_at", at)
+    # The usage ledger (domain/backup_usage.py) ----------------------------------------------
 
-    def _set_time(self, account_id: str, column: str, at: str) -> None:
+    def unsent_usage(self, account_id: str, limit: int) -> tuple[list[UsageRecord], int]:
+        with self._connection() as db:
+            state = db.execute(
+                "SELECT usage_sent_upto FROM backup_state WHERE account_id = ?", (account_id,)
+            ).fetchone()
+            upto = int(state[0]) if state else 0
+            rows = db.execute(
+                f"SELECT rowid, {_USAGE_SELECT} FROM usage WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (upto, limit),
+            ).fetchall()
+        return [row[1:] for row in rows], int(rows[-1][0]) if rows else upto
+
+    def usage_sent(self, account_id: str, upto: int) -> None:
+        self._set_state(account_id, "usage_sent_upto", upto)
+
+    def merge_usage(self, rows: Sequence[UsageRecord]) -> int:
+        with self._connection() as db:
+            added = SqliteUsageLedger(db).add_many(rows)
+            db.commit()
+        return added
+
+    def finish_restore(self, account_id: str, at: str) -> None:
+        self._set_state(account_id, "last_restore_at", at)
+
+    def _set_state(self, account_id: str, column: str, value: object) -> None:
         with self._connection() as db:
             db.execute(
                 f"INSERT INTO backup_state (account_id, {column}) VALUES (?, ?) "
                 f"ON CONFLICT (account_id) DO UPDATE SET {column} = excluded.{column}",
-                (account_id, at),
+                (account_id, value),
             )
             db.commit()
 

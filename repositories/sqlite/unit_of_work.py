@@ -15,6 +15,7 @@ from repositories.sqlite.reply_writers import SqliteReplyWriters
 from repositories.sqlite.search_index import SqliteSearchIndex
 from repositories.sqlite.store import Store
 from repositories.sqlite.store_health import describe
+from repositories.sqlite.usage_ledger import SqliteUsageLedger
 
 
 class SqliteUnitOfWork:
@@ -29,6 +30,7 @@ class SqliteUnitOfWork:
         self.writers = SqliteReplyWriters(db)
         self.search = SqliteSearchIndex(db)
         self.files = SqliteFileRepository(db)
+        self.usage = SqliteUsageLedger(db)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

@@ -237,7 +237,9 @@ def test_a_database_whose_schema_is_behind_is_named_to_the_shared_urls_user(
     machine("owner").backup_database()
     shared = sign_up_url(BackupDatabase(*split_password(backup_url)))
     with psycopg.connect(backup_url) as owner:
-        owner.execute("DELETE FROM primer_schema WHERE version = 7")
+        owner.execute(
+            "DELETE FROM primer_schema WHERE version = (SELECT max(version) FROM primer_schema)"
+        )
     from repositories.postgres.migrations import upgrade
 
     with pytest.raises(BackupRejected, match="primer db upgrade"):

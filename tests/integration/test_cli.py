@@ -13,22 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import BUILT_IN, SettingsStore
+from app.settings import SettingsStore
 from tests.support.fake_providers import FakeProviderServer, Reply, error_json, openai_sse
 
 KEY = "sk-cli-secret-key-0123456789"
-
-
-@pytest.fixture
-def cli_dir(data_dir: Path, fake_server: FakeProviderServer) -> Path:
-    data_dir.mkdir(parents=True)
-    store = SettingsStore(data_dir)
-    store.save(
-        store.load().with_provider(
-            replace(BUILT_IN["openai"], base_url=fake_server.openai_url, default_model="gpt-test")
-        )
-    )
-    return data_dir
 
 
 def primer(

@@ -18,7 +18,7 @@ import pytest
 
 from app.backup_database import remember_backup_url
 from app.bootstrap import Primer
-from tests.integration.test_cli import KEY, cli_dir, primer  # noqa: F401  (cli_dir: fixture)
+from tests.integration.test_cli import KEY, primer
 from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse
 from tests.support.seeding import table_rows
 
@@ -69,7 +69,7 @@ def replies(data_dir: Path) -> list[tuple[str, str, str]]:
 
 @pytest.mark.slow
 def test_kill_9_keeps_the_text_shown_and_the_next_primer_marks_it(
-    cli_dir: Path,  # noqa: F811
+    cli_dir: Path,
     fake_server: FakeProviderServer,
     machine,
 ) -> None:
@@ -107,7 +107,7 @@ def test_kill_9_keeps_the_text_shown_and_the_next_primer_marks_it(
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_sigterm_and_sighup_stop_like_ctrl_c(
-    cli_dir: Path,  # noqa: F811
+    cli_dir: Path,
     fake_server: FakeProviderServer,
     name: str,
 ) -> None:

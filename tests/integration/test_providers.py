@@ -15,7 +15,7 @@ from app.providers.registry import ProviderRegistry
 from app.providers.sdk_provider import LENGTH_NOTICE
 from app.secrets import KeyringSecretStore
 from app.settings import ProviderConfig, Settings
-from domain.entities import Role
+from domain.entities import Role, Usage
 from domain.errors import (
     AuthenticationFailed,
     NetworkFailure,
@@ -382,3 +382,21 @@ def test_a_provider_is_made_once_until_its_key_changes(
     )
     with pytest.raises(NetworkFailure):  # the new URL is used: nothing listens there
         list(registry.resolve("openai").stream(REQUEST, CancelToken()))
+
+
+def test_openai_usage_with_its_reasoning_and_cached_details(
+    fake_server: FakeProviderServer,
+) -> None:
+    fake_server.queue(Reply(body=openai_sse(["Hi"], usage=(900, 300), reasoning=120, cached=512)))
+    end = list(_openai(fake_server).stream(REQUEST, CancelToken()))[-1]
+    assert isinstance(end, StreamEnd)
+    assert end.usage == Usage(900, 300, reasoning_tokens=120, cached_tokens=512)
+
+
+def test_gemini_output_counts_the_thinking_as_openai_does(fake_server: FakeProviderServer) -> None:
+    """The recorded reply: 10 prompt tokens, 48 of answer and 540 of thinking."""
+    body = fixture("googleai_streaming-success-thinking-reply-thought-summary.sse")
+    fake_server.queue(Reply(body=body))
+    end = list(_gemini(fake_server).stream(REQUEST, CancelToken()))[-1]
+    assert isinstance(end, StreamEnd)
+    assert end.usage == Usage(10, 48 + 540, reasoning_tokens=540)

@@ -205,11 +205,13 @@ def test_saving_a_streaming_reply_is_no_change_for_backup(data_dir: Path) -> Non
     from domain.use_cases.finish_reply import FinishReply
     from domain.use_cases.save_reply_progress import SaveReplyProgress
     from domain.use_cases.stream_reply import ReplyOutcome
+    from tests.support.fakes import ListedPrices
 
     assert SaveReplyProgress(uow)(pending.reply.id, "par")
     assert SaveReplyProgress(uow)(pending.reply.id, "partial")
     assert changes() == before
-    FinishReply(uow)(pending.reply.id, ReplyOutcome("partial text", MessageStatus.COMPLETE))
+    finish = FinishReply(uow, ListedPrices())
+    finish(pending.reply.id, ReplyOutcome("partial text", MessageStatus.COMPLETE))
     assert changes() == before + 1
     # A save that arrives after the end never overwrites the final text.
     assert not SaveReplyProgress(uow)(pending.reply.id, "par")

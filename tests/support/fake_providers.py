@@ -48,7 +48,11 @@ def openai_sse(
     usage: tuple[int, int] | None = (7, 3),
     done: bool = True,
     model: str = "gpt-test",
+    reasoning: int | None = None,
+    cached: int | None = None,
 ) -> list[bytes]:
+    """`reasoning`, `cached`: the usage's details, as OpenAI's reasoning models send them."""
+
     def chunk(delta: dict[str, Any], reason: str | None) -> bytes:
         data = {
             "id": "chatcmpl-test",
@@ -76,6 +80,10 @@ def openai_sse(
                 "total_tokens": sum(usage),
             },
         }
+        if reasoning is not None:
+            data["usage"]["completion_tokens_details"] = {"reasoning_tokens": reasoning}
+        if cached is not None:
+            data["usage"]["prompt_tokens_details"] = {"cached_tokens": cached}
         out.append(f"data: {json.dumps(data)}\n\n".encode())
     if done:
         out.append(b"data: [DONE]\n\n")

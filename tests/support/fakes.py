@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Self
 
@@ -21,9 +21,10 @@ from domain.accounts import (
     Session,
     WrappedKey,
 )
-from domain.entities import Chat, ChatSummary, Message, MessageStatus
+from domain.entities import Chat, ChatSummary, Message, MessageStatus, Usage
 from domain.errors import AccountError, BackupRejected, NotFoundError, ProviderError
 from domain.ports import CancelToken, ChatProvider, CompletionRequest, StreamEvent
+from domain.usage import Grouping, Price, UsageEntry, UsageTotals
 
 
 class _Tables:
@@ -32,6 +33,7 @@ class _Tables:
         self.messages: dict[str, Message] = {}
         self.branches: dict[str, str] = {}
         self.writers: dict[str, str] = {}
+        self.usage: dict[str, UsageEntry] = {}
 
 
 class FakeChatRepository:
@@ -191,6 +193,53 @@ class FakeBranchChoices:
             self._t.branches[chat_id] = message_id
 
 
+class FakeUsageLedger:
+    """Totals by chat only (the SQLite ledger's sums by day are its own tests')."""
+
+    def __init__(self, tables: _Tables) -> None:
+        self._tables = tables
+
+    def add(self, entry: UsageEntry) -> None:
+        self._tables.usage[entry.id] = entry
+
+    def totals(self, by: Grouping, since: str | None = None) -> list[UsageTotals]:
+        assert by == "chat" and since is None, "the fake sums by chat only"
+        chats = {e.chat_id for e in self._tables.usage.values() if e.chat_id is not None}
+        return [t for chat in sorted(chats) if (t := self.of_chat(chat)) is not None]
+
+    def of_chat(self, chat_id: str) -> UsageTotals | None:
+        entries = [e for e in self._tables.usage.values() if e.chat_id == chat_id]
+        if not entries:
+            return None
+        costs = [e.cost for e in entries if e.cost is not None]
+        return UsageTotals(
+            chat_id, len(entries), sum(e.usage.input_tokens or 0 for e in entries),
+            sum(e.usage.output_tokens or 0 for e in entries),
+            sum(e.usage.reasoning_tokens or 0 for e in entries),
+            sum(e.usage.cached_tokens or 0 for e in entries),
+            sum(costs) if costs else None, any(e.usage.estimated for e in entries),
+        )  # fmt: skip
+
+    def of_messages(self, message_ids: Iterable[str]) -> dict[str, UsageEntry]:
+        wanted = set(message_ids)
+        return {e.message_id: e for e in self._tables.usage.values()
+                if e.message_id is not None and e.message_id in wanted}  # fmt: skip
+
+
+class ListedPrices:
+    """A price book of a few models, in dollars a million tokens (input, output)."""
+
+    def __init__(self, rates: dict[str, tuple[float, float]] | None = None) -> None:
+        self.rates = rates or {}
+
+    def price(self, provider: str, model: str, usage: Usage) -> Price | None:
+        if model not in self.rates:
+            return None
+        per_in, per_out = self.rates[model]
+        cost = ((usage.input_tokens or 0) * per_in + (usage.output_tokens or 0) * per_out) / 1e6
+        return Price(cost, f"{per_in}/{per_out}")
+
+
 class FakeUnitOfWork:
     """Commits copy the working tables over the committed ones; exit without commit discards."""
 
@@ -204,6 +253,7 @@ class FakeUnitOfWork:
         self.messages = FakeMessageRepository(self._work)
         self.branches = FakeBranchChoices(self._work)
         self.writers = FakeReplyWriters(self._work)
+        self.usage = FakeUsageLedger(self._work)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -214,6 +264,7 @@ class FakeUnitOfWork:
         self._committed.messages = dict(self._work.messages)
         self._committed.branches = dict(self._work.branches)
         self._committed.writers = dict(self._work.writers)
+        self._committed.usage = dict(self._work.usage)
         self.commits += 1
 
 

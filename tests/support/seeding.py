@@ -95,3 +95,19 @@ def table_rows(data_dir: Path) -> dict[str, list[tuple]]:
         ).fetchall()
     db.close()
     return {"chats": chats, "messages": messages}
+
+
+def add_usage(primer: Primer, chat: Chat | None, count: int, model: str = "gpt-test") -> None:
+    """Requests in the usage ledger, as replies in `chat` would have made them."""
+    from domain.entities import Usage
+    from domain.usage import Timing, UsageEntry
+
+    now = utc_now()
+    with primer.uow_factory() as uow:
+        for number in range(count):
+            uow.usage.add(UsageEntry(
+                new_id(), now + timedelta(microseconds=number), "reply", "openai", model,
+                chat.id if chat else None, None, Usage(100 + number, 10, 2, 50), Timing(0.2, 1.5),
+                0.001 * number, '{"source": "test"}',
+            ))  # fmt: skip
+        uow.commit()

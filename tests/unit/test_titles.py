@@ -14,7 +14,12 @@ from domain.use_cases.name_chat import INSTRUCTION, NameChat, clean_title
 from domain.use_cases.send_message import NewChatSettings, SendMessage
 from domain.use_cases.stream_reply import ReplyOutcome
 from domain.use_cases.update_chat import UpdateChat
-from tests.support.fakes import FakeStore, ScriptedProvider, SingleProviderResolver
+from tests.support.fakes import (
+    FakeStore,
+    ListedPrices,
+    ScriptedProvider,
+    SingleProviderResolver,
+)
 
 SETTINGS = NewChatSettings("openai", "gpt-test", "")
 
@@ -24,12 +29,15 @@ def chat_with_a_reply(store: FakeStore, question: str = "# Plan a **trip** to Ro
         None, question, new_chat=SETTINGS
     )
     answer = "Rome in three days: the Forum, the Vatican, Trastevere."
-    FinishReply(store)(pending.reply.id, ReplyOutcome(answer, MessageStatus.COMPLETE))
+    FinishReply(store, ListedPrices())(
+        pending.reply.id, ReplyOutcome(answer, MessageStatus.COMPLETE)
+    )
     return pending.chat.id
 
 
 def titler(store: FakeStore, provider: ScriptedProvider, model: str | None = "cheap") -> NameChat:
-    return NameChat(store, SingleProviderResolver(provider), lambda provider, chat_model: model)
+    return NameChat(store, SingleProviderResolver(provider), lambda provider, chat_model: model,
+                    ListedPrices({"cheap": (0.1, 0.4)}))  # fmt: skip
 
 
 def answering(*pieces: str) -> ScriptedProvider:

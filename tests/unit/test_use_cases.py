@@ -21,6 +21,7 @@ from domain.use_cases.update_chat import UpdateChat
 from tests.support.fakes import (
     FakeMessageRepository,
     FakeStore,
+    ListedPrices,
     ScriptedProvider,
     SingleProviderResolver,
 )
@@ -63,7 +64,7 @@ def test_empty_message_is_refused(store: FakeStore) -> None:
 
 def test_history_is_sent_as_context_and_trimmed_from_the_oldest(store: FakeStore) -> None:
     send = _send(store, window=200)
-    finish = FinishReply(store)
+    finish = FinishReply(store, ListedPrices())
     pending = send.send(None, "first " * 100, new_chat=SETTINGS)
     finish(
         pending.reply.id, _run(ScriptedProvider([TextDelta("ok"), StreamEnd("stop")]), pending)[0]
@@ -81,7 +82,7 @@ def test_complete_stream_stores_text_and_usage(store: FakeStore) -> None:
         [TextDelta("Hel"), TextDelta("lo"), StreamEnd("stop", Usage(12, 2))]
     )
     outcome, seen = _run(provider, pending)
-    stored = FinishReply(store)(pending.reply.id, outcome)
+    stored = FinishReply(store, ListedPrices())(pending.reply.id, outcome)
     assert seen == ["Hel", "lo"]
     assert (stored.content, stored.status) == ("Hello", MessageStatus.COMPLETE)
     assert (stored.input_tokens, stored.output_tokens) == (12, 2)
@@ -112,7 +113,7 @@ def test_provider_failure_keeps_user_message_and_partial_text(store: FakeStore) 
     outcome, _ = _run(
         ScriptedProvider([TextDelta("par")], error=NetworkFailure("offline")), pending
     )
-    stored = FinishReply(store)(pending.reply.id, outcome)
+    stored = FinishReply(store, ListedPrices())(pending.reply.id, outcome)
     assert stored.status is MessageStatus.ERROR
     assert stored.error == "offline" and stored.content == "par"
     assert stored.metadata["retryable"] is True
@@ -124,7 +125,7 @@ def test_provider_failure_keeps_user_message_and_partial_text(store: FakeStore) 
 def test_regenerate_adds_a_sibling_reply_and_shows_it(store: FakeStore) -> None:
     send = _send(store)
     pending = send.send(None, "hi", new_chat=SETTINGS)
-    FinishReply(store)(
+    FinishReply(store, ListedPrices())(
         pending.reply.id, _run(ScriptedProvider(error=NetworkFailure("x")), pending)[0]
     )
     again = send.regenerate(pending.reply.id)
@@ -254,7 +255,7 @@ def _ask(store: FakeStore, provider: ScriptedProvider) -> Ask:
         ),
         stream_reply=StreamReply(SingleProviderResolver(provider)),
         save_reply_progress=SaveReplyProgress(store),
-        finish_reply=FinishReply(store),
+        finish_reply=FinishReply(store, ListedPrices()),
     )
 
 

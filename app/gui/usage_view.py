@@ -1,0 +1,139 @@
+"""File → Usage…: what requests to models used and cost, by day, model, provider or chat,
+from the ledger's sums (read on the store's lane, so a million requests open at once)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+from app.gui.operations import Op
+from domain.errors import PrimerError
+from domain.usage import GROUPINGS, dollars, figures
+from domain.use_cases.show_usage import UsageReport
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+COLUMNS = ("", "Requests", "Input tokens", "Output tokens", "Reasoning", "Cached", "Cost")
+PERIODS = {"All time": None, "Last 7 days": 6, "Last 30 days": 29, "Last 365 days": 364}
+"""Shown name: days back before today (None: everything)."""
+ESTIMATE_NOTE = "~ estimated: the server reported no tokens, so Primer counted them itself."
+
+
+class UsageDialog(QDialog):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.setWindowTitle("Usage")
+        self.resize(760, 480)
+        self.by_box = QComboBox()
+        self.by_box.setAccessibleName("Group by")
+        self.by_box.setToolTip("Group the requests by day, model, provider or chat")
+        for grouping in GROUPINGS:
+            self.by_box.addItem(f"By {grouping}", grouping)
+        self.period_box = QComboBox()
+        self.period_box.setAccessibleName("Period")
+        self.period_box.setToolTip("Which requests to count")
+        self.period_box.addItems(list(PERIODS))
+        self.total = QLabel()
+        self.total.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = QTreeWidget()
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setUniformRowHeights(True)
+        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setAccessibleName("Usage")
+        header = self.table.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.note = QLabel()
+        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted
+        self.note.setWordWrap(True)
+        choices = QHBoxLayout()
+        choices.addWidget(self.by_box)
+        choices.addWidget(self.period_box)
+        choices.addStretch(1)
+        choices.addWidget(self.total)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(choices)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.by_box.currentIndexChanged.connect(self.refresh)
+        self.period_box.currentIndexChanged.connect(self.refresh)
+        self.refresh()
+
+    def since(self) -> str | None:
+        back = PERIODS[self.period_box.currentText()]
+        return None if back is None else (date.today() - timedelta(days=back)).isoformat()
+
+    def refresh(self) -> None:
+        primer = self.window.primer
+        assert primer is not None
+        Op(primer.show_usage, self.by_box.currentData(), self.since()).success(self.fill).failure(
+            self.window.show_error
+        ).on_store(self.window.lane)
+
+    def fill(self, report: UsageReport) -> None:
+        if report.by != self.by_box.currentData():
+            return  # a later choice is on its way
+        self.table.clear()
+        self.table.headerItem().setText(0, report.by.capitalize())
+        for row in report.rows:
+            name = row.key
+            if report.by == "chat":
+                name = report.names.get(row.key, row.key)
+            elif report.by == "day":
+                name = day_name(row.key)
+            item = QTreeWidgetItem(figures(row, name))
+            for column in range(1, len(COLUMNS)):
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
+            self.table.addTopLevelItem(item)
+        for column in range(1, len(COLUMNS)):
+            self.table.resizeColumnToContents(column)
+        costs = [row.cost for row in report.rows if row.cost is not None]
+        requests = sum(row.requests for row in report.rows)
+        self.total.setText(
+            f"<b>{dollars(sum(costs)) if costs else '-'}</b> over {requests:,} requests"
+        )
+        estimated = any(row.estimated for row in report.rows)
+        unpriced = any(row.cost is None for row in report.rows)
+        notes = [ESTIMATE_NOTE] if estimated else []
+        if unpriced:
+            notes.append("- no price known: set one with `primer price PROVIDER MODEL IN OUT`.")
+        if not report.rows:
+            notes.append("No requests in this period.")
+        self.note.setText("  ".join(notes))
+
+
+def day_name(day: str, today: date | None = None) -> str:
+    today = today or date.today()
+    shown = date.fromisoformat(day)
+    if shown == today:
+        return "Today"
+    if shown == today - timedelta(days=1):
+        return "Yesterday"
+    return shown.strftime("%a %d %b %Y")
+
+
+def open_usage(window: MainWindow) -> None:
+    if window.primer is None:
+        window.show_error(PrimerError("Primer is still opening its database."))
+        return
+    UsageDialog(window).open()
