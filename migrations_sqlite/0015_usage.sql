@@ -20,6 +20,7 @@ CREATE TABLE usage (
     rates               TEXT,
     estimated           INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX ix_usage_time ON usage (created_at);
 CREATE INDEX ix_usage_chat ON usage (chat_id);
 CREATE INDEX ix_usage_message ON usage (message_id);
 
@@ -47,6 +48,35 @@ CREATE TRIGGER usage_days_add AFTER INSERT ON usage BEGIN
         coalesce(NEW.reasoning_tokens, 0), coalesce(NEW.cached_tokens, 0),
         coalesce(NEW.cost, 0), NEW.cost IS NOT NULL, NEW.estimated)
     ON CONFLICT (day, provider, model) DO UPDATE SET
+        requests = requests + 1,
+        input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        cost = cost + excluded.cost,
+        priced = priced + excluded.priced,
+        estimated = estimated + excluded.estimated;
+END;
+
+-- Sums by chat, kept alike: totals by chat over all time read one row a chat.
+CREATE TABLE usage_chats (
+    chat_id             TEXT PRIMARY KEY,
+    requests            INTEGER NOT NULL,
+    input_tokens        INTEGER NOT NULL,
+    output_tokens       INTEGER NOT NULL,
+    reasoning_tokens    INTEGER NOT NULL,
+    cached_tokens       INTEGER NOT NULL,
+    cost                REAL NOT NULL,
+    priced              INTEGER NOT NULL,
+    estimated           INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER usage_chats_add AFTER INSERT ON usage WHEN NEW.chat_id IS NOT NULL BEGIN
+    INSERT INTO usage_chats VALUES (
+        NEW.chat_id, 1, coalesce(NEW.input_tokens, 0), coalesce(NEW.output_tokens, 0),
+        coalesce(NEW.reasoning_tokens, 0), coalesce(NEW.cached_tokens, 0),
+        coalesce(NEW.cost, 0), NEW.cost IS NOT NULL, NEW.estimated)
+    ON CONFLICT (chat_id) DO UPDATE SET
         requests = requests + 1,
         input_tokens = input_tokens + excluded.input_tokens,
         output_tokens = output_tokens + excluded.output_tokens,

@@ -4,9 +4,9 @@ from the ledger's sums (read on the store's lane, so a million requests open at 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -15,8 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
 )
 
@@ -28,6 +27,7 @@ from domain.use_cases.show_usage import UsageReport
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
+ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("", "Requests", "Input tokens", "Output tokens", "Reasoning", "Cached", "Cost")
 PERIODS = {"All time": None, "Last 7 days": 6, "Last 30 days": 29, "Last 365 days": 364}
 """Shown name: days back before today (None: everything)."""
@@ -39,7 +39,9 @@ class UsageDialog(QDialog):
         super().__init__(window)
         self.window = window
         self.setWindowTitle("Usage")
-        self.resize(760, 480)
+        self.shown = 0
+        """How many reports it has shown (the bench waits on it)."""
+        self.resize(920, 520)
         self.by_box = QComboBox()
         self.by_box.setAccessibleName("Group by")
         self.by_box.setToolTip("Group the requests by day, model, provider or chat")
@@ -51,15 +53,19 @@ class UsageDialog(QDialog):
         self.period_box.addItems(list(PERIODS))
         self.total = QLabel()
         self.total.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = QTreeWidget()
+        self.table = QTreeView()
+        self.table.setModel(UsageTable())
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(True)
-        self.table.setHeaderLabels(list(COLUMNS))
         self.table.setAccessibleName("Usage")
         header = self.table.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        metrics = self.table.fontMetrics()
+        for column in range(1, len(COLUMNS)):  # room for a hundred million, not measured
+            widest = max(metrics.horizontalAdvance(t) for t in (COLUMNS[column], "~99,999,999"))
+            header.resizeSection(column, widest + 16)
         self.note = QLabel()
         self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted
         self.note.setWordWrap(True)
@@ -93,33 +99,68 @@ class UsageDialog(QDialog):
     def fill(self, report: UsageReport) -> None:
         if report.by != self.by_box.currentData():
             return  # a later choice is on its way
-        self.table.clear()
-        self.table.headerItem().setText(0, report.by.capitalize())
-        for row in report.rows:
-            name = row.key
-            if report.by == "chat":
-                name = report.names.get(row.key, row.key)
-            elif report.by == "day":
-                name = day_name(row.key)
-            item = QTreeWidgetItem(figures(row, name))
-            for column in range(1, len(COLUMNS)):
-                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
-            self.table.addTopLevelItem(item)
-        for column in range(1, len(COLUMNS)):
-            self.table.resizeColumnToContents(column)
+        self.table.model().show(report)  # type: ignore[attr-defined]
+        self.shown += 1
         costs = [row.cost for row in report.rows if row.cost is not None]
         requests = sum(row.requests for row in report.rows)
         self.total.setText(
             f"<b>{dollars(sum(costs)) if costs else '-'}</b> over {requests:,} requests"
         )
-        estimated = any(row.estimated for row in report.rows)
-        unpriced = any(row.cost is None for row in report.rows)
-        notes = [ESTIMATE_NOTE] if estimated else []
-        if unpriced:
+        notes = [ESTIMATE_NOTE] if any(row.estimated for row in report.rows) else []
+        if any(row.cost is None for row in report.rows):
             notes.append("- no price known: set one with `primer price PROVIDER MODEL IN OUT`.")
         if not report.rows:
             notes.append("No requests in this period.")
         self.note.setText("  ".join(notes))
+
+    def shown_rows(self) -> list[list[str]]:
+        """The table as it reads, row by row."""
+        return list(self.table.model().rows)  # type: ignore[attr-defined]
+
+
+class UsageTable(QAbstractTableModel):
+    """The report's rows as text, drawn as they scroll into view (10,000 chats at once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.first_column = "Day"
+
+    def show(self, report: UsageReport) -> None:
+        self.beginResetModel()
+        self.first_column = report.by.capitalize()
+        self.rows = [figures(row, _name(report, row.key)) for row in report.rows]
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and section > 0:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return self.first_column if section == 0 else COLUMNS[section]
+
+
+def _name(report: UsageReport, key: str) -> str:
+    if report.by == "chat":
+        return report.names.get(key, key)
+    return day_name(key) if report.by == "day" else key
 
 
 def day_name(day: str, today: date | None = None) -> str:
@@ -136,4 +177,6 @@ def open_usage(window: MainWindow) -> None:
     if window.primer is None:
         window.show_error(PrimerError("Primer is still opening its database."))
         return
-    UsageDialog(window).open()
+    dialog = UsageDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()

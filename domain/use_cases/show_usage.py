@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from domain.errors import NotFoundError
 from domain.ports import UnitOfWorkFactory
 from domain.usage import Grouping, UsageEntry, UsageTotals
 
@@ -28,11 +27,10 @@ class ShowUsage:
             rows = uow.usage.totals(by, since)
             names = {}
             if by == "chat":
-                for row in rows:
-                    try:
-                        names[row.key] = uow.chats.get(row.key).title
-                    except NotFoundError:
-                        names[row.key] = "a deleted chat"
+                ids = [row.key for row in rows]
+                chats = uow.chats.summaries(ids=ids, archived=None)
+                titles = {chat.id: chat.title for chat in chats}
+                names = {key: titles.get(key, "a deleted chat") for key in ids}
         return UsageReport(by, rows, names)
 
     def of_chat(self, chat_id: str) -> UsageTotals | None:

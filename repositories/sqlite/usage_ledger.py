@@ -1,11 +1,13 @@
-"""The usage ledger in SQLite: a row a request, and sums by day kept by a trigger
-(migrations_sqlite/0015_usage.sql), so that totals by day, model or provider read the
-sums, and totals by chat read the chat's own rows through their index."""
+"""The usage ledger in SQLite: a row a request, and sums by day (and provider and model)
+and by chat kept by triggers (migrations_sqlite/0015_usage.sql), so the Usage view reads a
+few hundred rows, not a million; a period's totals by chat read its rows by time."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 
 from domain.backup_usage import USAGE_COLUMNS
 from domain.entities import Usage
@@ -19,10 +21,17 @@ _SUMS = (
     "count(*), total(input_tokens), total(output_tokens), total(reasoning_tokens),"
     " total(cached_tokens), sum(cost), max(estimated)"
 )
-_DAY_SUMS = (
+_KEPT_SUMS = (
     "sum(requests), sum(input_tokens), sum(output_tokens), sum(reasoning_tokens),"
     " sum(cached_tokens), CASE WHEN sum(priced) > 0 THEN sum(cost) END, sum(estimated) > 0"
 )
+"""The same, from the sums the triggers keep (usage_days, usage_chats)."""
+
+
+def _local_midnight(day: str) -> str:
+    """The moment a local day begins, as the ledger writes times (UTC)."""
+    began = datetime.combine(date.fromisoformat(day), dt_time.min).astimezone(UTC)
+    return time_text(began)  # type: ignore[return-value]
 
 
 def _ms(seconds: float | None) -> int | None:
@@ -75,17 +84,21 @@ class SqliteUsageLedger:
         ).rowcount
 
     def totals(self, by: Grouping, since: str | None = None) -> list[UsageTotals]:
-        if by == "chat":
-            where = " AND date(created_at, 'localtime') >= ?" if since else ""
+        if by == "chat" and since is None:
             rows = self._db.execute(
-                f"SELECT chat_id, {_SUMS} FROM usage WHERE chat_id IS NOT NULL{where}"
-                " GROUP BY chat_id ORDER BY sum(cost) DESC NULLS LAST, count(*) DESC",
-                (since,) if since else (),
+                f"SELECT chat_id, {_KEPT_SUMS} FROM usage_chats GROUP BY chat_id"
+                " ORDER BY 7 DESC NULLS LAST, 2 DESC"
+            ).fetchall()
+        elif by == "chat":  # the period's rows, through their time's index
+            rows = self._db.execute(
+                f"SELECT chat_id, {_SUMS} FROM usage WHERE created_at >= ?"
+                " AND chat_id IS NOT NULL GROUP BY chat_id ORDER BY 7 DESC NULLS LAST, 2 DESC",
+                (_local_midnight(since),),
             ).fetchall()
         else:
             order = "day DESC" if by == "day" else "7 DESC NULLS LAST, 2 DESC"
             rows = self._db.execute(
-                f"SELECT {by}, {_DAY_SUMS} FROM usage_days WHERE day >= ?"
+                f"SELECT {by}, {_KEPT_SUMS} FROM usage_days WHERE day >= ?"
                 f" GROUP BY {by} ORDER BY {order}",
                 (since or "",),
             ).fetchall()
@@ -93,7 +106,7 @@ class SqliteUsageLedger:
 
     def of_chat(self, chat_id: str) -> UsageTotals | None:
         row = self._db.execute(
-            f"SELECT {_SUMS} FROM usage WHERE chat_id = ?", (chat_id,)
+            f"SELECT {_KEPT_SUMS} FROM usage_chats WHERE chat_id = ?", (chat_id,)
         ).fetchone()
         return _totals(chat_id, row) if row[0] else None
 

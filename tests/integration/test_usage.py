@@ -136,6 +136,7 @@ def test_sums_by_day_and_model_come_from_the_days_table_and_agree_with_the_rows(
         ("a", 4, pytest.approx(2.0)), ("b", 4, None)]  # fmt: skip
     since = (noon - timedelta(days=1)).astimezone().date().isoformat()
     assert sum(row.requests for row in built.show_usage("provider", since).rows) == 6
+    assert [row.requests for row in built.show_usage("chat", since).rows] == [6]
     assert built.show_usage("chat").rows[0].input_tokens == 800
     assert built.show_usage("chat").names == {"c1": "a deleted chat"}
 
