@@ -31,6 +31,7 @@ from domain.use_cases.send_message import SendMessage
 from domain.use_cases.show_usage import ShowUsage
 from domain.use_cases.stream_reply import StreamReply
 from domain.use_cases.switch_branch import SwitchBranch
+from domain.use_cases.tag_chats import TagChats
 from domain.use_cases.update_chat import UpdateChat
 
 if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
@@ -92,6 +93,7 @@ class Primer:
     clean_up_files: CleanUpFiles
     name_chat: NameChat
     show_usage: ShowUsage
+    tag_chats: TagChats
 
     @property
     def ask(self) -> Ask:
@@ -373,4 +375,5 @@ def build(
         clean_up_files=CleanUpFiles(uow_factory, files),
         name_chat=NameChat(uow_factory, providers, providers.title_model, prices),
         show_usage=ShowUsage(uow_factory),
+        tag_chats=TagChats(uow_factory),
     )

@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     chats = commands.add_parser("chats", parents=[common], help="list chats, newest first")
     chats.add_argument("--json", action="store_true")
     chats.add_argument("--archived", action="store_true", help="the archived chats only")
+    chats.add_argument("--tag", metavar="TAG", help="the chats carrying this tag only")
     for verb, text in (("archive", "move a chat out of the chat list (search still finds it)"),
                        ("unarchive", "bring an archived chat back to the list")):  # fmt: skip
         archiving = commands.add_parser(verb, parents=[common], help=text)
@@ -136,13 +137,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--message", default="Say hello", help="what to send")
 
-    from app import cli_backup, cli_export, cli_import, cli_search, cli_usage
+    from app import cli_backup, cli_export, cli_import, cli_search, cli_tags, cli_usage
 
     _COMMANDS.update(cli_search.add_commands(commands, common))
     _COMMANDS.update(cli_export.add_commands(commands, common))
     _COMMANDS.update(cli_import.add_commands(commands, common))
     _COMMANDS.update(cli_backup.add_commands(commands, common))
     _COMMANDS.update(cli_usage.add_commands(commands, common))
+    _COMMANDS.update(cli_tags.add_commands(commands, common))
     return parser
 
 
@@ -326,7 +328,7 @@ def _attach(primer: Primer, paths: list[str]) -> tuple[Attachment, ...]:
 
 def _chats(args: argparse.Namespace, data_dir: Path) -> int:
     primer = build_for_terminal(data_dir)
-    summaries = primer.list_chats(with_counts=True, archived=args.archived)
+    summaries = primer.list_chats(with_counts=True, archived=args.archived, tag=args.tag)
     if args.json:
         rows = [
             {
@@ -336,6 +338,7 @@ def _chats(args: argparse.Namespace, data_dir: Path) -> int:
                 "model": s.model,
                 "pinned": s.pinned,
                 "archived": s.archived,
+                "tags": [tag.name for tag in s.tags],
                 "updated_at": _iso(s.updated_at),
                 "message_count": s.message_count,
             }
@@ -345,14 +348,15 @@ def _chats(args: argparse.Namespace, data_dir: Path) -> int:
         sys.stdout.write("\n")
         return 0
     if not summaries:
-        if not args.archived:
+        if not args.archived and not args.tag:
             print('No chats yet. Start one with: primer ask "Hello"')
         return 0
     for s in summaries:
         pin = "*" if s.pinned else " "
         when = s.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         title, model = _printable(s.title), _printable(s.model)
-        print(f"{pin} {s.id[:13]}  {when}  {title}  ({s.message_count} messages, {model})")
+        tags = "".join(f"  #{_printable(tag.name)}" for tag in s.tags)
+        print(f"{pin} {s.id[:13]}  {when}  {title}  ({s.message_count} messages, {model}){tags}")
     return 0
 
 

@@ -37,6 +37,7 @@ def add_commands(
     search.add_argument("--model", metavar="M")
     search.add_argument("--role", choices=["user", "assistant"])
     search.add_argument("--pinned", action="store_true", help="only pinned chats")
+    search.add_argument("--tag", metavar="TAG", help="only chats carrying this tag")
     search.add_argument("--best", action="store_true", help="best match first, not newest")
     search.add_argument("--limit", type=int, default=50, metavar="N")
     search.add_argument("--json", action="store_true")
@@ -69,6 +70,7 @@ def _search(args: argparse.Namespace, data_dir: Path) -> int:
         model=args.model,
         role=Role(args.role) if args.role else None,
         pinned=True if args.pinned else None,
+        tag=args.tag,
     )
     order = Order.BEST if args.best else Order.NEWEST
     # Not typed a key at a time: parts of words are looked for in every message.

@@ -27,11 +27,12 @@ Report = TypeVar("Report")
 Progress = Callable[[int, int], None]
 
 # (id, title, provider, model, system_prompt, pinned, archived, created_at, updated_at,
-#  undeleted_at): the last is when the user last brought the chat back from a deletion.
-ChatRecord = tuple[str, str, str, str, str, bool, bool, str, str, str | None]
+#  undeleted_at, tags): undeleted_at is when the user last brought the chat back from a
+#  deletion; tags as domain/tags.py writes them.
+ChatRecord = tuple[str, str, str, str, str, bool, bool, str, str, str | None, str]
 CHAT_COLUMNS = (
     "id", "title", "provider", "model", "system_prompt", "pinned", "archived",
-    "created_at", "updated_at", "undeleted_at",
+    "created_at", "updated_at", "undeleted_at", "tags",
 )  # fmt: skip
 
 # (id, chat_id, parent_id, role, content, status, provider, model, input_tokens,

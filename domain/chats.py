@@ -80,6 +80,7 @@ def summary_of(chat: Chat, *, active_at: datetime | None) -> ChatSummary:
         chat.updated_at,
         active_at=active_at,
         archived=chat.archived,
+        tags=chat.tags,
     )
 
 

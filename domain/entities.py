@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from domain.tags import Tag
+
 if TYPE_CHECKING:
     from domain.attachments import Attachment
 
@@ -41,6 +43,7 @@ class Chat:
     title_by: str = "person"
     """Who wrote the title: "message" (the first message's first line, until a model
     writes one), "model", or "person" (typed, imported or restored: never replaced)."""
+    tags: tuple[Tag, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +58,10 @@ class ChatSummary:
     updated_at: datetime
     message_count: int | None = None
     active_at: datetime | None = None
-    archived: bool = False
     """When its newest message was written (its creation, without messages): the list's
     order, so a rename, a pin or an Undo does not move a chat to the top."""
+    archived: bool = False
+    tags: tuple[Tag, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from typing import Any
 from domain.attachments import Attachment, StoredFile, size_text
 from domain.chats import LOCAL_USER_ID
 from domain.entities import Chat, Message, MessageStatus, Role
+from domain.errors import PrimerError
+from domain.tags import Tag, colour, sorted_tags, tag_name
 
 FORMAT = "primer-export"
 VERSION = 1
@@ -74,6 +76,7 @@ def chat_json(whole: WholeChat) -> dict[str, Any]:
         "system_prompt": chat.system_prompt,
         "pinned": chat.pinned,
         "archived": chat.archived,
+        "tags": [{"name": tag.name, "colour": tag.colour} for tag in chat.tags],
         "created_at": iso(chat.created_at),
         "updated_at": iso(chat.updated_at),
         "active_path": list(whole.path),
@@ -190,6 +193,7 @@ def whole_chat(data: dict[str, Any]) -> WholeChat:
         archived=bool(data.get("archived")),
         created_at=_time(data.get("created_at")),
         updated_at=_time(data.get("updated_at")),
+        tags=_tags(data.get("tags")),
     )
     messages = []
     for item in data.get("messages") or []:
@@ -216,3 +220,18 @@ def whole_chat(data: dict[str, Any]) -> WholeChat:
     ids = {message.id for message in messages}
     path = tuple(str(i) for i in data.get("active_path") or [] if i in ids)
     return WholeChat(chat, tuple(messages), path)
+
+
+def _tags(items: object) -> tuple[Tag, ...]:
+    """An export's tags; one without a name is left out, one without a colour gets one."""
+    tags = []
+    for item in items if isinstance(items, list) else []:
+        name = item.get("name") if isinstance(item, dict) else None
+        if isinstance(name, str) and name.strip():
+            named = tag_name(name)
+            shade = item.get("colour")
+            try:
+                tags.append(Tag(named, colour(shade if isinstance(shade, str) else None, named)))
+            except PrimerError:
+                tags.append(Tag(named, colour(None, named)))
+    return sorted_tags(tags)

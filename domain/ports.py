@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from domain.attachments import Attachment, Reading, Sending, StoredFile
 from domain.entities import Chat, ChatSummary, Message, Role, Usage
 from domain.search import Filters, Order, Query, Results
+from domain.tags import TagUse
 from domain.usage import UsageLedger
 
 
@@ -24,9 +25,14 @@ class ChatRepository(Protocol):
         with_counts: bool = False,
         ids: Sequence[str] | None = None,
         archived: bool | None = None,
+        tag: str | None = None,
     ) -> list[ChatSummary]:
         """The chat list's rows (of the chats in `ids` only, if given; archived or not, if
-        said), deleted chats left out."""
+        said; carrying `tag`, if given), deleted chats left out."""
+        ...
+
+    def tags(self) -> list[TagUse]:
+        """Every tag the chats carry, in name order, with how many carry it."""
         ...
 
     def resolve_id(self, id_or_prefix: str) -> str: ...

@@ -32,9 +32,9 @@ SEALED = "\uffffS"
 """How a sealed value begins. Text the server keeps in the clear never does: U+FFFF is
 its escape character (repositories/postgres/backup_target.to_server doubles it)."""
 
-CHAT_FIELDS = {1: "title", 4: "system_prompt"}
+CHAT_FIELDS = {1: "title", 4: "system_prompt", 10: "tags"}
 MESSAGE_FIELDS = {4: "content", 11: "error", 12: "metadata"}
-LEFT_CLEAR = {"metadata": "{}"}
+LEFT_CLEAR = {"metadata": "{}", "tags": "[]"}
 """Values whose sealed length would tell them anyway, per field: sent as they are."""
 
 

@@ -117,6 +117,8 @@ class Filters:
     model: str | None = None
     role: Role | None = None
     pinned: bool | None = None
+    tag: str | None = None
+    """Only chats carrying this tag."""
 
     @property
     def about_messages(self) -> bool:

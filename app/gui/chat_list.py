@@ -6,15 +6,26 @@ import bisect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     from domain.entities import Chat, ChatSummary
+    from domain.tags import Tag
 
 CHAT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
+TAGS_ROLE = Qt.ItemDataRole.UserRole + 3
+SHOWN_TAGS = 2
+"""Chips drawn at a row's end; more are counted (+2), and named in its tooltip."""
 NO_CHATS_TEXT = (
     "No chats yet.\n\nType a message on the right and press Enter to start one, or press Ctrl+N."
 )
@@ -46,7 +57,8 @@ class ChatListModel(QAbstractListModel):
             return chat.title
         if role == Qt.ItemDataRole.ToolTipRole:
             when = chat.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            return f"{chat.title}\n{chat.provider} · {chat.model}\nLast active {when}"
+            tags = f"\nTags: {', '.join(tag.name for tag in chat.tags)}" if chat.tags else ""
+            return f"{chat.title}\n{chat.provider} · {chat.model}\nLast active {when}{tags}"
         if role == Qt.ItemDataRole.FontRole and chat.pinned:
             font = QFont()
             font.setBold(True)
@@ -55,6 +67,8 @@ class ChatListModel(QAbstractListModel):
             return chat.id
         if role == PINNED_ROLE:
             return chat.pinned
+        if role == TAGS_ROLE:
+            return chat.tags
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -148,6 +162,7 @@ class ChatListView(QListView):
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(500)
         self._scroll_when_laid_out: tuple[QPersistentModelIndex, Any] | None = None
+        self.setItemDelegate(TaggedRows(self))
         # Blank until the first list arrives: "No chats yet" would be wrong while loading.
         self.empty_text = ""
 
@@ -194,3 +209,61 @@ class ChatListView(QListView):
             )
             return
         super().paintEvent(event)
+
+
+class TaggedRows(QStyledItemDelegate):
+    """A chat's row: its title, and its tags as small chips of their colours at its end."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        tags = index.data(TAGS_ROLE) or ()
+        if not tags:
+            super().paint(painter, option, index)
+            return
+        font = QFont(option.font)  # type: ignore[attr-defined]
+        font.setPointSizeF(font.pointSizeF() * 0.8)
+        metrics = QFontMetrics(font)
+        whole: QRect = option.rect  # type: ignore[attr-defined]
+        chips = _chips(tags, metrics, whole.width() * 0.45)
+        widths = [metrics.horizontalAdvance(text) + 12 for text, _ in chips]
+        room = sum(widths) + 4 * len(chips) + 2
+        title = QStyleOptionViewItem(option)
+        title.rect = whole.adjusted(0, 0, -room, 0)  # type: ignore[attr-defined]
+        widget = option.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget else None
+        if style is not None:  # the row's background (selected, hovered) under the chips too
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter,
+                                widget)  # fmt: skip
+        super().paint(painter, title, index)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(font)
+        left = whole.right() - room + 4
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        on_selection = option.palette.color(option.palette.ColorRole.HighlightedText)  # type: ignore[attr-defined]
+        for (text, shade), width in zip(chips, widths, strict=True):
+            colour = on_selection if selected else QColor(shade)
+            chip = QRect(left, whole.center().y() - metrics.height() // 2 - 1, width,
+                         metrics.height() + 2)  # fmt: skip
+            fill = QColor(colour)
+            fill.setAlpha(48)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
+            painter.setPen(colour)
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
+            left += width + 4
+        painter.restore()
+
+
+def _chips(tags: Sequence[Tag], metrics: QFontMetrics, most: float) -> list[tuple[str, str]]:
+    """(text, colour) of the chips that fit in `most` pixels: the first tags, each cut to a
+    short name, then how many more (+2)."""
+    chips = [(metrics.elidedText(tag.name, Qt.TextElideMode.ElideRight, 80), tag.colour)
+             for tag in tags[:SHOWN_TAGS]]  # fmt: skip
+    while True:
+        more = len(tags) - len(chips)
+        shown = chips + ([(f"+{more}", "#6b7280")] if more > 0 else [])
+        width = sum(metrics.horizontalAdvance(text) + 16 for text, _ in shown)
+        if width <= most or not chips:
+            return shown
+        chips = chips[:-1]

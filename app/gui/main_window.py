@@ -34,6 +34,7 @@ from app.gui.operations import Op
 from app.gui.replies import Replies
 from app.gui.search import HistoryIndexer, Search
 from app.gui.sidebar import Sidebar
+from app.gui.tags import TagsController
 from app.gui.theme import apply_theme, os_prefers_dark
 from app.gui.titles import Titles
 from app.version import __version__
@@ -170,12 +171,12 @@ class MainWindow(QMainWindow):
         self.retitle_action = action(chat_menu, "Regenerate &title", self.titles.regenerate)
         action(chat_menu, "&Pin or unpin", self.sidebar.toggle_pin)
         self.sidebar.add_archive_actions(chat_menu)
+        self.tags = TagsController(self, chat_menu)
         self.delete_action = action(chat_menu, "&Delete", self.sidebar.delete_current)
         self.export_action = action(chat_menu, "&Export…", lambda: self.export(False))
         chat_menu.addSeparator()
-        self.regenerate_action = action(
-            chat_menu, "Re&generate last reply", self.message_actions.regenerate_last, "Ctrl+R"
-        )
+        self.regenerate_action = action(chat_menu, "Re&generate last reply",
+                                        self.message_actions.regenerate_last, "Ctrl+R")  # fmt: skip
         self.stop_action = action(chat_menu, "&Stop reply", self.escape, "Esc")
 
         account = bar.addMenu("&Account")

@@ -100,6 +100,10 @@ class Search(QObject):
         options.models = lambda: sorted(
             {window.chat_model.summary(row).model for row in range(window.chat_model.rowCount())}
         )
+        options.tags = lambda: sorted(
+            {tag.name for row in range(window.chat_model.rowCount())
+             for tag in window.chat_model.summary(row).tags}, key=str.casefold
+        )  # fmt: skip
         self.terms: tuple[str, ...] = ()
         self._everywhere = False
 

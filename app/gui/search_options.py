@@ -40,6 +40,7 @@ class SearchOptions(QToolButton):
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.providers: Callable[[], list[str]] = list
         self.models: Callable[[], list[str]] = list
+        self.tags: Callable[[], list[str]] = list
         """What the Provider and Model menus offer, asked each time they open."""
         self.between: tuple[date, date] | None = None
         menu = QMenu(self)
@@ -55,6 +56,8 @@ class SearchOptions(QToolButton):
         self._provider = self._named_choices(self._provider_menu, "Any provider", self._providers)
         self._model_menu = menu.addMenu("Model")
         self._model = self._named_choices(self._model_menu, "Any model", self._models)
+        self._tag_menu = menu.addMenu("Tag")
+        self._tag = self._named_choices(self._tag_menu, "Any tag", lambda: self.tags())
         menu.addSeparator()
         self._pinned = menu.addAction("Only pinned chats")
         self._this_chat = menu.addAction("Only the chat on screen")
@@ -145,7 +148,7 @@ class SearchOptions(QToolButton):
         self._changed()
 
     def _changed(self, *, announce: bool = True) -> None:
-        groups = (self._order, self._who, self._period, self._provider, self._model)
+        groups = (self._order, self._who, self._period, self._provider, self._model, self._tag)
         on = sum(group.checkedAction() is not group.actions()[0] for group in groups)
         on += self._pinned.isChecked() + self._this_chat.isChecked()
         self.setText(f"Filters ({on})" if on else "Filters")
@@ -172,4 +175,5 @@ class SearchOptions(QToolButton):
             model=self._model.checkedAction().data() or None,
             role=Role(who) if (who := self._who.checkedAction().data()) else None,
             pinned=True if self._pinned.isChecked() else None,
+            tag=self._tag.checkedAction().data() or None,
         )

@@ -4,6 +4,7 @@ one row at a time; the whole list is read only at start-up and after a restore."
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
@@ -22,6 +23,7 @@ from app.gui.chat_list import CHAT_ID_ROLE, NO_CHATS_TEXT, ChatListModel, ChatLi
 from app.gui.operations import Op
 from app.gui.search import SearchField
 from app.gui.search_options import SearchOptions
+from domain.tags import Tag, same_name
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -40,8 +42,9 @@ class Sidebar(QWidget):
         self.new_chat_button.clicked.connect(window.new_chat)
         self.search_field = SearchField()
         self.showing_archived = False
-        self.archive_label = QLabel("<b>Archived chats</b>")
-        self.archive_label.setToolTip("Chat → Show archived chats returns to the chat list")
+        self.showing_tag: str | None = None
+        """The tag whose chats the list shows (Chat → Show chats tagged), or None: all."""
+        self.archive_label = QLabel()
         self.archive_label.setContentsMargins(4, 4, 0, 0)
         self.archive_label.hide()
         self.results = QListWidget()
@@ -77,22 +80,45 @@ class Sidebar(QWidget):
         primer = self.window.primer
         assert primer is not None
         wanted = select or self.window.current_chat_id
-        Op(primer.list_chats, archived=self.showing_archived).success(
+        Op(primer.list_chats, archived=self.showing_archived, tag=self.showing_tag).success(
             lambda chats: self._show(chats, wanted)
         ).on_store(self.window.lane)
 
     def show_archived(self, shown: bool) -> None:
         """The archived chats in place of the list, or the list back."""
         self.showing_archived = shown
-        self.archive_label.setVisible(shown)
+        self._show_view()
+
+    def show_tagged(self, tag: str | None) -> None:
+        """Only the chats carrying `tag`, or all of them (None)."""
+        self.showing_tag = tag
+        self._show_view()
+
+    def _show_view(self) -> None:
+        what = "Archived chats" if self.showing_archived else ""
+        if self.showing_tag:
+            tagged = f"tagged “{html.escape(self.showing_tag)}”"
+            what = f"{what} {tagged}" if what else f"Chats {tagged}"
+        self.archive_label.setText(f"<b>{what}</b>")
+        self.archive_label.setToolTip("Chat → Show archived chats, and Chat → Show chats "
+                                      "tagged → All chats, return to the chat list")  # fmt: skip
+        self.archive_label.setVisible(bool(what))
         self.refresh()
+
+    def belongs(self, archived: bool, tags: tuple[Tag, ...]) -> bool:
+        """Whether a chat so archived and tagged is one this view lists."""
+        tagged = self.showing_tag is None or any(same_name(t.name, self.showing_tag) for t in tags)
+        return archived == self.showing_archived and tagged
 
     def _show(self, chats: list[ChatSummary], select: str | None) -> None:
         if self.view.state() == self.view.State.EditingState:
             # Resetting the model now would throw away a rename being typed.
             QTimer.singleShot(250, lambda: self._show(chats, select))
             return
-        self.view.empty_text = "No archived chats." if self.showing_archived else NO_CHATS_TEXT
+        self.view.empty_text = NO_CHATS_TEXT
+        if self.showing_archived or self.showing_tag:
+            self.view.empty_text = "No archived chats." if not self.showing_tag else (
+                "No chats carry this tag.")  # fmt: skip
         self.model.show(chats)
         row = self.model.row_of(select) if select else -1
         if row >= 0:
@@ -104,7 +130,7 @@ class Sidebar(QWidget):
     def put(self, summary: ChatSummary) -> None:
         """Put the chat's row where the list's order says, keeping the chat on screen
         selected."""
-        if summary.archived != self.showing_archived:  # not this view's
+        if not self.belongs(summary.archived, summary.tags):  # not this view's
             self.model.remove(summary.id)
         else:
             self.model.put(summary)
@@ -112,7 +138,7 @@ class Sidebar(QWidget):
 
     def changed(self, chat: Chat) -> None:
         """A chat's title, pin, archive, provider or model changed."""
-        if chat.archived != self.showing_archived:  # archived, or brought back: not here
+        if not self.belongs(chat.archived, chat.tags):  # archived, untagged…: not here
             self.model.remove(chat.id)
         elif self.model.row_of(chat.id) < 0:
             from domain.chats import summary_of
@@ -227,6 +253,7 @@ class Sidebar(QWidget):
         menu.addAction("Unpin" if pinned else "Pin to top", self.toggle_pin)
         archived = self.model.summary(index.row()).archived
         menu.addAction("Unarchive" if archived else "Archive", self.toggle_archived)
+        menu.addAction("Tags…", self.window.tags.edit)
         menu.addSeparator()
         menu.addAction("Delete", self.delete_current)
         menu.popup(self.view.viewport().mapToGlobal(pos))

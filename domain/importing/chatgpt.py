@@ -21,6 +21,10 @@ from domain.chats import LOCAL_USER_ID, title_from_text
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.export import WholeChat
 from domain.ids import stable_id
+from domain.tags import Tag, colour
+
+STARRED = "Starred"
+"""The tag of chats starred in ChatGPT."""
 
 SOURCE = "chatgpt"
 Node = dict[str, Any]
@@ -239,8 +243,10 @@ def to_chat(conversation: dict[str, Any]) -> WholeChat:
     model = next((m.model for m in reversed(messages) if m.model), "") or str(
         conversation.get("default_model_slug") or ""
     )
+    starred = (Tag(STARRED, colour("amber", STARRED)),) if conversation.get("is_starred") else ()
     chat = Chat(reader.chat_id, LOCAL_USER_ID, title, "openai", model, "", False,
-                bool(conversation.get("is_archived")), reader.started, updated)  # fmt: skip
+                bool(conversation.get("is_archived")), reader.started, updated,
+                tags=starred)  # fmt: skip
     flags = {k: conversation[k] for k in ("is_starred", "gizmo_id", "project_id",
              "conversation_template_id") if conversation.get(k)}  # fmt: skip
     if flags:  # (the chat has no metadata of its own: its first message keeps them)

@@ -19,6 +19,7 @@ from domain.chats import LOCAL_USER_ID, title_from_text
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.export import WholeChat
 from domain.ids import stable_id
+from domain.tags import Tag, colour, tag_name
 
 SOURCE = "claude"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -104,6 +105,16 @@ def _attachments(item: dict[str, Any]) -> list[dict[str, Any]]:
     return [{k: f[k] for k in keys if k in f} for f in listed if isinstance(f, dict)]
 
 
+def _project(conversation: dict[str, Any]) -> tuple[Tag, ...]:
+    """A chat of a Claude project carries the project's name as a tag."""
+    project = conversation.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        return ()
+    named = tag_name(name)
+    return (Tag(named, colour(None, named)),)
+
+
 def to_chat(conversation: dict[str, Any]) -> WholeChat:
     """ValueError if the conversation cannot be read at all."""
     key = str(conversation.get("uuid") or "")
@@ -156,7 +167,7 @@ def to_chat(conversation: dict[str, Any]) -> WholeChat:
     )
     updated = _moment(conversation.get("updated_at"), messages[-1].created_at)
     chat = Chat(chat_id, LOCAL_USER_ID, title, SOURCE, str(conversation.get("model") or ""),
-                "", False, False, started, updated)  # fmt: skip
+                "", False, False, started, updated, tags=_project(conversation))  # fmt: skip
     leaf = ids.get(str(conversation.get("current_leaf_message_uuid") or ""), previous)
     parents = {m.id: m.parent_id for m in messages}
     path: list[str] = []

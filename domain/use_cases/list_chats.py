@@ -12,9 +12,10 @@ class ListChats:
         self._uow_factory = uow_factory
 
     def __call__(
-        self, *, with_counts: bool = False, archived: bool | None = False
+        self, *, with_counts: bool = False, archived: bool | None = False, tag: str | None = None
     ) -> list[ChatSummary]:
-        """The chats out of the archive (default), the archived ones (True), or all (None)."""
+        """The chats out of the archive (default), the archived ones (True), or all (None);
+        with `tag`, those carrying it only."""
         with self._uow_factory() as uow:
-            summaries = uow.chats.summaries(with_counts=with_counts, archived=archived)
+            summaries = uow.chats.summaries(with_counts=with_counts, archived=archived, tag=tag)
         return sorted(summaries, key=list_order)

@@ -36,7 +36,8 @@ _MESSAGE_SELECT = ", ".join(
 )
 _CHAT_SELECT = (
     "id::text, title, provider, model, system_prompt, pinned, archived, "
-    f"{_TIME.format('created_at')}, {_TIME.format('updated_at')}, {_TIME.format('undeleted_at')}"
+    f"{_TIME.format('created_at')}, {_TIME.format('updated_at')}, {_TIME.format('undeleted_at')},"
+    " tags"
 )
 
 
@@ -49,7 +50,10 @@ _USAGE_SELECT = ", ".join(
     for c in USAGE_COLUMNS
 )
 
-_SEALED_FIELDS = {"chats": ("title", "system_prompt"), "messages": ("content", "error", "metadata")}
+_SEALED_FIELDS = {
+    "chats": ("title", "system_prompt", "tags"),
+    "messages": ("content", "error", "metadata"),
+}
 """The columns domain/sealing.py seals, in its order (CHAT_FIELDS, MESSAGE_FIELDS)."""
 
 
@@ -371,16 +375,16 @@ def _upsert_chats(cursor: psycopg.Cursor, account_id: str, chats: Sequence[ChatR
     )
     cursor.execute(
         "INSERT INTO chats (user_id, id, title, provider, model, system_prompt, pinned,"
-        " archived, created_at, updated_at, undeleted_at)"
+        " archived, created_at, updated_at, undeleted_at, tags)"
         " SELECT %s, c.* FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[],"
         " %s::text[], %s::boolean[], %s::boolean[], %s::timestamptz[], %s::timestamptz[],"
-        " %s::timestamptz[]) AS c (id, title, provider, model, system_prompt, pinned,"
-        " archived, created_at, updated_at, undeleted_at)"
+        " %s::timestamptz[], %s::text[]) AS c (id, title, provider, model, system_prompt,"
+        " pinned, archived, created_at, updated_at, undeleted_at, tags)"
         " WHERE NOT EXISTS (SELECT 1 FROM deletions d WHERE d.user_id = %s AND d.chat_id = c.id)"
         " ON CONFLICT (user_id, id) DO UPDATE SET title = excluded.title,"
         " provider = excluded.provider, model = excluded.model,"
         " system_prompt = excluded.system_prompt, pinned = excluded.pinned,"
-        " archived = excluded.archived, updated_at = excluded.updated_at"
+        " archived = excluded.archived, updated_at = excluded.updated_at, tags = excluded.tags"
         " WHERE chats.updated_at < excluded.updated_at",
         (account_id, *columns, account_id),
     )

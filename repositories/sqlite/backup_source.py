@@ -121,7 +121,7 @@ class SqliteBackupSource:
             if row[-1] is not None:
                 deletions.append((row[0], row[-1]))
             else:
-                chats.append((*row[:5], bool(row[5]), bool(row[6]), *row[7:10]))
+                chats.append((*row[:5], bool(row[5]), bool(row[6]), *row[7:11]))
         return ChangeBatch(last_seq, count, chats, messages, deletions)
 
     def acknowledge(self, account_id: str, seq: int) -> None:
@@ -318,7 +318,7 @@ def _merge_remote_chats(db: sqlite3.Connection, deletions: Sequence[DeletionReco
         " title_by = iif(excluded.title = chats.title, chats.title_by, 'person'),"
         " provider = excluded.provider, model = excluded.model,"
         " system_prompt = excluded.system_prompt, pinned = excluded.pinned,"
-        " archived = excluded.archived, updated_at = excluded.updated_at"
+        " archived = excluded.archived, updated_at = excluded.updated_at, tags = excluded.tags"
         " WHERE excluded.updated_at > chats.updated_at AND chats.deleted_at IS NULL",
         (LOCAL_USER_ID,),
     )

@@ -7,14 +7,20 @@ from collections.abc import Sequence
 
 from domain.entities import Chat, ChatSummary
 from domain.errors import NotFoundError
+from domain.tags import Tag, TagUse, tags_from_text, tags_text
 from repositories.sqlite.store import parse_time, time_text
 
 _COLUMNS = (
     "id", "user_id", "title", "provider", "model", "system_prompt", "pinned", "archived",
-    "created_at", "updated_at", "deleted_at", "title_by",
+    "created_at", "updated_at", "deleted_at", "title_by", "tags",
 )  # fmt: skip
 """What a Chat holds; `undeleted_at` is the store's own (a trigger on Undo, and restore)."""
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM chats"
+CARRIES_TAG = (
+    "EXISTS (SELECT 1 FROM json_each({}.tags) AS t"
+    " WHERE lower(json_extract(t.value, '$[0]')) = lower(?))"
+)
+"""Whether a chat (of the table named) carries the tag given, in any case."""
 _IN_CHUNK = 500
 
 
@@ -32,6 +38,7 @@ def _to_chat(row: tuple) -> Chat:
         updated_at=parse_time(row[9]),  # type: ignore[arg-type]
         deleted_at=parse_time(row[10]),
         title_by=row[11],
+        tags=tags_from_text(row[12]),
     )
 
 
@@ -43,9 +50,10 @@ def _to_summary(row: tuple, with_count: bool) -> ChatSummary:
         model=row[3],
         pinned=bool(row[4]),
         updated_at=parse_time(row[5]),  # type: ignore[arg-type]
-        message_count=row[8] if with_count else None,
+        message_count=row[9] if with_count else None,
         active_at=parse_time(row[7]),
         archived=bool(row[6]),
+        tags=tags_from_text(row[8]),
     )
 
 
@@ -53,7 +61,7 @@ def _values(chat: Chat) -> tuple[object, ...]:
     return (
         chat.id, chat.user_id, chat.title, chat.provider, chat.model, chat.system_prompt,
         chat.pinned, chat.archived, time_text(chat.created_at), time_text(chat.updated_at),
-        time_text(chat.deleted_at), chat.title_by,
+        time_text(chat.deleted_at), chat.title_by, tags_text(chat.tags),
     )  # fmt: skip
 
 
@@ -86,27 +94,48 @@ class SqliteChatRepository:
         with_counts: bool = False,
         ids: Sequence[str] | None = None,
         archived: bool | None = None,
+        tag: str | None = None,
     ) -> list[ChatSummary]:
-        """`archived`: only the archived chats (True), only the others (False), or all."""
+        """`archived`: only the archived chats (True), only the others (False), or all;
+        `tag`: only the chats carrying it."""
         # The newest message: one seek per chat in the (chat_id, created_at, ...) index.
         query = (
             "SELECT id, title, provider, model, pinned, updated_at, archived, coalesce((SELECT"
-            " max(created_at) FROM messages WHERE messages.chat_id = chats.id), created_at)"
+            " max(created_at) FROM messages WHERE messages.chat_id = chats.id), created_at),"
+            " tags"
         )
         if with_counts:
             query += ", (SELECT count(*) FROM messages WHERE messages.chat_id = chats.id)"
         query += " FROM chats WHERE deleted_at IS NULL"
         if archived is not None:
             query += f" AND archived = {int(archived)}"
+        if tag is not None:
+            query += f" AND {CARRIES_TAG.format('chats')}"
         if ids is None:
-            rows = self._db.execute(query).fetchall()
+            rows = self._db.execute(query, (tag,) if tag is not None else ()).fetchall()
         else:
             rows = []
             for start in range(0, len(ids), _IN_CHUNK):
                 chunk = tuple(ids[start : start + _IN_CHUNK])
                 marks = ", ".join("?" * len(chunk))
-                rows += self._db.execute(f"{query} AND id IN ({marks})", chunk).fetchall()
+                bound = (tag, *chunk) if tag is not None else chunk
+                rows += self._db.execute(f"{query} AND id IN ({marks})", bound).fetchall()
         return [_to_summary(row, with_counts) for row in rows]
+
+    def tags(self) -> list[TagUse]:
+        """Every tag a chat carries (not deleted), with how many carry it; a name's colour
+        is its most recently changed chat's."""
+        rows = self._db.execute(
+            "SELECT json_extract(t.value, '$[0]'), json_extract(t.value, '$[1]')"
+            " FROM chats, json_each(chats.tags) AS t WHERE chats.deleted_at IS NULL"
+            " ORDER BY chats.updated_at"
+        ).fetchall()
+        kept: dict[str, tuple[Tag, int]] = {}
+        for name, shade in rows:
+            _, count = kept.get(name.casefold(), (None, 0))
+            kept[name.casefold()] = (Tag(name, shade), count + 1)
+        return sorted((TagUse(tag, count) for tag, count in kept.values()),
+                      key=lambda use: use.tag.name.casefold())  # fmt: skip
 
     def resolve_id(self, id_or_prefix: str) -> str:
         """Accept a whole id or an unambiguous prefix of one, as git does."""

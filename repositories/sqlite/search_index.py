@@ -16,6 +16,7 @@ from datetime import datetime
 
 from domain.entities import Role
 from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Query, Results, Term
+from repositories.sqlite.chat_repository import CARRIES_TAG
 from repositories.sqlite.store import parse_time, time_text
 
 OPEN, CLOSE, ELLIPSIS = "«", "»", "…"
@@ -308,6 +309,7 @@ def _filters(filters: Filters) -> tuple[list[str], list[object]]:
         ("c.provider = ?", filters.provider),
         ("c.model = ?", filters.model),
         ("c.pinned = ?", None if filters.pinned is None else int(filters.pinned)),
+        (CARRIES_TAG.format("c"), filters.tag),
     )
     for condition, value in (*message_filters, *chat_filters):
         if value is not None:

@@ -514,6 +514,7 @@ def test_right_clicks_open_menus_for_the_chat_and_the_message(
         "Rename",
         "Pin to top",
         "Archive",
+        "Tags…",
         "Delete",
     ]
     reply_row = window.conversation.visualRect(window.message_model.index(1)).center()

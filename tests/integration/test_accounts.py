@@ -211,6 +211,7 @@ def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> N
         "0006_sealed_content.sql",
         "0007_account_roles.sql",
         "0008_usage.sql",
+        "0009_tags.sql",
     ]
     assert upgrade(database) == []
     with psycopg.connect(backup_url) as db:

@@ -34,7 +34,7 @@ def record(chat_id: str, copy: ChatState) -> ChatRecord:
     updated = text(copy.updated_at)
     assert updated is not None
     return (chat_id, copy.content, "openai", "m", "", False, False, updated, updated,
-            text(copy.undeleted_at))  # fmt: skip
+            text(copy.undeleted_at), "[]")  # fmt: skip
 
 
 @dataclass(frozen=True)

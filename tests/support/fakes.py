@@ -24,6 +24,7 @@ from domain.accounts import (
 from domain.entities import Chat, ChatSummary, Message, MessageStatus, Usage
 from domain.errors import AccountError, BackupRejected, NotFoundError, ProviderError
 from domain.ports import CancelToken, ChatProvider, CompletionRequest, StreamEvent
+from domain.tags import TagUse, same_name
 from domain.usage import Grouping, Price, UsageEntry, UsageTotals
 
 
@@ -59,12 +60,15 @@ class FakeChatRepository:
         with_counts: bool = False,
         ids: Sequence[str] | None = None,
         archived: bool | None = None,
+        tag: str | None = None,
     ) -> list[ChatSummary]:
         out = []
         for c in self._t.chats.values():
             if c.deleted_at or (ids is not None and c.id not in ids):
                 continue
             if archived is not None and c.archived != archived:
+                continue
+            if tag is not None and not any(same_name(t.name, tag) for t in c.tags):
                 continue
             own = [m for m in self._t.messages.values() if m.chat_id == c.id]
             count = len(own)
@@ -80,9 +84,20 @@ class FakeChatRepository:
                     count if with_counts else None,
                     active_at,
                     c.archived,
+                    c.tags,
                 )
             )
         return out
+
+    def tags(self) -> list[TagUse]:
+        chats = sorted((c for c in self._t.chats.values() if not c.deleted_at),
+                       key=lambda c: c.updated_at)  # fmt: skip
+        kept: dict[str, TagUse] = {}
+        for chat in chats:
+            for tag in chat.tags:
+                before = kept.get(tag.name.casefold())
+                kept[tag.name.casefold()] = TagUse(tag, (before.chats if before else 0) + 1)
+        return sorted(kept.values(), key=lambda use: use.tag.name.casefold())
 
     def resolve_id(self, id_or_prefix: str) -> str:
         if id_or_prefix in self._t.chats:
