@@ -3,8 +3,9 @@
 One chat holds 10,000 messages (the "big chat"); the rest share the remainder. The text
 reads like a history people keep: English words drawn with their real frequencies
 (wordfreq's list, a Zipf distribution, so a few words are in most messages), code
-blocks in some replies, some Chinese, some accented words. Rows go in through the real
-migrated schema (triggers and search indexes included) with plain sqlite3 for speed.
+blocks in some replies, some Chinese, some accented words; a third of the chats carry a
+tag or two. Rows go in through the real migrated schema (triggers and search indexes
+included) with plain sqlite3 for speed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from domain.chats import LOCAL_USER_ID
 from domain.ids import new_id
+from domain.tags import Tag, colour, tags_text
 from repositories.migration_files import bundled_migrations
 from repositories.sqlite.database import DATABASE_NAME, open_store
 
@@ -69,6 +71,15 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+TAGS = [Tag(name, colour(None, name)) for name in ("Work", "Travel", "Research", "Code",
+                                                    "Recipes", "Health")]  # fmt: skip
+
+
+def _tags(rng: random.Random) -> str:
+    """A third of the chats carry one or two tags, as a person's might."""
+    return tags_text(rng.sample(TAGS, rng.choice((1, 2))) if rng.random() < 1 / 3 else [])
+
+
 def generate(
     data_dir: Path,
     chats: int = 10_000,
@@ -79,6 +90,7 @@ def generate(
     """Build the store; return the big chat's id."""
     open_store(data_dir).close()
     rng = random.Random(seed)
+    tagging = random.Random(seed + 1)  # (apart: the messages stay as they were)
     connection = sqlite3.connect(data_dir / DATABASE_NAME)
     connection.execute("PRAGMA synchronous = OFF")
     start = datetime(2025, 1, 1, tzinfo=UTC)
@@ -113,9 +125,9 @@ def generate(
                 )
                 parent = message_id
             connection.execute(
-                "INSERT INTO chats (id, user_id, title, provider, model, created_at, updated_at)"
-                " VALUES (?, ?, ?, 'openai', 'gpt-4o-mini', ?, ?)",
-                (chat_id, LOCAL_USER_ID, title, _stamp(start), _stamp(clock)),
+                "INSERT INTO chats (id, user_id, title, provider, model, created_at, updated_at,"
+                " tags) VALUES (?, ?, ?, 'openai', 'gpt-4o-mini', ?, ?, ?)",
+                (chat_id, LOCAL_USER_ID, title, _stamp(start), _stamp(clock), _tags(tagging)),
             )
             connection.executemany(
                 "INSERT INTO messages (id, chat_id, parent_id, role, content, status, provider,"
