@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar
 
+from PySide6.QtCore import QObject
+
 from app.gui.dispatch import Dispatcher, Lane, OnError, run_in_thread
 
 T = TypeVar("T")
@@ -27,6 +29,7 @@ class Op(Generic[T]):
         self._kwargs = kwargs
         self._on_done: Callable[[T], None] | None = None
         self._on_error: OnError | None = None
+        self._for: QObject | None = None
 
     def success(self, on_done: Callable[[T], None]) -> Self:
         self._on_done = on_done
@@ -36,9 +39,28 @@ class Op(Generic[T]):
         self._on_error = on_error
         return self
 
+    def for_widget(self, widget: QObject) -> Self:
+        """The result is for this widget (a dialog): dropped if it is gone by then."""
+        self._for = widget
+        return self
+
     def on_store(self, lane: Lane) -> None:
         """On the database lane: the one thread that uses SQLite."""
-        lane.run(self._call, self._on_done, self._on_error)
+        lane.run(self._call, self._while_there(self._on_done),
+                 self._while_there(self._on_error))  # fmt: skip
+
+    def _while_there(self, then: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+        widget = self._for
+        if then is None or widget is None:
+            return then
+
+        def deliver(value: Any) -> None:
+            import shiboken6
+
+            if shiboken6.isValid(widget):
+                then(value)
+
+        return deliver
 
     def on_network(self, dispatcher: Dispatcher, *, fallback: OnError) -> None:
         """On a worker thread of its own; `fallback` handles a failure without `failure`."""

@@ -53,7 +53,10 @@ class TagsController(QObject):
         self.view_menu.aboutToShow.connect(self._fill_view_menu)
         chat_menu.aboutToShow.connect(self.reread)  # (tags change from the command line too)
 
-    def reread(self, then: Callable[[], None] | None = None) -> None:
+    def reread(
+        self, then: Callable[[], None] | None = None, for_widget: QObject | None = None
+    ) -> None:
+        """Read every tag again; then `then`, unless `for_widget` is gone by then."""
         primer = self.window.primer
         if primer is None:
             return
@@ -63,7 +66,10 @@ class TagsController(QObject):
             if then is not None:
                 then()
 
-        Op(primer.tag_chats.tags).success(read).on_store(self.window.lane)
+        operation = Op(primer.tag_chats.tags).success(read)
+        if for_widget is not None:
+            operation.for_widget(for_widget)
+        operation.on_store(self.window.lane)
 
     def _fill_view_menu(self) -> None:
         menu, sidebar = self.view_menu, self.window.sidebar
@@ -208,13 +214,15 @@ class TagsDialog(QDialog):
         assert primer is not None
 
         def reread(chat: Chat) -> None:
-            self.controller.reread(lambda: self._reread_list(chat.tags))
+            self.controller.reread(lambda: self._reread_list(chat.tags), for_widget=self)
 
         def done(_changed: int) -> None:
             self.window.refresh_chats()
-            Op(primer.get_chat, self.chat_id).success(reread).on_store(lane)
+            Op(primer.get_chat, self.chat_id).success(reread).for_widget(self).on_store(lane)
 
-        Op(change, *args).success(done).failure(self.window.show_error).on_store(lane)
+        Op(change, *args).success(done).failure(self.window.show_error).for_widget(self).on_store(
+            lane
+        )
 
     def _reread_list(self, carried: tuple[Tag, ...]) -> None:
         self.list.blockSignals(True)

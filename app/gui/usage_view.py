@@ -94,7 +94,7 @@ class UsageDialog(QDialog):
         assert primer is not None
         Op(primer.show_usage, self.by_box.currentData(), self.since()).success(self.fill).failure(
             self.window.show_error
-        ).on_store(self.window.lane)
+        ).for_widget(self).on_store(self.window.lane)
 
     def fill(self, report: UsageReport) -> None:
         if report.by != self.by_box.currentData():

@@ -9,7 +9,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
@@ -58,7 +59,10 @@ def test_a_reply_shows_what_it_used_and_the_usage_view_sums_it(
     qtbot.waitUntil(lambda: _rows(dialog)[0][0] == "openai", timeout=TIMEOUT)
     dialog.period_box.setCurrentText("Last 7 days")
     qtbot.waitUntil(lambda: _rows(dialog)[0][:2] == ["openai", "1"], timeout=TIMEOUT)
-    dialog.close()
+    dialog.refresh()
+    dialog.close()  # deleted while its report is on the way: the report is dropped
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qtbot.waitUntil(lambda: window.lane.pending == 0, timeout=TIMEOUT)
     window.new_chat()  # a new chat has used nothing yet
     assert window.header.spent_label.text() == ""
     window.close()
