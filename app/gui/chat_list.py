@@ -264,6 +264,12 @@ def _chips(tags: Sequence[Tag], metrics: QFontMetrics, most: float) -> list[tupl
         more = len(tags) - len(chips)
         shown = chips + ([(f"+{more}", "#6b7280")] if more > 0 else [])
         width = sum(metrics.horizontalAdvance(text) + 16 for text, _ in shown)
-        if width <= most or not chips:
+        if width <= most:
             return shown
+        if len(chips) == 1:  # the first tag stays, cut to the room left
+            left = int(most - (width - metrics.horizontalAdvance(chips[0][0])))
+            if left < metrics.horizontalAdvance("Wo…"):
+                return [(f"+{len(tags)}", "#6b7280")]
+            name = metrics.elidedText(tags[0].name, Qt.TextElideMode.ElideRight, left)
+            return [(name, tags[0].colour), *shown[1:]]
         chips = chips[:-1]

@@ -78,3 +78,22 @@ def test_tag_chats_from_the_dialog_and_show_only_those_carrying_a_tag(
     assert "tagged “trips”" in window.sidebar.archive_label.text()
     window.sidebar.show_tagged(None)
     qtbot.waitUntil(lambda: window.chat_model.rowCount() == 2, timeout=TIMEOUT)
+
+
+def test_a_row_shows_the_tags_that_fit_and_counts_the_rest(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from app.gui.chat_list import _chips
+    from domain.tags import Tag
+
+    metrics = QFontMetrics(QFont())
+    tags = (
+        Tag("A rather long tag name", "#22c55e"),
+        Tag("Research", "#14b8a6"),
+        Tag("X", "#000000"),
+    )
+    roomy = _chips(tags, metrics, 1000)
+    assert [text for text, _ in roomy][1:] == ["Research", "+1"]
+    narrow = _chips(tags, metrics, metrics.horizontalAdvance("A rather") + 60)
+    assert len(narrow) == 2 and narrow[0][0].endswith("…") and narrow[1][0] == "+2"
+    assert _chips(tags, metrics, 10) == [("+3", "#6b7280")]
