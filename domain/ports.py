@@ -6,13 +6,15 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from domain.attachments import Attachment, Reading, Sending, StoredFile
 from domain.entities import Chat, ChatSummary, Message, Role, Usage
 from domain.search import Filters, Order, Query, Results
-from domain.tags import TagUse
-from domain.usage import UsageLedger
+
+if TYPE_CHECKING:  # (the window's start-up does not pay for them)
+    from domain.tags import TagUse
+    from domain.usage import UsageLedger
 
 
 class ChatRepository(Protocol):

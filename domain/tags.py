@@ -5,9 +5,9 @@ chat that carries it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,7 +47,7 @@ def colour(text: str | None, name: str) -> str:
     """A colour by name or #rrggbb; none given: one drawn from the name, the same each time."""
     if text is None:
         palette = list(COLOURS.values())
-        return palette[hashlib.sha256(name.casefold().encode()).digest()[0] % len(palette)]
+        return palette[zlib.crc32(name.casefold().encode()) % len(palette)]
     if text.lower() in COLOURS:
         return COLOURS[text.lower()]
     if _HEX.fullmatch(text):

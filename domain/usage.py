@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal, Protocol
 
 from domain.entities import Usage
+from domain.ids import new_id
 
 Purpose = Literal["reply", "title"]
 GROUPINGS = ("day", "model", "provider", "chat")
@@ -155,6 +155,6 @@ def new_entry(
 ) -> UsageEntry:
     price = prices.price(provider, model, usage)
     return UsageEntry(
-        str(uuid.uuid4()), at, purpose, provider, model, chat_id, message_id, usage, timing,
+        new_id(), at, purpose, provider, model, chat_id, message_id, usage, timing,
         price.cost if price else None, price.rates if price else None,
     )  # fmt: skip

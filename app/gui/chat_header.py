@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 from app.gui.elided_label import ElidedLabel
 from app.gui.operations import Op
 from domain.errors import PrimerError
-from domain.usage import UsageTotals, dollars
 from domain.use_cases.send_message import NewChatSettings
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
+    from domain.usage import UsageTotals
 
 
 class ChatHeader(QWidget):
@@ -230,6 +230,8 @@ class ChatHeader(QWidget):
 
 
 def spent_text(totals: UsageTotals | None) -> str:
+    from domain.usage import dollars  # (not before the first paint)
+
     if totals is None:
         return ""
     tokens = totals.input_tokens + totals.output_tokens
