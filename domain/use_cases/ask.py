@@ -11,13 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from domain.attachments import Attachment
-from domain.entities import Message
+from domain.entities import Message, Usage
 from domain.ports import CancelToken
+from domain.usage import Timing
 from domain.use_cases.finish_reply import FinishReply
 from domain.use_cases.get_chat import GetChat
 from domain.use_cases.save_reply_progress import SaveReplyProgress
 from domain.use_cases.send_message import NewChatSettings, PendingReply, SendMessage
-from domain.use_cases.stream_reply import StreamReply, stopped
+from domain.use_cases.stream_reply import StreamReply, stopped, used
 from domain.use_cases.update_chat import UpdateChat
 
 
@@ -96,5 +97,7 @@ class Ask:
         except KeyboardInterrupt:
             cancel.cancel()
             outcome = stopped("".join(parts))
+            if outcome.content:  # words came: the request is counted, estimated
+                outcome = outcome.measured(used(pending, Usage(), outcome), Timing())
         reply = self._finish(pending.reply.id, outcome)
         return Asked(pending, reply, cancel.cancelled)

@@ -44,6 +44,14 @@ def files_left_out(count: int) -> str:
             "the chat's context window, or its model cannot read them.")  # fmt: skip
 
 
+def used(pending: PendingReply, reported: Usage, outcome: ReplyOutcome) -> Usage:
+    """What a reply's request used: the provider's figures, estimated from what was sent
+    and what came where it gave none."""
+    request = pending.request
+    sent = [request.system_prompt, *(turn.content for turn in request.turns)]
+    return completed(reported, sent, outcome.content)
+
+
 def stopped(partial: str) -> ReplyOutcome:
     """The person stopped the reply (Stop, Esc, Ctrl-C, a closed terminal): what arrived is
     kept, marked interrupted; Regenerate, not Retry, is offered."""
@@ -77,10 +85,7 @@ class StreamReply:
         timing = Timing(first[0] - began if first else None, self._monotonic() - began)
         if end is None and not outcome.content:
             return outcome.measured(Usage(), timing)  # nothing came: nothing to count
-        request = pending.request
-        sent = [request.system_prompt, *(turn.content for turn in request.turns)]
-        usage = completed(end.usage if end else Usage(), sent, outcome.content)
-        return outcome.measured(usage, timing)
+        return outcome.measured(used(pending, end.usage if end else Usage(), outcome), timing)
 
     def _stream(
         self,

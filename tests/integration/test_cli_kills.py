@@ -124,6 +124,8 @@ def test_sigterm_and_sighup_stop_like_ctrl_c(
     reply = chat["messages"][1]
     assert reply["status"] == "interrupted"
     assert reply["content"] == shown.decode().rstrip("\n")
+    spent = json.loads(primer("usage", "--json", data_dir=cli_dir).stdout)
+    assert [(row["requests"], row["estimated"]) for row in spent] == [(1, True)]  # counted
 
 
 @pytest.mark.slow
