@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from domain.clock import local_midnight
 from domain.entities import Role
 from domain.errors import PrimerError
 from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Results
@@ -52,7 +53,7 @@ def _local_midnight(text: str | None, *, days_after: int = 0) -> datetime | None
         day = date.fromisoformat(text)
     except ValueError:
         raise PrimerError(f"“{text}” is not a date: give it as YYYY-MM-DD.") from None
-    return datetime.combine(day + timedelta(days=days_after), time()).astimezone()
+    return local_midnight(day + timedelta(days=days_after))
 
 
 def _search(args: argparse.Namespace, data_dir: Path) -> int:

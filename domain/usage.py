@@ -30,6 +30,13 @@ class Timing:
     """From sending to the first words: None when none came."""
     seconds: float | None = None
 
+    def tokens_per_second(self, output_tokens: int | None) -> float | None:
+        """Output speed once the first words came (the wait before them is not speed)."""
+        if output_tokens is None or self.seconds is None or self.first_token_seconds is None:
+            return None
+        streaming = self.seconds - self.first_token_seconds
+        return output_tokens / streaming if streaming > 0 else None
+
 
 @dataclass(frozen=True, slots=True)
 class Price:
@@ -58,15 +65,6 @@ class UsageEntry:
     timing: Timing
     cost: float | None
     rates: str | None
-
-    @property
-    def tokens_per_second(self) -> float | None:
-        """Output speed once the first words came (the wait before them is not speed)."""
-        out, timing = self.usage.output_tokens, self.timing
-        if not out or timing.seconds is None or timing.first_token_seconds is None:
-            return None
-        streaming = timing.seconds - timing.first_token_seconds
-        return out / streaming if streaming > 0 else None
 
 
 @dataclass(frozen=True, slots=True)

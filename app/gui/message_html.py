@@ -7,7 +7,7 @@ import html
 
 from domain.attachments import Attachment, FileKind, size_text
 from domain.entities import Message, MessageStatus, Role
-from domain.usage import dollars
+from domain.usage import Timing, dollars
 
 STREAM_CURSOR = " ▍"
 FILE_ICON_URL = "icon:file"
@@ -120,8 +120,10 @@ def usage_line(message: Message) -> str:
     if message.cost:
         parts.append(dollars(message.cost))
     seconds, first = message.metadata.get("seconds"), message.metadata.get("first_token_seconds")
-    if isinstance(seconds, int | float) and isinstance(first, int | float) and seconds > first:
-        parts.append(f"{tokens_out / (seconds - first):,.0f} tokens/s")
+    if isinstance(seconds, int | float) and isinstance(first, int | float):
+        speed = Timing(first, seconds).tokens_per_second(tokens_out)
+        if speed is not None:
+            parts.append(f"{speed:,.0f} tokens/s")
     return " · ".join(parts)
 
 

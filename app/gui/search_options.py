@@ -5,7 +5,7 @@ says how many filters are on."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtGui import QAction, QActionGroup
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain.clock import local_midnight
 from domain.entities import Role
 from domain.search import Filters, Order
 
@@ -163,8 +164,7 @@ class SearchOptions(QToolButton):
         since = before = None
         if days == BETWEEN and self.between is not None:
             first, last = self.between
-            since = datetime.combine(first, time()).astimezone()
-            before = datetime.combine(last + timedelta(days=1), time()).astimezone()
+            since, before = local_midnight(first), local_midnight(last + timedelta(days=1))
         elif days and days > 0:
             since = datetime.now(UTC) - timedelta(days=days)
         return Filters(

@@ -108,9 +108,7 @@ class TagsDialog(QDialog):
         title.setTextFormat(Qt.TextFormat.RichText)
         self.list = QListWidget()
         self.list.setAccessibleName("Tags")
-        for use in controller.known:
-            self._add_item(use.tag.name, use.tag.colour, any(same_name(t.name, use.tag.name)
-                                                              for t in carried))  # fmt: skip
+        self._reread_list(carried)
         self.list.itemChanged.connect(self._ticked)
         self.name = QLineEdit()
         self.name.setPlaceholderText("New tag…")
@@ -225,6 +223,7 @@ class TagsDialog(QDialog):
         )
 
     def _reread_list(self, carried: tuple[Tag, ...]) -> None:
+        """Every tag known, those the chat carries ticked."""
         self.list.blockSignals(True)
         self.list.clear()
         for use in self.controller.known:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
-from datetime import time as dt_time
+from datetime import date
 
 from domain.backup_usage import USAGE_COLUMNS
+from domain.clock import local_midnight
 from domain.entities import Usage
 from domain.usage import Grouping, Timing, UsageEntry, UsageTotals
 from repositories.sqlite.store import parse_time, time_text
@@ -26,12 +26,6 @@ _KEPT_SUMS = (
     " sum(cached_tokens), CASE WHEN sum(priced) > 0 THEN sum(cost) END, sum(estimated) > 0"
 )
 """The same, from the sums the triggers keep (usage_days, usage_chats)."""
-
-
-def _local_midnight(day: str) -> str:
-    """The moment a local day begins, as the ledger writes times (UTC)."""
-    began = datetime.combine(date.fromisoformat(day), dt_time.min).astimezone(UTC)
-    return time_text(began)  # type: ignore[return-value]
 
 
 def _ms(seconds: float | None) -> int | None:
@@ -93,7 +87,7 @@ class SqliteUsageLedger:
             rows = self._db.execute(
                 f"SELECT chat_id, {_SUMS} FROM usage WHERE created_at >= ?"
                 " AND chat_id IS NOT NULL GROUP BY chat_id ORDER BY 7 DESC NULLS LAST, 2 DESC",
-                (_local_midnight(since),),
+                (time_text(local_midnight(date.fromisoformat(since))),),
             ).fetchall()
         else:
             order = "day DESC" if by == "day" else "7 DESC NULLS LAST, 2 DESC"

@@ -50,7 +50,7 @@ def test_a_reply_records_the_providers_tokens_its_timing_and_its_cost() -> None:
     assert entry.usage == usage and not entry.usage.estimated
     assert entry.cost == pytest.approx((1000 * 2.0 + 500 * 8.0) / 1e6) == stored.cost
     assert entry.rates == "2.0/8.0"
-    assert entry.tokens_per_second == pytest.approx(500 / 0.5)
+    assert entry.timing.tokens_per_second(entry.usage.output_tokens) == pytest.approx(500 / 0.5)
     assert stored.metadata["seconds"] == 0.75 and stored.metadata["first_token_seconds"] == 0.25
     assert "estimated_tokens" not in stored.metadata
 
