@@ -1,4 +1,4 @@
-"""The Account menu, the toolbar's Back up button and the status bar's backup state.
+"""The Account menu, the sidebar's Backup now button and the status bar's backup state.
 
 Backup and restore run on their own worker thread with a progress bar and Cancel; the last
 successful backup time stays in the status bar, and a failure always shows in the message bar.
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QPushButton, QToolBar
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QPushButton, QToolButton
 
 from app.gui.operations import Op
 from domain.errors import PrimerError
@@ -45,7 +45,7 @@ def when(stamp: str | None) -> str:
 
 
 class BackupController(QObject):
-    def __init__(self, window: MainWindow, menu: QMenu, toolbar: QToolBar) -> None:
+    def __init__(self, window: MainWindow, menu: QMenu, button: QToolButton) -> None:
         super().__init__(window)
         self.window = window
         self.account: LinkedAccount | None = None
@@ -69,7 +69,7 @@ class BackupController(QObject):
         menu.addAction(self.backup_action)
         self.restore_action = menu.addAction("Restore…")
         self.restore_action.triggered.connect(self.restore)
-        toolbar.addAction(self.backup_action)
+        button.setDefaultAction(self.backup_action)
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -88,6 +88,11 @@ class BackupController(QObject):
         self.schedule = QTimer(self)
         self.schedule.setInterval(SCHEDULE_CHECK_MS)
         self.schedule.timeout.connect(self.when_due)
+
+    def set_icons(self) -> None:
+        from app.gui.icons import line_icon
+
+        self.backup_action.setIcon(line_icon("cloud-upload"))
 
     @property
     def primer(self) -> Primer:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QToolButton,
     QVBoxLayout,
@@ -37,21 +38,27 @@ class ChatHeader(QWidget):
         self.draft_system_prompt = ""
         """The system prompt of the chat not yet started."""
         self._model_cache: dict[str, list[str]] = {}
+        self._provider = ""
+        self._model = ""
         self.title_label = ElidedLabel("New chat")
         self.title_label.setObjectName("chatTitle")
         font = self.title_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         font.setBold(True)
         self.title_label.setFont(font)
-        self.provider_box = QComboBox()
-        self.provider_box.setToolTip("Provider for this chat")
-        self.model_box = QComboBox()
-        self.model_box.setEditable(True)
-        self.model_box.setMinimumContentsLength(18)
-        self.model_box.setToolTip("Model for this chat (type any model name)")
+        self.model_picker = QToolButton()
+        self.model_picker.setObjectName("modelPicker")
+        self.model_picker.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.model_picker.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.model_picker.setToolTip("Provider and model for this chat")
+        self.model_picker.setAccessibleName("Provider and model")
+        self.model_menu = QMenu(self.model_picker)
+        self.model_menu.aboutToShow.connect(self._fill_menu)
+        self.model_picker.setMenu(self.model_menu)
         self.system_button = QToolButton()
-        self.system_button.setText("System prompt…")
-        self.system_button.setToolTip("Instructions the model sees before this chat")
+        self.system_button.setObjectName("systemPrompt")
+        self.system_button.setToolTip("System prompt: instructions the model sees before this chat")
+        self.system_button.setAccessibleName("System prompt")
         self.spent_label = QLabel()
         self.spent_label.setObjectName("chatSpent")
         self.spent_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted
@@ -60,26 +67,30 @@ class ChatHeader(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title_label, 1)
         layout.addWidget(self.spent_label)
-        layout.addWidget(self.provider_box)
-        layout.addWidget(self.model_box)
+        layout.addWidget(self.model_picker)
         layout.addWidget(self.system_button)
-        self.provider_box.activated.connect(self._provider_chosen)
-        self.model_box.activated.connect(self._model_chosen)
-        self.model_box.lineEdit().editingFinished.connect(self._model_chosen)
         self.system_button.clicked.connect(self.edit_system_prompt)
         window.reply_finished.connect(lambda message: self.show_spent(message.chat_id))
+
+    def set_icons(self) -> None:
+        """(After the first paint: the icons' SVG renderer is not needed for it.)"""
+        from app.gui.icons import line_icon
+
+        self.system_button.setIcon(line_icon("message-square-text"))
 
     def provider(self) -> str:
         """The provider chosen, or the default one."""
         primer = self.window.primer
         assert primer is not None
-        return self.provider_box.currentData() or primer.settings.default_provider
+        return self._provider or primer.settings.default_provider
+
+    def model(self) -> str:
+        """The model chosen ('' before one is: the provider's default)."""
+        return self._model
 
     def new_chat_settings(self) -> NewChatSettings:
         """What a chat started now starts with (no model named: the provider's default)."""
-        return NewChatSettings(
-            self.provider(), self.model_box.currentText().strip(), self.draft_system_prompt
-        )
+        return NewChatSettings(self.provider(), self._model, self.draft_system_prompt)
 
     def start_new_chat(self) -> None:
         self.title_label.setText("New chat")
@@ -92,26 +103,16 @@ class ChatHeader(QWidget):
     def settings_changed(self) -> None:
         """The providers, their keys or their models may have changed."""
         self._model_cache.clear()
-        self.fill_providers()
+
+    def provider_names(self) -> list[str]:
+        primer = self.window.primer
+        return primer.providers.names() if primer is not None else []
 
     # ---------------------------------------------------------------- provider and model
-    def fill_providers(self) -> None:
-        primer = self.window.primer
-        assert primer is not None
-        self.provider_box.blockSignals(True)
-        self.provider_box.clear()
-        for name in primer.providers.names():
-            self.provider_box.addItem(name, name)
-        self.provider_box.blockSignals(False)
-
     def select(self, provider: str, model: str) -> None:
         """Show this provider and model (the chat's), whatever the user picked before."""
-        if self.provider_box.findData(provider) < 0:
-            self.provider_box.addItem(provider, provider)
-        self.provider_box.blockSignals(True)
-        self.provider_box.setCurrentIndex(self.provider_box.findData(provider))
-        self.provider_box.blockSignals(False)
-        self._fill_models(provider, model)
+        self._provider, self._model = provider, model
+        self.model_picker.setText(f"{provider} · {model}" if model else provider)
         self.show_spent(self.window.current_chat_id)
 
     def show_spent(self, chat_id: str | None) -> None:
@@ -129,7 +130,9 @@ class ChatHeader(QWidget):
 
         Op(primer.show_usage.of_chat, chat_id).success(show).on_store(self.window.lane)
 
-    def _fill_models(self, provider: str, model: str) -> None:
+    def models(self, provider: str) -> list[str]:
+        """The provider's models known now: listed by its server once asked (asked now, in
+        the background, the first time), its usual ones until then."""
         primer = self.window.primer
         assert primer is not None
         cached = self._model_cache.get(provider)
@@ -139,13 +142,51 @@ class ChatHeader(QWidget):
             except PrimerError:
                 cached = []
             self._fetch_models(provider)
-        self.model_box.blockSignals(True)
-        self.model_box.clear()
-        self.model_box.addItems(cached)
-        if model and self.model_box.findText(model) < 0:
-            self.model_box.insertItem(0, model)
-        self.model_box.setCurrentText(model)
-        self.model_box.blockSignals(False)
+        return cached
+
+    def _fill_menu(self) -> None:
+        """Each provider a submenu of its models, the chat's ticked; then any model by name."""
+        from PySide6.QtGui import QActionGroup
+
+        self.model_menu.clear()
+        group = QActionGroup(self.model_menu)
+        for provider in self.provider_names():
+            submenu = self.model_menu.addMenu(provider)
+            models = self.models(provider)
+            if provider == self._provider and self._model and self._model not in models:
+                models = [self._model, *models]
+            for model in models:
+                item = submenu.addAction(model)
+                item.setCheckable(True)
+                item.setChecked(provider == self._provider and model == self._model)
+                group.addAction(item)
+                item.triggered.connect(lambda _=False, p=provider, m=model: self.choose(p, m))
+            if not models:
+                submenu.addAction("(no models listed)").setEnabled(False)
+        self.model_menu.addSeparator()
+        self.model_menu.addAction("Another model by name…", self._ask_model_name)
+
+    def _ask_model_name(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle("Another model")
+        dialog.setLabelText(f"A model of {self.provider()}, by the name its server knows:")
+        dialog.setTextValue(self._model)
+        dialog.textValueSelected.connect(
+            lambda name: name.strip() and self.choose(self.provider(), name.strip())
+        )
+        self.model_dialog = dialog
+        dialog.open()
+
+    def choose(self, provider: str, model: str) -> None:
+        """The user picked this provider and model: for the chat on screen (saved), or for
+        the chat not yet started."""
+        changed_provider = provider != self._provider
+        self.select(provider, model)
+        self._save(provider=provider, model=model)
+        if changed_provider:
+            self.window.update_empty_text()
 
     def _fetch_models(self, provider: str) -> None:
         primer = self.window.primer
@@ -156,31 +197,11 @@ class ChatHeader(QWidget):
             return primer.providers.resolve(provider).list_models()
 
         def got(models: list[str]) -> None:
-            if not models:
-                return
-            self._model_cache[provider] = models
-            if self.provider_box.currentData() == provider:
-                self._fill_models(provider, self.model_box.currentText())
+            if models:
+                self._model_cache[provider] = models
 
         # A failed listing keeps the fallback list; the chat itself reports real failures.
         Op(fetch).success(got).on_network(self.window.dispatcher, fallback=lambda _error: None)
-
-    def _provider_chosen(self, _index: int) -> None:
-        primer = self.window.primer
-        if primer is None:
-            return
-        provider = self.provider_box.currentData()
-        if self.window.current_chat_id is None:  # what a new chat will start with
-            self._fill_models(provider, primer.providers.default_model(provider))
-        else:  # the chat takes the provider's default model (UpdateChat's rule), shown then
-            self._fill_models(provider, "")
-            self._save(provider=provider)
-        self.window.update_empty_text()
-
-    def _model_chosen(self, *_args: object) -> None:
-        model = self.model_box.currentText().strip()
-        if model:
-            self._save(model=model)
 
     def _save(self, **changes: str) -> None:
         chat_id = self.window.current_chat_id

@@ -1,29 +1,40 @@
-"""The sidebar: chats newest first with pinned ones on top, renamed in place."""
+"""The sidebar's chat list: pinned chats on top, then the rest newest first under date
+headings (Today, Yesterday, Previous 7 days, …); each row its title, and under it how long
+ago, the model and the chat's tags. Renamed in place."""
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QWidget,
 )
 
 if TYPE_CHECKING:
     from domain.entities import Chat, ChatSummary
-    from domain.tags import Tag
 
 CHAT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
 TAGS_ROLE = Qt.ItemDataRole.UserRole + 3
+HEADING_ROLE = Qt.ItemDataRole.UserRole + 4
+"""The date heading a row begins (Today, Yesterday…), or None: it is under the one above."""
+WHEN_ROLE = Qt.ItemDataRole.UserRole + 5
+"""How long ago the chat was active, in a word or two (5 min, Yesterday, 12 Oct)."""
+MODEL_ROLE = Qt.ItemDataRole.UserRole + 6
 SHOWN_TAGS = 2
 """Chips drawn at a row's end; more are counted (+2), and named in its tooltip."""
 NO_CHATS_TEXT = (
@@ -39,6 +50,24 @@ class ChatListModel(QAbstractListModel):
     def __init__(self) -> None:
         super().__init__()
         self._chats: list[ChatSummary] = []
+        self.now = _now()
+        """The moment the headings and times are worked out from (see `tick`)."""
+
+    def tick(self) -> None:
+        """The clock moved on: times are read anew when drawn, and at a new day the
+        headings move (the rows are laid out again under them)."""
+        now = _now()
+        new_day = now.astimezone().date() != self.now.astimezone().date()
+        self.now = now
+        if new_day and self._chats:
+            self.layoutAboutToBeChanged.emit()
+            self.layoutChanged.emit()
+
+    def heading(self, row: int) -> str:
+        from domain.recency import PINNED, date_group
+
+        chat = self._chats[row]
+        return PINNED if chat.pinned else date_group(chat.active_at or chat.updated_at, self.now)
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._chats)
@@ -69,6 +98,15 @@ class ChatListModel(QAbstractListModel):
             return chat.pinned
         if role == TAGS_ROLE:
             return chat.tags
+        if role == HEADING_ROLE:
+            heading = self.heading(index.row())
+            return heading if index.row() == 0 or heading != self.heading(index.row() - 1) else None
+        if role == WHEN_ROLE:
+            from domain.recency import relative_time
+
+            return relative_time(chat.active_at or chat.updated_at, _now())
+        if role == MODEL_ROLE:
+            return chat.model
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -144,7 +182,9 @@ class ChatListView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chatList")
-        self.setUniformItemSizes(True)
+        self.setUniformItemSizes(False)  # a row that begins a date heading is taller
+        self.setMouseTracking(True)  # the row under the mouse is lit
+        self.setFrameShape(QListView.Shape.NoFrame)
         self.setEditTriggers(
             QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.DoubleClicked
@@ -155,16 +195,27 @@ class ChatListView(QListView):
         # Batched layout sizes the rows by their text: a long title would widen the list
         # past the sidebar; the rows take the sidebar's width, their titles cut with "…".
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSpacing(2)
         # A layout asks the model about every row, from Python: 10,000 chats stalled the
         # window 30 ms at each new or moved row (bench.stall). In batches of 500 rows, one
         # per turn of the event loop, it never does.
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(500)
         self._scroll_when_laid_out: tuple[QPersistentModelIndex, Any] | None = None
-        self.setItemDelegate(TaggedRows(self))
+        from app.gui.chat_rows import ChatRows
+
+        self.setItemDelegate(ChatRows(self))
         # Blank until the first list arrives: "No chats yet" would be wrong while loading.
         self.empty_text = ""
+        self._clock = QTimer(self)  # "5 min" becomes "6 min"; at midnight, Today, Yesterday
+        self._clock.setInterval(60_000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+
+    def _tick(self) -> None:
+        model = self.model()
+        if isinstance(model, ChatListModel):
+            model.tick()
+        self.viewport().update()
 
     def scrollTo(self, index: ModelIndex, hint: Any = ScrollHint.EnsureVisible) -> None:
         if index.isValid() and not self.visualRect(index).isValid():  # not laid out yet
@@ -211,65 +262,7 @@ class ChatListView(QListView):
         super().paintEvent(event)
 
 
-class TaggedRows(QStyledItemDelegate):
-    """A chat's row: its title, and its tags as small chips of their colours at its end."""
+def _now() -> datetime:
+    from domain.clock import utc_now
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        tags = index.data(TAGS_ROLE) or ()
-        if not tags:
-            super().paint(painter, option, index)
-            return
-        font = QFont(option.font)  # type: ignore[attr-defined]
-        font.setPointSizeF(font.pointSizeF() * 0.8)
-        metrics = QFontMetrics(font)
-        whole: QRect = option.rect  # type: ignore[attr-defined]
-        chips = _chips(tags, metrics, whole.width() * 0.45)
-        widths = [metrics.horizontalAdvance(text) + 12 for text, _ in chips]
-        room = sum(widths) + 4 * len(chips) + 2
-        title = QStyleOptionViewItem(option)
-        title.rect = whole.adjusted(0, 0, -room, 0)  # type: ignore[attr-defined]
-        widget = option.widget  # type: ignore[attr-defined]
-        style = widget.style() if widget else None
-        if style is not None:  # the row's background (selected, hovered) under the chips too
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter,
-                                widget)  # fmt: skip
-        super().paint(painter, title, index)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setFont(font)
-        left = whole.right() - room + 4
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        on_selection = option.palette.color(option.palette.ColorRole.HighlightedText)  # type: ignore[attr-defined]
-        for (text, shade), width in zip(chips, widths, strict=True):
-            colour = on_selection if selected else QColor(shade)
-            chip = QRect(left, whole.center().y() - metrics.height() // 2 - 1, width,
-                         metrics.height() + 2)  # fmt: skip
-            fill = QColor(colour)
-            fill.setAlpha(48)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
-            painter.setPen(colour)
-            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
-            left += width + 4
-        painter.restore()
-
-
-def _chips(tags: Sequence[Tag], metrics: QFontMetrics, most: float) -> list[tuple[str, str]]:
-    """(text, colour) of the chips that fit in `most` pixels: the first tags, each cut to a
-    short name, then how many more (+2)."""
-    chips = [(metrics.elidedText(tag.name, Qt.TextElideMode.ElideRight, 80), tag.colour)
-             for tag in tags[:SHOWN_TAGS]]  # fmt: skip
-    while True:
-        more = len(tags) - len(chips)
-        shown = chips + ([(f"+{more}", "#6b7280")] if more > 0 else [])
-        width = sum(metrics.horizontalAdvance(text) + 16 for text, _ in shown)
-        if width <= most:
-            return shown
-        if len(chips) == 1:  # the first tag stays, cut to the room left
-            left = int(most - (width - metrics.horizontalAdvance(chips[0][0])))
-            if left < metrics.horizontalAdvance("Wo…"):
-                return [(f"+{len(tags)}", "#6b7280")]
-            name = metrics.elidedText(tags[0].name, Qt.TextElideMode.ElideRight, left)
-            return [(name, tags[0].colour), *shown[1:]]
-        chips = chips[:-1]
+    return utc_now()

@@ -57,6 +57,8 @@ class ConversationView(QListView):
         self.follow = True
         self.selection: TextSelection | None = None
         self.selecting = False
+        self.hovered_row = -1
+        """The message under the mouse: its actions show."""
         self._drag_point = QPoint()
         self._drag_scroll = QTimer(self)
         self._drag_scroll.setInterval(30)
@@ -77,6 +79,7 @@ class ConversationView(QListView):
     def setModel(self, model: Any) -> None:
         super().setModel(model)
         model.modelReset.connect(self.clear_selection)
+        model.modelReset.connect(lambda: self._hover(-1))
 
     # -- text selection
     def _delegate(self) -> MessageDelegate:
@@ -165,7 +168,20 @@ class ConversationView(QListView):
                 self.selecting = True
         super().mousePressEvent(event)
 
+    def _hover(self, row: int) -> None:
+        if row != self.hovered_row:
+            model, old = self.model(), self.hovered_row
+            self.hovered_row = row
+            for changed in (old, row):
+                if model is not None and 0 <= changed < model.rowCount():
+                    self.viewport().update(self.visualRect(model.index(changed, 0)))
+
+    def leaveEvent(self, event: Any) -> None:
+        self._hover(-1)
+        super().leaveEvent(event)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._hover(self.indexAt(event.position().toPoint()).row())
         if self.selecting and self.selection is not None:
             self._drag_point = event.position().toPoint()
             self._extend_selection()

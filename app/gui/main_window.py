@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
+from app.gui.about import show_about
 from app.gui.attachments import Attacher
 from app.gui.backup_controller import BackupController
 from app.gui.chat_header import ChatHeader
@@ -26,6 +27,7 @@ from app.gui.dispatch import Dispatcher, Lane
 from app.gui.find_bar import FindBar
 from app.gui.garbage import GuiThreadCollector
 from app.gui.local_copies import LocalCopyController
+from app.gui.look import apply_look
 from app.gui.message_actions import MessageActions
 from app.gui.message_bar import MessageBar
 from app.gui.message_delegate import MessageDelegate
@@ -37,7 +39,6 @@ from app.gui.sidebar import Sidebar
 from app.gui.tags import TagsController
 from app.gui.theme import apply_theme, os_prefers_dark
 from app.gui.titles import Titles
-from app.version import __version__
 from domain.errors import PrimerError
 
 if TYPE_CHECKING:
@@ -98,7 +99,6 @@ class MainWindow(QMainWindow):
         self.chat_list = self.sidebar.view
         self.header = ChatHeader(self)
         self.title_label = self.header.title_label
-        self.provider_box = self.header.provider_box
 
         self.message_bar = MessageBar()
         self.message_model = MessageListModel()
@@ -106,15 +106,16 @@ class MainWindow(QMainWindow):
         self.conversation.setModel(self.message_model)
         self.delegate = MessageDelegate(self.conversation, dark=dark)
         self.conversation.setItemDelegate(self.delegate)
-        compose = ComposeArea()
+        self.compose = compose = ComposeArea()
         self.composer, self.edit_banner = compose.composer, compose.edit_banner
         self.attachment_tray, self.attach_button = compose.tray, compose.attach_button
         self.attacher = Attacher(self, compose.tray)
         self.send_button, self.stop_button = compose.send_button, compose.stop_button
 
-        main = QWidget()
+        main = QWidget(objectName="mainPane")
+        main.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         right = QVBoxLayout(main)
-        right.setContentsMargins(4, 8, 8, 8)
+        right.setContentsMargins(16, 10, 16, 12)
         right.addWidget(self.header)
         right.addWidget(self.message_bar)
         self.find_bar = FindBar(self)
@@ -127,7 +128,9 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(main)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 840])
+        self.splitter.setHandleWidth(1)
         self.setCentralWidget(self.splitter)
+        apply_look(self, dark)
         self.statusBar().showMessage("Opening your chats…")
         self._set_enabled(False)
 
@@ -180,13 +183,10 @@ class MainWindow(QMainWindow):
         self.stop_action = action(chat_menu, "&Stop reply", self.escape, "Esc")
 
         account = bar.addMenu("&Account")
-        toolbar = self.addToolBar("Backup")
-        toolbar.setObjectName("backupToolbar")
-        toolbar.setMovable(False)
-        self.backup = BackupController(self, account, toolbar)
+        self.backup = BackupController(self, account, self.sidebar.backup_button)
 
         help_menu = bar.addMenu("&Help")
-        action(help_menu, "&About Primer", self.about)
+        action(help_menu, "&About Primer", lambda: show_about(self))
         self.local_copies = LocalCopyController(self, help_menu)
 
     def _set_enabled(self, enabled: bool) -> None:
@@ -204,7 +204,8 @@ class MainWindow(QMainWindow):
         problem = primer.settings_store.problem
         if problem:
             self.show_error(PrimerError(problem))
-        self.header.fill_providers()
+        for part in (self.header, self.compose, self.sidebar, self.backup):
+            part.set_icons()  # (the SVG renderer loads after the first paint)
         self.backup.attach(primer)
         self.local_copies.attach()
         last_chat = self.state.value("last_chat", "")
@@ -223,8 +224,12 @@ class MainWindow(QMainWindow):
         self.state.setValue(OS_DARK_KEY, os_dark)
         theme = self.primer.settings.theme if self.primer else self._theme_at_start
         if theme == "system" and os_dark != self.delegate.dark:
-            self.delegate.set_dark(apply_theme(theme, os_dark=os_dark))
-            self.conversation.viewport().update()
+            self.set_theme(apply_theme(theme, os_dark=os_dark))
+
+    def set_theme(self, dark: bool) -> None:
+        self.delegate.set_dark(dark)
+        apply_look(self, dark)
+        self.conversation.viewport().update()
 
     def update_empty_text(self) -> None:
         if self.primer is None:
@@ -346,7 +351,7 @@ class MainWindow(QMainWindow):
             )
         else:
             self.key_sources = key_sources
-        self.delegate.set_dark(apply_theme(self.primer.settings.theme))
+        self.set_theme(apply_theme(self.primer.settings.theme))
         self.header.settings_changed()
         summary = self.sidebar.current_summary()
         if summary:
@@ -354,7 +359,6 @@ class MainWindow(QMainWindow):
         else:
             self.new_chat(focus=False)
         self.update_empty_text()
-        self.conversation.viewport().update()
 
     def _key_sources_read(self, key_sources: dict[str, str]) -> None:
         self.key_sources = key_sources
@@ -364,14 +368,6 @@ class MainWindow(QMainWindow):
         from app.gui.usage_view import open_usage  # (not before the first paint)
 
         open_usage(self)
-
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Primer",
-            f"<h3>Primer {__version__}</h3><p>A local-first chat app for large language models."
-            f"</p><p>Your chats live on this computer, in<br><code>{self.data_dir}</code></p>",
-        )
 
     def _restore_state(self) -> None:
         geometry = self.state.value("geometry")

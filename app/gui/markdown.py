@@ -1,10 +1,10 @@
 """Markdown to the HTML subset QTextDocument renders, with highlighted code blocks.
 
-Each code block gets a "Copy" link (`copy-code:N`); the delegate turns clicks on it
-into a clipboard copy of block N. QTextDocument knows no CSS borders on blocks and no
-scrolling inside a message, so: long code lines wrap (a message is never wider than the
-view), tables get HTML borders, and a block quote is a table whose first cell is its bar.
-Pure: tested without Qt.
+Each code block gets a header with its language and a Copy link (`copy-code:N`); the
+delegate turns clicks on it into a clipboard copy of block N. QTextDocument knows no CSS
+borders on blocks and no scrolling inside a message, so: long code lines wrap (a message is
+never wider than the view), tables get HTML borders, and a block quote is a table whose
+first cell is its bar. Pure: tested without Qt.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name, guess_lexer
 from pygments.util import ClassNotFound
+
+COPY_ICON_URL = "icon:copy"
+"""The copy icon in a code block's header: the resource the message's view draws for its
+own Copy action."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +71,12 @@ def render_markdown(text: str, *, dark: bool) -> Rendered:
         token.content = (
             f'<table width="100%" cellspacing="0" cellpadding="6" '
             f'style="background-color:{background}; border: 1px solid {border};">'
-            f'<tr><td><span style="color:{muted}; font-size:small;">{label}</span>'
-            f'&nbsp;&nbsp;<a href="copy-code:{index}" style="font-size:small;">Copy</a></td></tr>'
+            f'<tr><td><table width="100%" border="0" cellspacing="0" cellpadding="0"><tr>'
+            f'<td><span style="color:{muted}; font-size:small;">{label}</span></td>'
+            f'<td align="right"><a href="copy-code:{index}" title="Copy the code" '
+            f'style="font-size:small; text-decoration:none; color:{muted};">'
+            f'<img src="{COPY_ICON_URL}" width="13" height="13">&nbsp;Copy</a></td>'
+            "</tr></table></td></tr>"
             f'<tr><td><pre style="margin:0; white-space:pre-wrap;">{body}</pre></td></tr></table>'
         )
     rendered = _parser().renderer.render(tokens, _parser().options, {})

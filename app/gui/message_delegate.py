@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -19,8 +19,16 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyledItemDelegate
 
-from app.gui.icons import resource_icon
-from app.gui.message_html import FILE_ICON_URL, colors, message_html, picture_url
+from app.gui.icons import line_image, resource_icon
+from app.gui.message_html import (
+    ACTION_ICON_SIDE,
+    ACTION_ICONS,
+    FILE_ICON_URL,
+    colors,
+    icon_url,
+    message_html,
+    picture_url,
+)
 from app.gui.message_model import MESSAGE_ROLE, VERSION_ROLE, ModelIndex
 from domain.attachments import FileKind
 
@@ -43,6 +51,11 @@ def _file_icon() -> QImage:
     return resource_icon("file.svg").pixmap(28, 28).toImage()
 
 
+@cache
+def _action_icon(action: str, colour: str, scale: float) -> QImage:
+    return line_image(f"{ACTION_ICONS[action]}.svg", colour, ACTION_ICON_SIDE, scale)
+
+
 def _cursor(document: QTextDocument, start: int, end: int) -> QTextCursor:
     """A cursor over `start`..`end`, kept inside the text (it may have changed since)."""
     from PySide6.QtGui import QTextCursor
@@ -54,18 +67,26 @@ def _cursor(document: QTextDocument, start: int, end: int) -> QTextCursor:
     return cursor
 
 
+def _has_actions(document: QTextDocument) -> bool:
+    """Whether the document ends with a row of actions (the only block whose links are
+    `action:`s) under the message's text."""
+    last = document.lastBlock()
+    if last == document.firstBlock():
+        return False
+    iterator = last.begin()
+    while not iterator.atEnd():
+        if iterator.fragment().charFormat().anchorHref().startswith("action:"):
+            return True
+        iterator += 1
+    return False
+
+
 def _text_range(document: QTextDocument) -> tuple[int, int]:
     """Where the message's own text lies in its document: after the name that heads it and
-    before the row of links under it (the only block whose links are `action:`s)."""
+    before the row of actions under it."""
     heading, last = document.firstBlock(), document.lastBlock()
-    end = document.characterCount() - 1
+    end = last.position() - 1 if _has_actions(document) else document.characterCount() - 1
     start = heading.next().position() if heading.next().isValid() else end
-    iterator = last.begin()
-    while last.position() > start and not iterator.atEnd():
-        if iterator.fragment().charFormat().anchorHref().startswith("action:"):
-            end = last.position() - 1
-            break
-        iterator += 1
     return start, max(start, end)
 
 
@@ -139,14 +160,15 @@ class MessageDelegate(QStyledItemDelegate):
         return max(120, min(MAX_TEXT_WIDTH, option_width - 2 * (MARGIN + PADDING)))
 
     def document(self, index: ModelIndex, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
-        from domain.entities import MessageStatus  # loaded by then: not at start-up
+        from domain.entities import MessageStatus, Role  # loaded by then: not at start-up
 
         message: Message = index.data(MESSAGE_ROLE)
         version: tuple[int, int] | None = index.data(VERSION_ROLE)
         last = index.row() == index.model().rowCount() - 1
         streaming = message.status is MessageStatus.STREAMING
         key = (message.id, message.content, message.status, message.error)
-        key += (version, last, width, self.dark)
+        scale = self._view.devicePixelRatioF()
+        key += (version, last, width, self.dark, scale)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -166,9 +188,18 @@ class MessageDelegate(QStyledItemDelegate):
                 document.pictures[picture_url(attachment)] = lambda a=attachment: self._thumbnail(
                     a.sha256, a.file.thumbnail or b""
                 )
+        muted = colors(self.dark)["muted"]
+        for action in ACTION_ICONS:
+            document.addResource(
+                QTextDocument.ResourceType.ImageResource,
+                QUrl(icon_url(action)),
+                _action_icon(action, muted, scale),
+            )
         document.setDefaultStyleSheet(f"a {{ color: {colors(self.dark)['link']}; }}")
         document.setHtml(markup)
         document.setTextWidth(self._text_width(width))
+        if message.role is Role.USER:  # a bubble as wide as its text, at the right
+            document.setTextWidth(min(document.textWidth(), document.idealWidth() + 1))
         self._cache[key] = (document, blocks)
         if len(self._cache) > 400:
             self._cache.popitem(last=False)
@@ -186,10 +217,16 @@ class MessageDelegate(QStyledItemDelegate):
             self._thumbnails.move_to_end(sha256)
         return picture
 
-    def _bubble(self, rect: QRect, document: QTextDocument) -> QRect:
+    def _bubble(self, rect: QRect, document: QTextDocument, user: bool) -> QRect:
+        """Where the message is drawn: a user's at the right, under the reply's column's
+        end; a reply at the left."""
         height = int(document.size().height()) + 2 * PADDING
         width = int(document.textWidth()) + 2 * PADDING
-        return QRect(rect.left() + MARGIN, rect.top() + MARGIN, width, height)
+        left = rect.left() + MARGIN
+        if user:
+            column = self._text_width(self._view.viewport().width()) + 2 * PADDING
+            left += max(0, column - width)
+        return QRect(left, rect.top() + MARGIN, width, height)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         width = self._view.viewport().width()
@@ -201,12 +238,17 @@ class MessageDelegate(QStyledItemDelegate):
 
         message: Message = index.data(MESSAGE_ROLE)
         document, _ = self.document(index, self._view.viewport().width())
-        bubble = self._bubble(option.rect, document)  # type: ignore[attr-defined]
+        user = message.role is Role.USER
+        bubble = self._bubble(option.rect, document, user)  # type: ignore[attr-defined]
+        actions = None
+        if _has_actions(document):  # drawn under the bubble, not in it
+            actions = document.documentLayout().blockBoundingRect(document.lastBlock())
+            bubble.setHeight(int(actions.top()) + PADDING)
         bubble_colour = colors(self.dark)["user"]
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        if message.role is Role.USER:
+        if user:
             painter.setBrush(QColor(bubble_colour))
             painter.drawRoundedRect(bubble, 10, 10)
         painter.translate(bubble.topLeft() + QPoint(PADDING, PADDING))
@@ -222,15 +264,53 @@ class MessageDelegate(QStyledItemDelegate):
             selection = _cursor(document, *selected)
             spans.append((selection, palette.highlight(), palette.highlightedText()))
         context.selections = [_selection(*span) for span in spans]
+        if actions is not None and not self.actions_shown(index):  # shown on hover
+            painter.setClipRect(QRectF(0, 0, document.textWidth(), actions.top()))
         document.documentLayout().draw(painter, context)
         painter.restore()
 
-    def _text_origin(self, index: ModelIndex, rect: QRect) -> tuple[QTextDocument, QPoint]:
+    def actions_shown(self, index: ModelIndex) -> bool:
+        """A message's actions show under the newest one, under one with other versions
+        (where it is among them), and under the one the mouse is over."""
+        last = index.row() == index.model().rowCount() - 1
+        return last or index.row() == self._view.hovered_row or index.data(VERSION_ROLE) is not None
+
+    def tooltip_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
+        """What the link at `pos` does (its `title`): the icons have no words."""
+        from PySide6.QtGui import QTextCursor
+
+        document, origin = self.text_origin(index, rect)
+        layout = document.documentLayout()
+        if not layout.anchorAt(pos - origin):
+            return ""
+        cursor = QTextCursor(document)
+        cursor.setPosition(layout.hitTest(pos - origin, Qt.HitTestAccuracy.FuzzyHit))
+        if not cursor.atEnd():
+            cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
+        return cursor.charFormat().toolTip()
+
+    def helpEvent(self, event: Any, view: Any, option: QStyleOptionViewItem,
+                  index: ModelIndex) -> bool:  # fmt: skip
+        from PySide6.QtWidgets import QToolTip
+
+        if event.type() != QEvent.Type.ToolTip:
+            return super().helpEvent(event, view, option, index)
+        tip = self.tooltip_at(index, option.rect, event.pos())  # type: ignore[attr-defined]
+        if tip:
+            QToolTip.showText(event.globalPos(), tip, view)
+        else:
+            QToolTip.hideText()
+        return True
+
+    def text_origin(self, index: ModelIndex, rect: QRect) -> tuple[QTextDocument, QPoint]:
         document, _ = self.document(index, self._view.viewport().width())
-        return document, self._bubble(rect, document).topLeft() + QPoint(PADDING, PADDING)
+        from domain.entities import Role
+
+        user = index.data(MESSAGE_ROLE).role is Role.USER
+        return document, self._bubble(rect, document, user).topLeft() + QPoint(PADDING, PADDING)
 
     def anchor_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
-        document, origin = self._text_origin(index, rect)
+        document, origin = self.text_origin(index, rect)
         return document.documentLayout().anchorAt(pos - origin) or ""
 
     def text_range(self, index: ModelIndex) -> tuple[int, int]:
@@ -240,7 +320,7 @@ class MessageDelegate(QStyledItemDelegate):
     def position_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> int:
         """The place in the message's own text nearest to `pos`: its start for a point above
         the text, its end for one below."""
-        document, origin = self._text_origin(index, rect)
+        document, origin = self.text_origin(index, rect)
         start, end = _text_range(document)
         local = pos - origin
         if local.y() < 0:
@@ -253,7 +333,7 @@ class MessageDelegate(QStyledItemDelegate):
     def word_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> tuple[int, int]:
         from PySide6.QtGui import QTextCursor
 
-        document, _ = self._text_origin(index, rect)
+        document, _ = self.text_origin(index, rect)
         cursor = QTextCursor(document)
         cursor.setPosition(self.position_at(index, rect, pos))
         cursor.select(QTextCursor.SelectionType.WordUnderCursor)

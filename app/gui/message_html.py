@@ -98,15 +98,35 @@ def message_html(
         links.append(f'<span style="color:{muted};">{older}{place} / {count}{newer}</span>')
     if not streaming:
         if message.content:
-            links.append('<a href="action:copy">Copy</a>')
+            links.append(icon_link("copy", "Copy message"))
         if message.role is Role.USER:
-            links.append('<a href="action:edit">Edit</a>')
+            links.append(icon_link("edit", "Edit: send it again changed (the original is kept)"))
         elif message.role is Role.ASSISTANT and last:
             links += _reply_actions(message)
     footer = ""
     if links:
-        footer = f'<p style="margin-top:6px; font-size:small;">{" &nbsp;·&nbsp; ".join(links)}</p>'
+        footer = f'<p style="margin-top:6px; font-size:small;">{" &nbsp; ".join(links)}</p>'
     return head + files + body + extra + footer, rendered.code_blocks if rendered else ()
+
+
+ACTION_ICONS = {"copy": "copy", "edit": "pencil", "regenerate": "refresh-cw"}
+"""The line icon (resources/icons) each message action is drawn with."""
+ACTION_ICON_SIDE = 16
+
+
+def icon_url(action: str) -> str:
+    """The name a message action's icon goes by in the message's document."""
+    return f"icon:{ACTION_ICONS[action]}"
+
+
+def icon_link(action: str, tip: str, text: str = "") -> str:
+    """A message action as an icon, named in its tooltip (`title`), with `text` after it."""
+    side = ACTION_ICON_SIDE
+    words = f"&nbsp;{html.escape(text)}" if text else ""
+    return (
+        f'<a href="action:{action}" title="{html.escape(tip)}" style="text-decoration:none;">'
+        f'<img src="{icon_url(action)}" width="{side}" height="{side}">{words}</a>'
+    )
 
 
 def usage_line(message: Message) -> str:
@@ -171,4 +191,6 @@ def _reply_actions(message: Message) -> list[str]:
     retry = failed or (
         message.status is MessageStatus.INTERRUPTED and not message.metadata.get("stopped")
     )
-    return ['<a href="action:regenerate">' + ("Retry" if retry else "Regenerate") + "</a>"]
+    if retry:  # worth a word: the reply did not come
+        return [icon_link("regenerate", "Try again", "Retry")]
+    return [icon_link("regenerate", "Regenerate: a new version of this reply (Ctrl+R)")]

@@ -24,6 +24,8 @@ from app.gui.operations import Op
 from domain.search import BEST_MATCH_CAP, Hit, Results, parse_query
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon, QResizeEvent
+
     from app.gui.main_window import MainWindow
 
 DEBOUNCE_MS = 30
@@ -46,8 +48,27 @@ class SearchField(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("searchField")
-        self.setPlaceholderText("Search chats  (Ctrl+K)")
+        self.setPlaceholderText("Search chats")
+        self.setToolTip("Search every chat's messages (Ctrl+K)")
         self.setClearButtonEnabled(True)
+        self._icon: QLabel | None = None
+
+    def set_icon(self, icon: QIcon) -> None:
+        """A magnifier inside the field, before the text (a picture, not a button)."""
+        self._icon = QLabel(self)
+        self._icon.setPixmap(icon.pixmap(QSize(15, 15), self.devicePixelRatioF()))
+        self._icon.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setTextMargins(20, 0, 0, 0)
+        self._place_icon()
+        self._icon.show()
+
+    def _place_icon(self) -> None:
+        if self._icon is not None:
+            self._icon.setGeometry(9, (self.height() - 15) // 2, 15, 15)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_icon()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

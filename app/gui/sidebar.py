@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +38,10 @@ class Sidebar(QWidget):
         self.model = ChatListModel()
         self.view = ChatListView()
         self.view.setModel(self.model)
+        self.setObjectName("sidebar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.new_chat_button = QPushButton("New chat")
+        self.new_chat_button.setObjectName("newChat")
         self.new_chat_button.setToolTip("Start a new chat (Ctrl+N)")
         self.new_chat_button.clicked.connect(window.new_chat)
         self.search_field = SearchField()
@@ -55,8 +59,19 @@ class Sidebar(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.results)
+        self.backup_button = QToolButton()  # its action: BackupController's Backup now
+        self.backup_button.setObjectName("backupButton")
+        self.backup_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.backup_button.setAutoRaise(True)
+        self.settings_button = QToolButton()
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setAutoRaise(True)
+        self.settings_button.setToolTip("Settings: providers, keys, look (Ctrl+,)")
+        self.settings_button.setAccessibleName("Settings")
+        self.settings_button.clicked.connect(window.open_settings)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 4, 8)
+        layout.setContentsMargins(10, 10, 8, 8)
+        layout.setSpacing(8)
         layout.addWidget(self.new_chat_button)
         self.search_options = SearchOptions()
         search_row = QHBoxLayout()
@@ -65,10 +80,25 @@ class Sidebar(QWidget):
         layout.addLayout(search_row)
         layout.addWidget(self.archive_label)
         layout.addWidget(self.stack, 1)
+        footer = QHBoxLayout()
+        footer.addWidget(self.backup_button)
+        footer.addStretch(1)
+        footer.addWidget(self.settings_button)
+        layout.addLayout(footer)
         self.view.selectionModel().currentChanged.connect(self._chosen)
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.delete_pressed.connect(self.delete_current)
         self.model.rename_requested.connect(self._rename)
+
+    def set_icons(self) -> None:
+        """(After the first paint: the icons' SVG renderer is not needed for it.)"""
+        from app.gui.icons import line_icon
+
+        self.new_chat_button.setIcon(line_icon("plus"))
+        self.search_field.set_icon(line_icon("search"))
+        self.search_options.setIcon(line_icon("sliders-horizontal"))
+        self.search_options.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.settings_button.setIcon(line_icon("settings"))
 
     def show_results(self, shown: bool) -> None:
         """Search results in place of the chat list, or the list back as it was."""

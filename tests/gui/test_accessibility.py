@@ -24,7 +24,8 @@ def test_every_icon_or_symbol_button_has_a_tooltip_and_an_accessible_name(
         if words or not button.isVisibleTo(window):
             continue  # its text says what it does; or it is not shown now
         found.append(button)
-        assert button.toolTip(), f"{button.objectName() or button!r} has no tooltip"
+        parent = button.parent().objectName() if button.parent() else ""
+        assert button.toolTip(), f"{button.objectName() or button!r} in {parent} has no tooltip"
         assert button.accessibleName(), f"{button.toolTip()!r} has no accessible name"
     assert len(found) >= 5  # attach, system prompt, filters, find ▲ ▼ ✕, close …
 
@@ -47,8 +48,9 @@ def test_tab_reaches_every_control_and_comes_back(qtbot: QtBot, window: MainWind
         "the chat list": window.sidebar.view,
         "chat search": window.sidebar.search_field,
         "New chat": window.sidebar.new_chat_button,
-        "the provider": window.header.provider_box,
-        "the model": window.header.model_box,
+        "Backup now": window.sidebar.backup_button,
+        "Settings": window.sidebar.settings_button,
+        "the provider and model": window.header.model_picker,
         "the system prompt": window.header.system_button,
         "attach": window.attach_button,
         "send": window.send_button,

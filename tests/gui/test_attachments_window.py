@@ -123,7 +123,7 @@ def test_a_model_that_reads_no_pdfs_offers_to_send_the_text_and_keeps_the_draft(
     qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer, tmp_path: Path
 ) -> None:
     document = sample_files.write(tmp_path / "notes.pdf", sample_files.pdf(["Buy oat milk."]))
-    window.header.model_box.setCurrentText("gpt-3.5-turbo")
+    window.header.choose("openai", "gpt-3.5-turbo")
     drop(window, [document])
     qtbot.waitUntil(lambda: chip_names(window) == ["notes.pdf"], timeout=TIMEOUT)
     window.composer.setPlainText("Summarise")

@@ -83,7 +83,7 @@ def test_tag_chats_from_the_dialog_and_show_only_those_carrying_a_tag(
 def test_a_row_shows_the_tags_that_fit_and_counts_the_rest(qtbot: QtBot) -> None:
     from PySide6.QtGui import QFont, QFontMetrics
 
-    from app.gui.chat_list import _chips
+    from app.gui.chat_rows import _chips
     from domain.tags import Tag
 
     metrics = QFontMetrics(QFont())

@@ -56,18 +56,18 @@ def _html(message: Message, **shown: object) -> str:
 
 
 def test_a_reply_offers_retry_only_where_it_can_help() -> None:
-    assert ">Regenerate<" in _html(_reply())
+    assert 'title="Regenerate:' in _html(_reply())
     failed = _reply(status=MessageStatus.ERROR, content="", error="server error (500)")
-    assert ">Retry<" in _html(failed)
+    assert "&nbsp;Retry<" in _html(failed)
     refused_key = dataclasses.replace(
         failed, error="rejected the API key", metadata={"retryable": False, "error_kind": "auth"}
     )
-    assert "action:settings" in _html(refused_key) and ">Retry<" not in _html(refused_key)
+    assert "action:settings" in _html(refused_key) and "Retry<" not in _html(refused_key)
     refused = dataclasses.replace(refused_key, metadata={"retryable": False})
     assert "action:regenerate" not in _html(refused)
-    assert ">Retry<" in _html(_reply(status=MessageStatus.INTERRUPTED))  # cut off: retry
+    assert "&nbsp;Retry<" in _html(_reply(status=MessageStatus.INTERRUPTED))  # cut off: retry
     stopped = _reply(status=MessageStatus.INTERRUPTED, metadata={"stopped": True})
-    assert ">Regenerate<" in _html(stopped) and "· stopped" in _html(stopped)
+    assert 'title="Regenerate:' in _html(stopped) and "· stopped" in _html(stopped)
     assert "action:regenerate" not in _html(_reply(), last=False)
 
 

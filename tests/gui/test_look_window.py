@@ -1,0 +1,128 @@
+"""The window's modern look as a person meets it (issue 18): the chat list under date
+headings with short relative times, a message's actions as icons that show when the mouse
+is over it and say what they do, and one picker for the provider and model."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from app.gui.chat_list import HEADING_ROLE, WHEN_ROLE
+from app.gui.main_window import MainWindow
+from domain.chats import new_chat
+from domain.clock import utc_now
+from tests.gui.conftest import on_lane, screenshot
+from tests.gui.test_main_window import TIMEOUT, link_point, send
+
+
+def headings(window: MainWindow) -> list[tuple[str | None, str]]:
+    model = window.chat_model
+    return [(model.index(row).data(HEADING_ROLE), model.index(row).data())
+            for row in range(model.rowCount())]  # fmt: skip
+
+
+def test_the_chat_list_is_grouped_by_date_with_relative_times(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    primer = window.primer
+    assert primer is not None
+    now = utc_now()
+
+    def seed() -> None:
+        with primer.uow_factory() as uow:
+            ages = {"Old": timedelta(days=3), "Fresh": timedelta(minutes=5),
+                    "Older": timedelta(days=4), "Fresher": timedelta(minutes=2)}  # fmt: skip
+            for title, age in ages.items():
+                when = now - age
+                uow.chats.add(new_chat(title=title, provider="openai", model="gpt-test",
+                                       system_prompt="", now=when))  # fmt: skip
+            uow.commit()
+
+    on_lane(qtbot, window, seed)
+    with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
+        window.refresh_chats()
+    expected = [("Today", "Fresher"), (None, "Fresh"), ("Previous 7 days", "Old"), (None, "Older")]
+    assert headings(window) == expected
+    assert window.chat_model.index(1).data(WHEN_ROLE) == "5 min"
+    view, rows = window.chat_list, window.chat_model.rowCount()
+    qtbot.waitUntil(lambda: view.visualRect(window.chat_model.index(rows - 1)).isValid())
+    heading_row, plain_row = (view.visualRect(window.chat_model.index(r)) for r in (2, 3))
+    assert heading_row.height() > plain_row.height()  # room for "Previous 7 days" above it
+    screenshot(window, "18-date-groups")
+
+    # Pinned where it is, the newest chat goes under "Pinned"; the next one now begins
+    # "Today", and its row grows to hold the heading.
+    fresher = window.chat_model.summary(0)
+    with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
+        window.update_chat(fresher.id, pinned=True)
+    qtbot.waitUntil(lambda: headings(window)[:2] == [("Pinned", "Fresher"), ("Today", "Fresh")])
+    qtbot.waitUntil(
+        lambda: view.visualRect(window.chat_model.index(1)).height() == heading_row.height()
+    )
+
+
+def icon_colours(window: MainWindow, point: QPoint) -> int:
+    """How many colours the conversation shows in the 12 px square around `point`."""
+    image: QImage = window.conversation.viewport().grab().toImage()
+    return len({image.pixel(point.x() + dx, point.y() + dy)
+                for dx in range(-6, 6) for dy in range(-6, 6)})  # fmt: skip
+
+
+def test_message_actions_are_icons_shown_on_hover_and_named_in_tooltips(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    send(qtbot, window, "First question")
+    send(qtbot, window, "Second question")
+    delegate, view = window.delegate, window.conversation
+    first = window.message_model.index(0)
+    copy = link_point(window, 0, "action:copy")
+    assert not delegate.actions_shown(first)  # neither the newest nor under the mouse
+    hidden = icon_colours(window, copy + QPoint(5, 0))
+    qtbot.mouseMove(view.viewport(), pos=copy)
+    qtbot.waitUntil(lambda: delegate.actions_shown(first))
+    assert icon_colours(window, copy + QPoint(5, 0)) > hidden  # the icon is drawn now
+    assert delegate.tooltip_at(first, view.visualRect(first), copy) == "Copy message"
+    edit = link_point(window, 0, "action:edit")
+    assert delegate.tooltip_at(first, view.visualRect(first), edit).startswith("Edit")
+    last = window.message_model.index(window.message_model.rowCount() - 1)
+    assert delegate.actions_shown(last)  # the newest reply's always show
+    screenshot(window, "18-hover-actions")
+
+
+def test_one_picker_shows_and_changes_provider_and_model(qtbot: QtBot, window: MainWindow) -> None:
+    send(qtbot, window, "Hello")
+    picker = window.header.model_picker
+    assert picker.text() == "openai · gpt-test"
+    menu = window.header.model_menu
+    menu.aboutToShow.emit()
+    submenus = {action.text(): action.menu() for action in menu.actions() if action.menu()}
+    assert set(submenus) >= {"openai", "gemini"}
+    ticked = [a.text() for a in submenus["openai"].actions() if a.isChecked()]
+    assert ticked == ["gpt-test"]
+    gemini_models = [a for a in submenus["gemini"].actions() if a.isEnabled()]
+    assert gemini_models, "the Gemini submenu lists its models"
+    chosen = gemini_models[0].text()
+    with qtbot.waitSignal(window.chats_loaded, timeout=TIMEOUT):
+        gemini_models[0].trigger()
+    summary = window.sidebar.current_summary()
+    assert summary is not None and (summary.provider, summary.model) == ("gemini", chosen)
+    assert picker.text() == f"gemini · {chosen}"
+    # A model no list names, typed (Another model by name…)
+    window.header.choose("gemini", "gemini-custom-tuned")
+    qtbot.waitUntil(
+        lambda: getattr(window.sidebar.current_summary(), "model", "") == "gemini-custom-tuned"
+    )
+    assert picker.text() == "gemini · gemini-custom-tuned"
+
+
+def test_at_a_new_day_the_headings_are_laid_out_again(qtbot: QtBot, window: MainWindow) -> None:
+    send(qtbot, window, "Hello")
+    model = window.chat_model
+    model.now -= timedelta(days=1)  # the list was last laid out yesterday
+    with qtbot.waitSignal(model.layoutChanged, timeout=TIMEOUT):
+        model.tick()
+    with qtbot.assertNotEmitted(model.layoutChanged):
+        model.tick()  # the same day: nothing to move
