@@ -73,6 +73,14 @@ def stylesheet(dark: bool) -> str:
 #send:disabled {{ background: {c["border"]}; }}
 #stop {{ border: 1px solid {c["border"]}; border-radius: 17px; background: {c["hover"]}; }}
 #chatSpent {{ color: {c["muted"]}; }}
+#searchResults {{ background: {c["side"]}; border: none; }}
+QScrollBar:vertical {{ background: transparent; width: 10px; margin: 0; }}
+QScrollBar::handle:vertical {{
+    background: {c["border"]}; border-radius: 3px; min-height: 32px; margin: 2px;
+}}
+QScrollBar::handle:vertical:hover {{ background: {c["muted"]}; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: transparent; }}
 """
 
 
