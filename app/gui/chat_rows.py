@@ -31,6 +31,10 @@ class ChatRows(QStyledItemDelegate):
 
     PAD = 8
 
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._height_cache: dict[str, tuple[int, int]] = {}
+
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         title = QFont(option.font)  # type: ignore[attr-defined]
         small = QFont(title)
@@ -40,10 +44,16 @@ class ChatRows(QStyledItemDelegate):
         return title, small, heading
 
     def _heights(self, option: QStyleOptionViewItem, heading: bool) -> tuple[int, int]:
-        """(the heading's height, the chat's), in pixels."""
-        title, small, _ = self._fonts(option)
-        chat = QFontMetrics(title).height() + QFontMetrics(small).height() + 2 * self.PAD + 2
-        return (QFontMetrics(small).height() + 14 if heading else 0), chat
+        """(the heading's height, the chat's), in pixels: worked out once a font, as a
+        layout of 10,000 rows asks for each row's (bench.stall)."""
+        key = option.font.key()  # type: ignore[attr-defined]
+        heights = self._height_cache.get(key)
+        if heights is None:
+            title, small, _ = self._fonts(option)
+            line = QFontMetrics(small).height()
+            chat = QFontMetrics(title).height() + line + 2 * self.PAD + 2
+            heights = self._height_cache[key] = (line + 14, chat)
+        return (heights[0] if heading else 0), heights[1]
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         top, chat = self._heights(option, index.data(HEADING_ROLE) is not None)
