@@ -20,9 +20,16 @@ def test_a_chat_goes_under_the_heading_of_its_local_day() -> None:
     assert date_group(ago(days=3), NOW) == "Previous 7 days"
     assert date_group(ago(days=7), NOW) == "Previous 7 days"
     assert date_group(ago(days=8), NOW) == "Previous 30 days"
+    assert date_group(ago(days=29), NOW) == "Previous 30 days"  # in November, yet recent
+    assert date_group(ago(days=30), NOW) == "Previous 30 days"
+    assert date_group(ago(days=200), NOW) == "May"
+    assert date_group(datetime(2026, 1, 1, 0, 0).astimezone(), NOW) == "January"
     assert date_group(ago(days=31), NOW) == "October"
     assert date_group(datetime(2025, 12, 31, 12).astimezone(), NOW) == "2025"
     assert date_group(ago(minutes=-5), NOW) == "Today"  # a clock a little behind another
+    early = datetime(2026, 1, 10, 9).astimezone()  # in January, the last 30 days reach 2025
+    assert date_group(datetime(2025, 12, 20, 9).astimezone(), early) == "Previous 30 days"
+    assert date_group(datetime(2025, 11, 20, 9).astimezone(), early) == "2025"
 
 
 def test_relative_times_are_short_and_grow_coarser_with_age() -> None:
