@@ -14,7 +14,10 @@ from app.gui.message_delegate import MessageDelegate
 from app.gui.message_model import MessageListModel
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtGui import QKeyEvent, QWheelEvent
+
+SIDEWAYS_STEP = 60
+"""Pixels a wide code block moves for a notch of the wheel."""
 
 
 class TextPoint(NamedTuple):
@@ -239,6 +242,23 @@ class ConversationView(QListView):
             self.typed.emit(text)
             return
         super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """A sideways wheel (or Shift with the wheel) over a wide code block or table
+        scrolls it; any other wheel scrolls the conversation."""
+        delta = event.angleDelta()
+        sideways = delta.x() or (
+            delta.y() if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 0
+        )
+        point = event.position().toPoint()
+        index = self.indexAt(point)
+        if sideways and index.isValid():
+            pixels = -sideways / 120 * SIDEWAYS_STEP
+            if self._delegate().scroll_sideways(index, self.visualRect(index), point, pixels):
+                self.viewport().update(self.visualRect(index))
+                event.accept()
+                return
+        super().wheelEvent(event)
 
     def _scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()

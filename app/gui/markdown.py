@@ -2,8 +2,8 @@
 
 Each code block gets a header with its language and a Copy link (`copy-code:N`); the
 delegate turns clicks on it into a clipboard copy of block N. QTextDocument knows no CSS
-borders on blocks and no scrolling inside a message, so: long code lines wrap (a message is
-never wider than the view), tables get HTML borders, and a block quote is a table whose
+borders on blocks, so tables get HTML borders; long code lines are not wrapped (the code
+block scrolls sideways: wide_tables.py), and a block quote is a table whose
 first cell is its bar. Pure: tested without Qt.
 """
 
@@ -71,13 +71,11 @@ def render_markdown(text: str, *, dark: bool) -> Rendered:
         token.content = (
             f'<table width="100%" cellspacing="0" cellpadding="6" '
             f'style="background-color:{background}; border: 1px solid {border};">'
-            f'<tr><td><table width="100%" border="0" cellspacing="0" cellpadding="0"><tr>'
-            f'<td><span style="color:{muted}; font-size:small;">{label}</span></td>'
-            f'<td align="right"><a href="copy-code:{index}" title="Copy the code" '
+            f'<tr><td><span style="color:{muted}; font-size:small;">{label}</span>&nbsp;&nbsp;'
+            f'<a href="copy-code:{index}" title="Copy the code" '
             f'style="font-size:small; text-decoration:none; color:{muted};">'
-            f'<img src="{COPY_ICON_URL}" width="13" height="13">&nbsp;Copy</a></td>'
-            "</tr></table></td></tr>"
-            f'<tr><td><pre style="margin:0; white-space:pre-wrap;">{body}</pre></td></tr></table>'
+            f'<img src="{COPY_ICON_URL}" width="13" height="13">&nbsp;Copy</a></td></tr>'
+            f'<tr><td><pre style="margin:0; white-space:pre;">{body}</pre></td></tr></table>'
         )
     rendered = _parser().renderer.render(tokens, _parser().options, {})
     rendered = rendered.replace(

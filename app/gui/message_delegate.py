@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyledItemDelegate
 
+from app.gui import message_text
 from app.gui.icons import line_image, resource_icon
 from app.gui.message_html import (
     ACTION_ICON_SIDE,
@@ -30,10 +31,10 @@ from app.gui.message_html import (
     picture_url,
 )
 from app.gui.message_model import MESSAGE_ROLE, VERSION_ROLE, ModelIndex
+from app.gui.wide_tables import draw, to_document, wide_tables
 from domain.attachments import FileKind
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QTextCursor
     from PySide6.QtWidgets import QStyleOptionViewItem
 
     from app.gui.conversation import ConversationView
@@ -54,66 +55,6 @@ def _file_icon() -> QImage:
 @cache
 def _action_icon(action: str, colour: str, scale: float) -> QImage:
     return line_image(f"{ACTION_ICONS[action]}.svg", colour, ACTION_ICON_SIDE, scale)
-
-
-def _cursor(document: QTextDocument, start: int, end: int) -> QTextCursor:
-    """A cursor over `start`..`end`, kept inside the text (it may have changed since)."""
-    from PySide6.QtGui import QTextCursor
-
-    last = document.characterCount() - 1
-    cursor = QTextCursor(document)
-    cursor.setPosition(min(start, last))
-    cursor.setPosition(min(end, last), QTextCursor.MoveMode.KeepAnchor)
-    return cursor
-
-
-def _has_actions(document: QTextDocument) -> bool:
-    """Whether the document ends with a row of actions (the only block whose links are
-    `action:`s) under the message's text."""
-    last = document.lastBlock()
-    if last == document.firstBlock():
-        return False
-    iterator = last.begin()
-    while not iterator.atEnd():
-        if iterator.fragment().charFormat().anchorHref().startswith("action:"):
-            return True
-        iterator += 1
-    return False
-
-
-def _text_range(document: QTextDocument) -> tuple[int, int]:
-    """Where the message's own text lies in its document: after the name that heads it and
-    before the row of actions under it."""
-    heading, last = document.firstBlock(), document.lastBlock()
-    end = last.position() - 1 if _has_actions(document) else document.characterCount() - 1
-    start = heading.next().position() if heading.next().isValid() else end
-    return start, max(start, end)
-
-
-def _found(document: QTextDocument, terms: tuple[str, ...]) -> list[QTextCursor]:
-    """Every place in the document where one of `terms` begins a word (any case)."""
-    from PySide6.QtGui import QTextCursor
-
-    found: list[QTextCursor] = []
-    for term in terms:
-        cursor = QTextCursor(document)
-        while not (cursor := document.find(term, cursor)).isNull():
-            found.append(cursor)
-    return found
-
-
-def _selection(
-    cursor: QTextCursor, background: Any, foreground: Any
-) -> QAbstractTextDocumentLayout.Selection:
-    from PySide6.QtGui import QTextCharFormat
-
-    selection = QAbstractTextDocumentLayout.Selection()
-    selection.cursor = cursor
-    selection.format = QTextCharFormat()
-    selection.format.setBackground(background)
-    if foreground is not None:
-        selection.format.setForeground(foreground)
-    return selection
 
 
 class _MessageDocument(QTextDocument):
@@ -146,6 +87,8 @@ class MessageDelegate(QStyledItemDelegate):
             OrderedDict()
         )
         self._thumbnails: OrderedDict[str, QImage] = OrderedDict()
+        self._scrolled: dict[str, list[float]] = {}
+        """Each message's wide tables' sideways scrolling, by message id."""
 
     def mark(self, message_id: str | None, terms: tuple[str, ...] = ()) -> None:
         """Mark `terms` in one message (a search hit opened); None marks nothing."""
@@ -241,7 +184,7 @@ class MessageDelegate(QStyledItemDelegate):
         user = message.role is Role.USER
         bubble = self._bubble(option.rect, document, user)  # type: ignore[attr-defined]
         actions = None
-        if _has_actions(document):  # drawn under the bubble, not in it
+        if message_text.has_actions(document):  # drawn under the bubble, not in it
             actions = document.documentLayout().blockBoundingRect(document.lastBlock())
             bubble.setHeight(int(actions.top()) + PADDING)
         bubble_colour = colors(self.dark)["user"]
@@ -258,16 +201,48 @@ class MessageDelegate(QStyledItemDelegate):
         spans = []
         if message.id == self._marked[0]:  # a search hit: its terms, as a marker pen would
             marker = QColor("#7a6420" if self.dark else "#ffe27a")
-            spans += [(cursor, marker, None) for cursor in _found(document, self._marked[1])]
+            found = message_text.found(document, self._marked[1])
+            spans += [(place, marker, None) for place in found]
         selected = self._view.selected_range(index.row())
         if selected is not None:
-            selection = _cursor(document, *selected)
+            selection = message_text.cursor(document, *selected)
             spans.append((selection, palette.highlight(), palette.highlightedText()))
-        context.selections = [_selection(*span) for span in spans]
+        context.selections = [message_text.selection(*span) for span in spans]
+        bottom = document.size().height() + PADDING
         if actions is not None and not self.actions_shown(index):  # shown on hover
-            painter.setClipRect(QRectF(0, 0, document.textWidth(), actions.top()))
-        document.documentLayout().draw(painter, context)
+            bottom = actions.top()
+        offsets = self._offsets(message.id, len(wide_tables(document)))
+        edge = QColor(colors(self.dark)["border"])
+        draw(painter, document, context, bottom, offsets, edge)
         painter.restore()
+
+    def _offsets(self, message_id: str, count: int) -> list[float]:
+        """How far each of the message's wide tables is scrolled (0: not at all)."""
+        offsets = self._scrolled.get(message_id, [])
+        return (offsets + [0.0] * count)[:count]
+
+    def _local(self, index: ModelIndex, rect: QRect, pos: QPoint) -> tuple[QTextDocument, QPointF]:
+        """Where `pos` (in the view) falls in the message's document, its wide tables'
+        scrolling taken into account."""
+        document, origin = self.text_origin(index, rect)
+        wides = wide_tables(document)
+        message_id = index.data(MESSAGE_ROLE).id
+        point = QPointF(pos - origin)
+        return document, to_document(point, wides, self._offsets(message_id, len(wides)))
+
+    def scroll_sideways(self, index: ModelIndex, rect: QRect, pos: QPoint, pixels: float) -> bool:
+        """Scroll the wide table under `pos` by `pixels` (left, if negative); False if
+        there is none there."""
+        document, origin = self.text_origin(index, rect)
+        wides = wide_tables(document)
+        message_id = index.data(MESSAGE_ROLE).id
+        offsets = self._offsets(message_id, len(wides))
+        for number, wide in enumerate(wides):
+            if wide.shown.contains(QPointF(pos - origin)):
+                offsets[number] = min(max(offsets[number] + pixels, 0.0), wide.most)
+                self._scrolled[message_id] = offsets
+                return True
+        return False
 
     def actions_shown(self, index: ModelIndex) -> bool:
         """A message's actions show under the newest one, under one with other versions
@@ -279,12 +254,12 @@ class MessageDelegate(QStyledItemDelegate):
         """What the link at `pos` does (its `title`): the icons have no words."""
         from PySide6.QtGui import QTextCursor
 
-        document, origin = self.text_origin(index, rect)
+        document, local = self._local(index, rect, pos)
         layout = document.documentLayout()
-        if not layout.anchorAt(pos - origin):
+        if not layout.anchorAt(local):
             return ""
         cursor = QTextCursor(document)
-        cursor.setPosition(layout.hitTest(pos - origin, Qt.HitTestAccuracy.FuzzyHit))
+        cursor.setPosition(layout.hitTest(local, Qt.HitTestAccuracy.FuzzyHit))
         if not cursor.atEnd():
             cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
         return cursor.charFormat().toolTip()
@@ -310,19 +285,18 @@ class MessageDelegate(QStyledItemDelegate):
         return document, self._bubble(rect, document, user).topLeft() + QPoint(PADDING, PADDING)
 
     def anchor_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
-        document, origin = self.text_origin(index, rect)
-        return document.documentLayout().anchorAt(pos - origin) or ""
+        document, local = self._local(index, rect, pos)
+        return document.documentLayout().anchorAt(local) or ""
 
     def text_range(self, index: ModelIndex) -> tuple[int, int]:
         document, _ = self.document(index, self._view.viewport().width())
-        return _text_range(document)
+        return message_text.text_range(document)
 
     def position_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> int:
         """The place in the message's own text nearest to `pos`: its start for a point above
         the text, its end for one below."""
-        document, origin = self.text_origin(index, rect)
-        start, end = _text_range(document)
-        local = pos - origin
+        document, local = self._local(index, rect, pos)
+        start, end = message_text.text_range(document)
         if local.y() < 0:
             return start
         if local.y() >= document.size().height():
@@ -341,7 +315,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def selected_text(self, index: ModelIndex, start: int, end: int) -> str:
         document, _ = self.document(index, self._view.viewport().width())
-        return _cursor(document, start, end).selection().toPlainText()
+        return message_text.cursor(document, start, end).selection().toPlainText()
 
     def editorEvent(
         self, event: QEvent, model: Any, option: QStyleOptionViewItem, index: ModelIndex

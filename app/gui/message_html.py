@@ -24,6 +24,7 @@ def colors(dark: bool) -> dict[str, str]:
             "error": "#ff8a80",
             "error_bg": "#3b2323",
             "link": "#7ab7ff",
+            "border": "#3a3d42",
         }
     return {
         "user": "#e9f0fb",
@@ -32,6 +33,7 @@ def colors(dark: bool) -> dict[str, str]:
         "error": "#b3261e",
         "error_bg": "#fdecea",
         "link": "#1a5fb4",
+        "border": "#d9dce1",
     }
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.gui.chat_list import HEADING_ROLE, WHEN_ROLE
@@ -16,6 +17,7 @@ from domain.chats import new_chat
 from domain.clock import utc_now
 from tests.gui.conftest import on_lane, screenshot
 from tests.gui.test_main_window import TIMEOUT, link_point, send
+from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse
 
 
 def headings(window: MainWindow) -> list[tuple[str | None, str]]:
@@ -126,3 +128,45 @@ def test_at_a_new_day_the_headings_are_laid_out_again(qtbot: QtBot, window: Main
         model.tick()
     with qtbot.assertNotEmitted(model.layoutChanged):
         model.tick()  # the same day: nothing to move
+
+
+def test_a_wide_code_block_scrolls_sideways_and_its_copy_stays_put(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    from app.gui.wide_tables import wide_tables
+
+    long_line = "total = " + " + ".join(f"value_{n}" for n in range(60))
+    fake_server.queue(Reply(body=openai_sse([f"Here:\n\n```python\n{long_line}\n```\n\nDone."])))
+    send(qtbot, window, "Show me a long line")
+    view, delegate = window.conversation, window.delegate
+    reply = window.message_model.index(1)
+    document, origin = delegate.text_origin(reply, view.visualRect(reply))
+    (wide,) = wide_tables(document)  # the code's lines, wider than the message
+    assert wide.area.width() > wide.shown.width() and wide.most > 0
+    copy_before = link_point(window, 1, "copy-code:0")
+    inside = origin + wide.shown.center().toPoint()
+    start = delegate.position_at(reply, view.visualRect(reply), inside)
+
+    def wheel(x: int, y: int, shift: bool = False) -> None:
+        modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+        event = QWheelEvent(QPointF(inside), QPointF(view.viewport().mapToGlobal(inside)),
+                            QPoint(), QPoint(x, y), Qt.MouseButton.NoButton, modifiers,
+                            Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
+        QApplication.sendEvent(view.viewport(), event)
+
+    bar = view.verticalScrollBar().value()
+    wheel(-120, 0)  # a sideways wheel: the code moves left, the conversation stays
+    assert delegate._offsets(window.message_model.message(1).id, 1) == [60.0]
+    assert view.verticalScrollBar().value() == bar
+    # What is under the same point is now further along the line
+    assert delegate.position_at(reply, view.visualRect(reply), inside) > start
+    for _ in range(200):
+        wheel(0, -120, shift=True)  # Shift with the wheel does the same, up to the end
+    assert delegate._offsets(window.message_model.message(1).id, 1) == [wide.most]
+    assert link_point(window, 1, "copy-code:0") == copy_before  # the header does not move
+    screenshot(window, "18-wide-code-scrolled")
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=copy_before)
+    assert QApplication.clipboard().text() == long_line

@@ -13,9 +13,9 @@ from domain.entities import Message, MessageStatus, Role
 
 
 @pytest.mark.parametrize("dark", [False, True])
-def test_long_code_lines_wrap_inside_the_message(dark: bool) -> None:
+def test_long_code_lines_stay_whole_to_scroll_sideways(dark: bool) -> None:
     rendered = render_markdown("```python\nx = '" + "y" * 500 + "'\n```", dark=dark)
-    assert "white-space:pre-wrap" in rendered.html
+    assert "white-space:pre;" in rendered.html and "pre-wrap" not in rendered.html
     assert rendered.code_blocks == ("x = '" + "y" * 500 + "'",)
 
 
