@@ -16,6 +16,8 @@ from app.gui.message_model import MessageListModel
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent, QWheelEvent
 
+_INSIDE = QPoint(24, 24)
+"""A point inside a message, from its top left: where its menu opens from the keyboard."""
 SIDEWAYS_STEP = 60
 """Pixels a wide code block moves for a notch of the wheel."""
 
@@ -62,6 +64,8 @@ class ConversationView(QListView):
         self.selecting = False
         self.hovered_row = -1
         """The message under the mouse: its actions show."""
+        self.keyboard_current = False
+        """Whether the current message was reached from the keyboard (it is then ringed)."""
         self._drag_point = QPoint()
         self._drag_scroll = QTimer(self)
         self._drag_scroll.setInterval(30)
@@ -161,6 +165,7 @@ class ConversationView(QListView):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         point = event.position().toPoint()
         index = self.indexAt(point)
+        self.keyboard_current = False
         if event.button() == Qt.MouseButton.LeftButton:
             self.clear_selection()  # (a right click keeps it, for the menu's Copy)
             delegate = self._delegate()
@@ -241,7 +246,38 @@ class ConversationView(QListView):
         if text and text.isprintable() and not event.modifiers() & ~shift:
             self.typed.emit(text)
             return
+        current = self.currentIndex()
+        self.keyboard_current = True
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not current.isValid():
+            self._current_to_newest()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current.isValid():
+            # the message's actions (Copy, Edit, Regenerate…), as its right-click menu
+            self.customContextMenuRequested.emit(self.visualRect(current).topLeft() + _INSIDE)
+            return
         super().keyPressEvent(event)
+
+    def _current_to_newest(self) -> None:
+        model = self.model()
+        if model is not None and model.rowCount():
+            self.setCurrentIndex(model.index(model.rowCount() - 1, 0))
+
+    def focusInEvent(self, event: Any) -> None:
+        """From the keyboard, a message is current (the newest first): Up and Down move
+        among them, Enter or the menu key opens its actions; it is ringed and its
+        actions show."""
+        had_current = self.currentIndex().isValid()
+        super().focusInEvent(event)  # (Qt makes the first message current)
+        reason = event.reason()
+        self.keyboard_current = reason in (Qt.FocusReason.TabFocusReason,
+                                           Qt.FocusReason.BacktabFocusReason)  # fmt: skip
+        if not had_current and self.keyboard_current:  # (a click: where it was clicked)
+            self._current_to_newest()
+        self.viewport().update()
+
+    def focusOutEvent(self, event: Any) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         """A sideways wheel (or Shift with the wheel) over a wide code block or table

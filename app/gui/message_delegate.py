@@ -215,6 +215,13 @@ class MessageDelegate(QStyledItemDelegate):
         edge = QColor(colors(self.dark)["border"])
         draw(painter, document, context, bottom, offsets, edge)
         painter.restore()
+        if index.row() == self._keyboard_row():  # a ring round it, as a focused control has
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(palette.color(palette.ColorRole.Highlight))
+            ring = option.rect.adjusted(MARGIN // 2, MARGIN // 2, -MARGIN // 2, -MARGIN // 2)  # type: ignore[attr-defined]
+            painter.drawRoundedRect(ring, 10, 10)
+            painter.restore()
 
     def _offsets(self, message_id: str, count: int) -> list[float]:
         """How far each of the message's wide tables is scrolled (0: not at all)."""
@@ -248,7 +255,16 @@ class MessageDelegate(QStyledItemDelegate):
         """A message's actions show under the newest one, under one with other versions
         (where it is among them), and under the one the mouse is over."""
         last = index.row() == index.model().rowCount() - 1
-        return last or index.row() == self._view.hovered_row or index.data(VERSION_ROLE) is not None
+        return (
+            last
+            or index.row() in (self._view.hovered_row, self._keyboard_row())
+            or index.data(VERSION_ROLE) is not None
+        )
+
+    def _keyboard_row(self) -> int:
+        """The message current from the keyboard (the view has focus), or -1."""
+        view = self._view
+        return view.currentIndex().row() if view.hasFocus() and view.keyboard_current else -1
 
     def tooltip_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
         """What the link at `pos` does (its `title`): the icons have no words."""

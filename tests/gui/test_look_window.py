@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from app.gui.chat_list import HEADING_ROLE, WHEN_ROLE
@@ -170,3 +170,40 @@ def test_a_wide_code_block_scrolls_sideways_and_its_copy_stays_put(
     screenshot(window, "18-wide-code-scrolled")
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=copy_before)
     assert QApplication.clipboard().text() == long_line
+
+
+def test_a_message_s_actions_are_reached_from_the_keyboard(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    send(qtbot, window, "First question")
+    send(qtbot, window, "Second question")
+    view, delegate = window.conversation, window.delegate
+    window.composer.setFocus()
+    qtbot.waitUntil(window.composer.hasFocus)
+    for _ in range(30):  # Tab on, round the window, to the conversation
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if view.hasFocus():
+            break
+    assert view.hasFocus() and view.keyboard_current
+    assert view.currentIndex().row() == 3  # the newest message first
+    for _ in range(3):
+        qtbot.keyClick(view, Qt.Key.Key_Up)
+    first = window.message_model.index(0)
+    assert view.currentIndex().row() == 0 and delegate.actions_shown(first)
+    screenshot(window, "18-keyboard-message")
+    menus: list[QMenu] = []
+
+    def take_menu() -> None:
+        menu = window.findChild(QMenu)
+        if menu is None or not menu.isVisible():
+            QTimer.singleShot(20, take_menu)
+            return
+        menus.append(menu)
+        edit = next(a for a in menu.actions() if a.text() == "Edit…")
+        menu.close()
+        edit.trigger()
+
+    QTimer.singleShot(20, take_menu)
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # its actions, as its right-click menu
+    qtbot.waitUntil(lambda: window.composer.toPlainText() == "First question")
+    assert window.message_actions.editing_message_id == window.message_model.message(0).id
