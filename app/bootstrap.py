@@ -32,6 +32,7 @@ from domain.use_cases.show_usage import ShowUsage
 from domain.use_cases.stream_reply import StreamReply
 from domain.use_cases.switch_branch import SwitchBranch
 from domain.use_cases.tag_chats import TagChats
+from domain.use_cases.take_notes import TakeNotes
 from domain.use_cases.update_chat import UpdateChat
 
 if TYPE_CHECKING:  # the backup side imports psycopg and crypto only when it is used
@@ -94,6 +95,7 @@ class Primer:
     name_chat: NameChat
     show_usage: ShowUsage
     tag_chats: TagChats
+    take_notes: TakeNotes
 
     @property
     def ask(self) -> Ask:
@@ -376,4 +378,5 @@ def build(
         name_chat=NameChat(uow_factory, providers, providers.title_model, prices),
         show_usage=ShowUsage(uow_factory),
         tag_chats=TagChats(uow_factory),
+        take_notes=TakeNotes(uow_factory),
     )

@@ -137,7 +137,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--message", default="Say hello", help="what to send")
 
-    from app import cli_backup, cli_export, cli_import, cli_search, cli_tags, cli_usage
+    from app import (
+        cli_backup,
+        cli_export,
+        cli_import,
+        cli_notes,
+        cli_search,
+        cli_tags,
+        cli_usage,
+    )
 
     _COMMANDS.update(cli_search.add_commands(commands, common))
     _COMMANDS.update(cli_export.add_commands(commands, common))
@@ -145,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     _COMMANDS.update(cli_backup.add_commands(commands, common))
     _COMMANDS.update(cli_usage.add_commands(commands, common))
     _COMMANDS.update(cli_tags.add_commands(commands, common))
+    _COMMANDS.update(cli_notes.add_commands(commands, common))
     return parser
 
 

@@ -12,6 +12,7 @@ from domain.attachments import Attachment, StoredFile, size_text
 from domain.chats import LOCAL_USER_ID
 from domain.entities import Chat, Message, MessageStatus, Role
 from domain.errors import PrimerError
+from domain.notes import Note, highlight
 from domain.tags import Tag, colour, sorted_tags, tag_name
 
 FORMAT = "primer-export"
@@ -27,6 +28,8 @@ class WholeChat:
     """Every message of every branch, oldest first."""
     path: tuple[str, ...]
     """The ids of the branch the chat shows, oldest first."""
+    notes: tuple[Note, ...] = ()
+    """The notes on its messages (domain/notes.py), oldest first."""
 
     @property
     def shown(self) -> list[Message]:
@@ -81,7 +84,29 @@ def chat_json(whole: WholeChat) -> dict[str, Any]:
         "updated_at": iso(chat.updated_at),
         "active_path": list(whole.path),
         "messages": [message_json(message) for message in whole.messages],
+        "notes": [note_json(note) for note in whole.notes],
     }
+
+
+def note_json(note: Note) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "message_id": note.message_id,
+        "text": note.text,
+        "quote": note.quote,
+        "colour": note.colour,
+        "created_at": iso(note.created_at),
+        "updated_at": iso(note.updated_at),
+    }
+
+
+def note_lines(note: Note) -> list[str]:
+    """A note under its message in Markdown: a quote block, the highlight first."""
+    lines = [f"> **Note** ({note.colour} highlight): “{note.quote}”" if note.quote
+             else "> **Note**"]  # fmt: skip
+    if note.text:
+        lines += [">", *(f"> {line}" for line in note.text.splitlines())]
+    return [*lines, ""]
 
 
 def speaker(message: Message) -> str:
@@ -130,6 +155,8 @@ def markdown(whole: WholeChat) -> str:
             lines += [*(f"*{line}*  " for line in attached(message)), ""]
         if message.content:
             lines += [message.content.rstrip(), ""]
+        for note in (n for n in whole.notes if n.message_id == message.id):
+            lines += note_lines(note)
         if message.status is MessageStatus.ERROR and message.error:
             lines += [f"*{message.error}*", ""]
         elif message.status is MessageStatus.INTERRUPTED:
@@ -219,7 +246,20 @@ def whole_chat(data: dict[str, Any]) -> WholeChat:
         )
     ids = {message.id for message in messages}
     path = tuple(str(i) for i in data.get("active_path") or [] if i in ids)
-    return WholeChat(chat, tuple(messages), path)
+    notes = tuple(
+        Note(
+            id=_text(item, "id"),
+            message_id=_text(item, "message_id"),
+            chat_id=chat.id,
+            text=str(item.get("text") or ""),
+            quote=str(item.get("quote") or ""),
+            colour=highlight(str(item.get("colour") or "yellow")),
+            created_at=_time(item.get("created_at")),
+            updated_at=_time(item.get("updated_at") or item.get("created_at")),
+        )
+        for item in data.get("notes") or []
+    )
+    return WholeChat(chat, tuple(messages), path, notes)
 
 
 def _tags(items: object) -> tuple[Tag, ...]:

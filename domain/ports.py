@@ -13,6 +13,7 @@ from domain.entities import Chat, ChatSummary, Message, Role, Usage
 from domain.search import Filters, Order, Query, Results
 
 if TYPE_CHECKING:  # (the window's start-up does not pay for them)
+    from domain.notes import NoteRepository
     from domain.tags import TagUse
     from domain.usage import UsageLedger
 
@@ -132,6 +133,7 @@ class UnitOfWork(Protocol):
     search: SearchIndex
     files: FileRepository
     usage: UsageLedger
+    notes: NoteRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -28,4 +28,6 @@ class ExportChats:
             _, path = visible_path(uow, chat_id)
             everything = uow.messages.lineage(chat_id)  # (failures a retry replaced, too)
             messages = uow.messages.get_many([message_id for message_id, _ in everything])
-        return WholeChat(chat, tuple(messages), tuple(path))
+            notes = sorted((view.note for view in uow.notes.listed(chat_id)),
+                           key=lambda note: note.created_at)  # fmt: skip
+        return WholeChat(chat, tuple(messages), tuple(path), tuple(notes))

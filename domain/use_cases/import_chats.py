@@ -71,12 +71,15 @@ class ImportChats:
                 return
             known = {message_id for message_id, _ in uow.messages.lineage(chat.id)}
             new = [message for message in whole.messages if message.id not in known]
-            if here is not None and not new:
+            new_notes = [note for note in whole.notes if not uow.notes.exists(note.id)]
+            if here is not None and not new and not new_notes:
                 return  # (all of it is here already)
             if here is None:
                 uow.chats.add(chat)
             for message in new:
                 uow.messages.add(message)
+            for note in new_notes:  # (one deleted here stays deleted)
+                uow.notes.add(note)
             if here is None and whole.path:
                 uow.branches.choose(chat.id, whole.path[-1])
             if not dry_run:

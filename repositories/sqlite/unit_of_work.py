@@ -11,6 +11,7 @@ from repositories.sqlite.branch_choices import SqliteBranchChoices
 from repositories.sqlite.chat_repository import SqliteChatRepository
 from repositories.sqlite.file_repository import SqliteFileRepository
 from repositories.sqlite.message_repository import SqliteMessageRepository
+from repositories.sqlite.note_repository import SqliteNoteRepository
 from repositories.sqlite.reply_writers import SqliteReplyWriters
 from repositories.sqlite.search_index import SqliteSearchIndex
 from repositories.sqlite.store import Store
@@ -31,6 +32,7 @@ class SqliteUnitOfWork:
         self.search = SqliteSearchIndex(db)
         self.files = SqliteFileRepository(db)
         self.usage = SqliteUsageLedger(db)
+        self.notes = SqliteNoteRepository(db)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

@@ -263,3 +263,35 @@ def test_an_import_stops_between_chats_when_cancelled(data_dir: Path, tmp_path: 
                         cancelled=lambda: report.chats_added >= 2)  # fmt: skip
     assert report.chats_added == 2 and len(primer.list_chats()) == 2  # each chat whole
     primer.store.close()
+
+
+def test_notes_travel_with_their_chats_in_json_and_show_in_markdown(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    laptop = build(data_dir)
+    chat, (_question, first, _other) = chat_with_two_versions(laptop)
+    quote = first.content.split()[0]
+    kept = laptop.take_notes.add(first.id, "Check this\nagain", quote=quote, colour="pink")
+    bare = laptop.take_notes.add(first.id, "", quote=quote)
+    gone = laptop.take_notes.add(first.id, "Deleted before the export")
+    laptop.take_notes.delete(gone.id)
+    export = tmp_path / "notes.json"
+    write_export(laptop.export_chats, [chat.id], ExportFormat.JSON, export)
+    markdown = tmp_path / "notes.md"
+    write_export(laptop.export_chats, [chat.id], ExportFormat.MARKDOWN, markdown)
+    text = markdown.read_text()
+    assert f"> **Note** (pink highlight): “{quote}”\n>\n> Check this\n> again" in text
+    assert "Deleted before the export" not in text
+
+    fresh = build(tmp_path / "fresh")
+    assert run_primer("import", str(export), data_dir=tmp_path / "fresh").returncode == 0
+    came = [(v.note.id, v.note.text, v.note.quote, v.note.colour, v.note.message_id)
+            for v in fresh.take_notes.listed()]  # fmt: skip
+    went = [(v.note.id, v.note.text, v.note.quote, v.note.colour, v.note.message_id)
+            for v in laptop.take_notes.listed()]  # fmt: skip
+    assert sorted(came) == sorted(went) and {n[0] for n in came} == {kept.id, bare.id}
+    fresh.take_notes.delete(bare.id)  # deleted here: an import does not bring it back
+    assert run_primer("import", str(export), data_dir=tmp_path / "fresh").returncode == 0
+    assert [v.note.id for v in fresh.take_notes.listed()] == [kept.id]
+    laptop.store.close()
+    fresh.store.close()

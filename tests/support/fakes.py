@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Self
 
 from domain.accounts import (
@@ -23,6 +24,7 @@ from domain.accounts import (
 )
 from domain.entities import Chat, ChatSummary, Message, MessageStatus, Usage
 from domain.errors import AccountError, BackupRejected, NotFoundError, ProviderError
+from domain.notes import Note, NoteView
 from domain.ports import CancelToken, ChatProvider, CompletionRequest, StreamEvent
 from domain.tags import TagUse, same_name
 from domain.usage import Grouping, Price, UsageEntry, UsageTotals
@@ -35,6 +37,7 @@ class _Tables:
         self.branches: dict[str, str] = {}
         self.writers: dict[str, str] = {}
         self.usage: dict[str, UsageEntry] = {}
+        self.notes: dict[str, tuple[Note, datetime | None]] = {}  # (note, deleted at)
 
 
 class FakeChatRepository:
@@ -255,6 +258,46 @@ class ListedPrices:
         return Price(cost, f"{per_in}/{per_out}")
 
 
+class FakeNoteRepository:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def add(self, note: Note) -> None:
+        self._t.notes[note.id] = (note, None)
+
+    def get(self, note_id: str) -> Note:
+        note, deleted = self._t.notes.get(note_id, (None, None))
+        if note is None or deleted is not None:
+            raise NotFoundError(f"No note {note_id}.")
+        return note
+
+    def update(self, note: Note) -> None:
+        self._t.notes[note.id] = (note, self._t.notes[note.id][1])
+
+    def delete(self, note_id: str, when: datetime) -> None:
+        note = self._t.notes[note_id][0]
+        self._t.notes[note_id] = (dataclasses.replace(note, text="", quote="", updated_at=when),
+                                  when)  # fmt: skip
+
+    def listed(self, chat_id: str | None = None) -> list[NoteView]:
+        views = []
+        for note, deleted in self._t.notes.values():
+            if deleted is None and chat_id in (None, note.chat_id):
+                chat = self._t.chats.get(note.chat_id)
+                gone = note.message_id not in self._t.messages or chat is None or bool(
+                    chat.deleted_at)  # fmt: skip
+                views.append(NoteView(note, chat.title if chat else "", gone))
+        return sorted(views, key=lambda v: (v.note.updated_at, v.note.id), reverse=True)
+
+    def exists(self, note_id: str) -> bool:
+        return note_id in self._t.notes
+
+    def of_message(self, message_id: str) -> list[Note]:
+        notes = [n for n, deleted in self._t.notes.values()
+                 if deleted is None and n.message_id == message_id]  # fmt: skip
+        return sorted(notes, key=lambda n: n.created_at)
+
+
 class FakeUnitOfWork:
     """Commits copy the working tables over the committed ones; exit without commit discards."""
 
@@ -269,6 +312,7 @@ class FakeUnitOfWork:
         self.branches = FakeBranchChoices(self._work)
         self.writers = FakeReplyWriters(self._work)
         self.usage = FakeUsageLedger(self._work)
+        self.notes = FakeNoteRepository(self._work)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -280,6 +324,7 @@ class FakeUnitOfWork:
         self._committed.branches = dict(self._work.branches)
         self._committed.writers = dict(self._work.writers)
         self._committed.usage = dict(self._work.usage)
+        self._committed.notes = dict(self._work.notes)
         self.commits += 1
 
 
