@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.errors import PrimerError
+from domain.tags import Tag
 
 HIGHLIGHTS = {
     "yellow": "#f5c542",
@@ -43,6 +44,8 @@ class NoteView:
     note: Note
     chat_title: str
     orphaned: bool
+    tags: tuple[Tag, ...] = ()
+    """Its chat's tags (the Notes view filters by them)."""
 
 
 def highlight(colour: str | None) -> str:

@@ -106,6 +106,7 @@ class ChatPages(QObject):
         view.follow = not conversation.newer_ids
         model.show(chat.id, conversation.newest, conversation.older_ids, conversation.branches,
                    conversation.newer_ids)  # fmt: skip
+        window.notes.load(chat.id)
         window.replies.set_streaming(window.replies.active is not None)
         window.replies.show_arrived_text()  # what arrived while another chat was on screen
         if at is not None:

@@ -32,6 +32,7 @@ from app.gui.message_actions import MessageActions
 from app.gui.message_bar import MessageBar
 from app.gui.message_delegate import MessageDelegate
 from app.gui.message_model import MessageListModel
+from app.gui.notes import NotesController
 from app.gui.operations import Op
 from app.gui.replies import Replies
 from app.gui.search import HistoryIndexer, Search
@@ -175,6 +176,7 @@ class MainWindow(QMainWindow):
         action(chat_menu, "&Pin or unpin", self.sidebar.toggle_pin)
         self.sidebar.add_archive_actions(chat_menu)
         self.tags = TagsController(self, chat_menu)
+        self.notes = NotesController(self, chat_menu)
         self.delete_action = action(chat_menu, "&Delete", self.sidebar.delete_current)
         self.export_action = action(chat_menu, "&Export…", lambda: self.export(False))
         chat_menu.addSeparator()

@@ -54,6 +54,10 @@ class MessageActions(QObject):
             if int(argument) < len(message.attachments):
                 attachment = message.attachments[int(argument)]
                 window.attacher.open(attachment, save=name == "save-file")
+        elif name == "note-edit":
+            window.notes.edit(argument)
+        elif name == "note-delete":
+            window.notes.delete(argument)
         elif name == "open-link" and QUrl(argument).scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(QUrl(argument))
 
@@ -71,7 +75,8 @@ class MessageActions(QObject):
         message = window.message_model.message(index.row())
         idle = window.replies.active is None
         menu = QMenu(window)
-        if view.selected_range(index.row()) is not None:
+        selected = view.selected_range(index.row())
+        if selected is not None:
             menu.addAction("Copy", view.copy_selection)
         menu.addAction("Copy message", lambda: self.act("copy", message.id, ""))
         if message.role.value == "user":
@@ -86,6 +91,9 @@ class MessageActions(QObject):
             older.setEnabled(place > 1)
             newer = menu.addAction("Newer version", lambda: window.switch_version(message.id, 1))
             newer.setEnabled(place < count)
+        menu.addSeparator()
+        chosen = window.delegate.selected_text(index, *selected) if selected else ""
+        window.notes.add_menu_entries(menu, message, chosen)
         menu.popup(view.viewport().mapToGlobal(pos))
 
     def cancel_edit(self) -> None:

@@ -30,15 +30,17 @@ from app.gui.message_html import (
     message_html,
     picture_url,
 )
-from app.gui.message_model import MESSAGE_ROLE, VERSION_ROLE, ModelIndex
+from app.gui.message_model import MESSAGE_ROLE, NOTES_ROLE, VERSION_ROLE, ModelIndex
 from app.gui.wide_tables import draw, to_document, wide_tables
 from domain.attachments import FileKind
+from domain.notes import HIGHLIGHTS
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStyleOptionViewItem
 
     from app.gui.conversation import ConversationView
     from domain.entities import Message
+    from domain.notes import Note
 
 MARGIN = 8
 PADDING = 12
@@ -107,9 +109,10 @@ class MessageDelegate(QStyledItemDelegate):
 
         message: Message = index.data(MESSAGE_ROLE)
         version: tuple[int, int] | None = index.data(VERSION_ROLE)
+        notes: tuple[Note, ...] = index.data(NOTES_ROLE) or ()
         last = index.row() == index.model().rowCount() - 1
         streaming = message.status is MessageStatus.STREAMING
-        key = (message.id, message.content, message.status, message.error)
+        key = (message.id, message.content, message.status, message.error, notes)
         scale = self._view.devicePixelRatioF()
         key += (version, last, width, self.dark, scale)
         cached = self._cache.get(key)
@@ -117,7 +120,7 @@ class MessageDelegate(QStyledItemDelegate):
             self._cache.move_to_end(key)
             return cached
         markup, blocks = message_html(
-            message, last=last, streaming=streaming, version=version, dark=self.dark
+            message, last=last, streaming=streaming, version=version, dark=self.dark, notes=notes
         )
         document = _MessageDocument()
         document.setDocumentMargin(0)
@@ -203,6 +206,12 @@ class MessageDelegate(QStyledItemDelegate):
             marker = QColor("#7a6420" if self.dark else "#ffe27a")
             found = message_text.found(document, self._marked[1])
             spans += [(place, marker, None) for place in found]
+        for note in index.data(NOTES_ROLE) or ():  # highlights, in their colours
+            place = message_text.quote_cursor(document, note.quote)
+            if place is not None:
+                shade = QColor(HIGHLIGHTS[note.colour])
+                shade.setAlpha(110)
+                spans.append((place, shade, None))
         selected = self._view.selected_range(index.row())
         if selected is not None:
             selection = message_text.cursor(document, *selected)
@@ -355,6 +364,9 @@ class MessageDelegate(QStyledItemDelegate):
         message: Message = index.data(MESSAGE_ROLE)
         if anchor.startswith("action:"):
             self.action.emit(anchor.removeprefix("action:"), message.id, "")
+        elif anchor.startswith(("note-edit:", "note-delete:")):
+            what, note_id = anchor.split(":", 1)
+            self.action.emit(what, message.id, note_id)
         elif anchor.startswith("file:"):  # file:open:N, file:save:N
             _, what, number = anchor.split(":", 2)
             self.action.emit(f"{what}-file", message.id, number)

@@ -7,6 +7,7 @@ import html
 
 from domain.attachments import Attachment, FileKind, size_text
 from domain.entities import Message, MessageStatus, Role
+from domain.notes import Note
 from domain.usage import Timing, dollars
 
 STREAM_CURSOR = " ▍"
@@ -44,6 +45,7 @@ def message_html(
     streaming: bool,
     version: tuple[int, int] | None,
     dark: bool,
+    notes: tuple[Note, ...] = (),
 ) -> tuple[str, tuple[str, ...]]:
     """A message as the HTML its view draws, and the code blocks its Copy links copy.
 
@@ -82,6 +84,7 @@ def message_html(
             f'<table width="100%" cellpadding="6" style="background-color:{background};">'
             f'<tr><td style="color:{color};">{html.escape(message.error)}</td></tr></table>'
         )
+    extra += "".join(note_html(note, muted) for note in notes)
     notice = message.metadata.get("notice")
     if notice:
         extra += f'<p style="color:{muted};"><i>{html.escape(str(notice))}</i></p>'
@@ -111,7 +114,7 @@ def message_html(
     return head + files + body + extra + footer, rendered.code_blocks if rendered else ()
 
 
-ACTION_ICONS = {"copy": "copy", "edit": "pencil", "regenerate": "refresh-cw"}
+ACTION_ICONS = {"copy": "copy", "edit": "pencil", "regenerate": "refresh-cw", "delete": "trash-2"}
 """The line icon (resources/icons) each message action is drawn with."""
 ACTION_ICON_SIDE = 16
 
@@ -128,6 +131,32 @@ def icon_link(action: str, tip: str, text: str = "") -> str:
     return (
         f'<a href="action:{action}" title="{html.escape(tip)}" style="text-decoration:none;">'
         f'<img src="{icon_url(action)}" width="{side}" height="{side}">{words}</a>'
+    )
+
+
+def note_html(note: Note, muted: str) -> str:
+    """A note under its message's text: a bar of its highlight's colour, the text it
+    highlights, its words, and Edit and Delete (links `note-edit:ID`, `note-delete:ID`)."""
+    from domain.notes import HIGHLIGHTS
+
+    side = ACTION_ICON_SIDE - 2
+    quote = f'<span style="color:{muted};"><i>“{html.escape(note.quote)}”</i></span>'
+    words = html.escape(note.text).replace("\n", "<br>")
+    if not note.quote:
+        quote = ""
+    elif words:
+        quote += "<br>"
+    links = "".join(
+        f'&nbsp;&nbsp;<a href="note-{action}:{note.id}" title="{tip}" '
+        f'style="text-decoration:none;"><img src="{icon_url(action)}" width="{side}" '
+        f'height="{side}"></a>'
+        for action, tip in (("edit", "Edit the note"), ("delete", "Delete the note"))
+    )
+    return (
+        '<table cellspacing="0" cellpadding="0" style="margin-top:6px; margin-bottom:2px;">'
+        f'<tr><td width="3" style="background-color:{HIGHLIGHTS[note.colour]};"></td>'
+        f'<td style="padding-left:8px; font-size:small;">{quote}{words}{links}</td></tr>'
+        "</table>"
     )
 
 

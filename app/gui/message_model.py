@@ -12,9 +12,12 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 
 if TYPE_CHECKING:
     from domain.entities import Message
+    from domain.notes import Note
 
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 2
+NOTES_ROLE = Qt.ItemDataRole.UserRole + 3
+"""The notes on a message (domain/notes.py), oldest first."""
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -27,6 +30,7 @@ class MessageListModel(QAbstractListModel):
         self.newer_ids: list[str] = []
         self._versions: Mapping[str, tuple[int, int]] = {}
         self._rows: dict[str, int] | None = None  # row of each message id, made on demand
+        self._notes: dict[str, tuple[Note, ...]] = {}
 
     # -- Qt model API
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -42,6 +46,8 @@ class MessageListModel(QAbstractListModel):
             return message
         if role == VERSION_ROLE:
             return self._versions.get(message.id)
+        if role == NOTES_ROLE:
+            return self._notes.get(message.id, ())
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -59,6 +65,8 @@ class MessageListModel(QAbstractListModel):
         """`versions`: (place, count) of each message that has other versions; `newer_ids`:
         the branch after these messages, when they are not its newest (a search hit)."""
         self.beginResetModel()
+        if chat_id != self.chat_id:
+            self._notes = {}  # (the chat's own are read after its messages)
         self.chat_id = chat_id
         self._messages = list(messages)
         self._older_ids = list(older_ids)
@@ -159,3 +167,15 @@ class MessageListModel(QAbstractListModel):
         row = self.row_of(message_id)
         if row >= 0 and self._messages[row].content != text:
             self.replace(dataclasses.replace(self._messages[row], content=text))
+
+    def set_notes(self, chat_id: str, notes: Sequence[Note]) -> None:
+        """The chat's notes, read after its messages; their messages are laid out anew."""
+        if chat_id != self.chat_id:
+            return
+        by_message: dict[str, tuple[Note, ...]] = {}
+        for note in sorted(notes, key=lambda n: n.created_at):
+            by_message[note.message_id] = (*by_message.get(note.message_id, ()), note)
+        if by_message != self._notes:
+            self.layoutAboutToBeChanged.emit()
+            self._notes = by_message
+            self.layoutChanged.emit()

@@ -70,3 +70,15 @@ def selection(
     if foreground is not None:
         selection.format.setForeground(foreground)
     return selection
+
+
+def quote_cursor(document: QTextDocument, quote: str) -> QTextCursor | None:
+    """Where a note's highlighted text is, in the message's own text: its first place
+    (None when it is not there, as drawn)."""
+    if not quote:
+        return None
+    start, end = text_range(document)
+    place = document.find(quote, start)
+    if place.isNull() or place.selectionEnd() > end:
+        return None
+    return place

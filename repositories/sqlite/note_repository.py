@@ -9,12 +9,13 @@ from datetime import datetime
 
 from domain.errors import NotFoundError
 from domain.notes import Note, NoteView
+from domain.tags import tags_from_text
 from repositories.sqlite.store import parse_time, time_text
 
 _COLUMNS = "n.id, n.message_id, n.chat_id, n.text, n.quote, n.colour, n.created_at, n.updated_at"
 _LISTED = f"""
 SELECT {_COLUMNS}, coalesce(c.title, ''),
-       m.id IS NULL OR c.id IS NULL OR c.deleted_at IS NOT NULL
+       m.id IS NULL OR c.id IS NULL OR c.deleted_at IS NOT NULL, coalesce(c.tags, '[]')
 FROM notes n
 LEFT JOIN messages m ON m.id = n.message_id
 LEFT JOIN chats c ON c.id = n.chat_id
@@ -72,7 +73,8 @@ class SqliteNoteRepository:
         if chat_id is not None:
             sql, parameters = f"{sql} AND n.chat_id = ?", (chat_id,)
         rows = self._db.execute(f"{sql} ORDER BY n.updated_at DESC, n.id DESC", parameters)
-        return [NoteView(_to_note(row), row[8], bool(row[9])) for row in rows]
+        return [NoteView(_to_note(row), row[8], bool(row[9]), tags_from_text(row[10]))
+                for row in rows]  # fmt: skip
 
     def of_message(self, message_id: str) -> list[Note]:
         rows = self._db.execute(

@@ -520,6 +520,7 @@ def test_right_clicks_open_menus_for_the_chat_and_the_message(
     assert right_click_menu(qtbot, window.conversation, reply_row) == [
         "Copy message",
         "Regenerate",
+        "Add a note…",
     ]
 
 

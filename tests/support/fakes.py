@@ -286,7 +286,8 @@ class FakeNoteRepository:
                 chat = self._t.chats.get(note.chat_id)
                 gone = note.message_id not in self._t.messages or chat is None or bool(
                     chat.deleted_at)  # fmt: skip
-                views.append(NoteView(note, chat.title if chat else "", gone))
+                views.append(NoteView(note, chat.title if chat else "", gone,
+                                      chat.tags if chat else ()))  # fmt: skip
         return sorted(views, key=lambda v: (v.note.updated_at, v.note.id), reverse=True)
 
     def exists(self, note_id: str) -> bool:
