@@ -116,6 +116,8 @@ class SqliteSearchIndex:
         found = self._message_hits(query, fragments, page)
         if match is not None and not fragments:  # words of attached files, too
             found = _with(found, self._file_hits(query, filters, limit), order, limit)
+        # and of notes, whole words, whether or not the messages have them
+        found = _with(found, self._note_hits(query, filters, limit), order, limit)
         return Results(hits + found, capped, inside_words_of=window or 0)
 
     def _fragment(self, term: Term) -> bool:
@@ -254,6 +256,29 @@ class SqliteSearchIndex:
             when: datetime = parse_time(created)  # type: ignore[assignment]
             hits.append(Hit(chat_id, title, message_id, Role(role), provider, model, when,
                             f"{name}: {snippet}"))  # fmt: skip
+        return hits
+
+    def _note_hits(self, query: Query, filters: Filters, limit: int) -> list[Hit]:
+        """Messages whose notes have the words, newest message first; the snippet says
+        it is a note (its words, or the text it highlights)."""
+        match = query.word_match()
+        if match is None:
+            return []
+        where, values = _live(filters)
+        rows = self._db.execute(
+            "SELECT m.id, m.chat_id, c.title, m.role, m.provider, m.model, m.created_at,"
+            f" snippet(notes_fts, -1, '{OPEN}', '{CLOSE}', '{ELLIPSIS}', {_SNIPPET_WORDS})"
+            " FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid"
+            " JOIN messages m ON m.id = n.message_id JOIN chats c ON c.id = m.chat_id"
+            f" WHERE notes_fts MATCH ? AND n.deleted_at IS NULL AND {where}"
+            " ORDER BY m.created_at DESC LIMIT ?",
+            (match, *values, limit),
+        )
+        hits = []
+        for message_id, chat_id, title, role, provider, model, created, snippet in rows:
+            when: datetime = parse_time(created)  # type: ignore[assignment]
+            hits.append(Hit(chat_id, title, message_id, Role(role), provider, model, when,
+                            f"Note: {snippet}"))  # fmt: skip
         return hits
 
     def _titles(self, query: Query, filters: Filters) -> list[Hit]:

@@ -38,7 +38,12 @@ def test_notes_from_the_command_line(cli_dir: Path, fake_server: FakeProviderSer
     assert json.loads(primer("notes", "--chat", chat_id, "--json", data_dir=cli_dir).stdout)
     assert "The short version" in primer("notes", data_dir=cli_dir).stdout
 
+    found = json.loads(primer("search", "short version", "--json", data_dir=cli_dir).stdout)
+    assert [(h["message_id"], h["snippet"]) for h in found] == [
+        (reply_id, "Note: The «short» «version»")
+    ]  # a note's words find its message
     assert primer("note", note_id, "edit", "Lending, not giving", data_dir=cli_dir).returncode == 0
+    assert json.loads(primer("search", "short version", "--json", data_dir=cli_dir).stdout) == []
     (edited,) = json.loads(primer("notes", "--json", data_dir=cli_dir).stdout)
     assert edited["text"] == "Lending, not giving" and edited["quote"] == "borrowing lends"
 
