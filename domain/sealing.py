@@ -1,6 +1,7 @@
 """What leaves the device for the backup is sealed under the account's data key first:
 chat titles and system prompts; messages' text, metadata (reasoning and tool traffic
-tell what was said) and errors; attached files' names, text, thumbnails and bytes. The
+tell what was said) and errors; attached files' names, text, thumbnails and bytes; notes'
+words and the text they highlight. The
 server keeps ids, times, sizes, counts, roles, statuses, providers and model names in
 the clear (they order and merge the backup; a model's name says nothing of a chat).
 
@@ -34,7 +35,9 @@ its escape character (repositories/postgres/backup_target.to_server doubles it).
 
 CHAT_FIELDS = {1: "title", 4: "system_prompt", 10: "tags"}
 MESSAGE_FIELDS = {4: "content", 11: "error", 12: "metadata"}
-LEFT_CLEAR = {"metadata": "{}", "tags": "[]"}
+NOTE_FIELDS = {3: "text", 4: "quote"}
+"""A note's row: domain/backup_notes.NOTE_COLUMNS."""
+LEFT_CLEAR = {"metadata": "{}", "tags": "[]", "text": "", "quote": ""}
 """Values whose sealed length would tell them anyway, per field: sent as they are."""
 
 
@@ -88,6 +91,15 @@ def seal_chat(record: ChatRecord, sealer: Sealer) -> ChatRecord:
 
 def seal_message(record: MessageRecord, sealer: Sealer) -> MessageRecord:
     return _sealed_row(record, MESSAGE_FIELDS, "messages", sealer)  # type: ignore[return-value]
+
+
+def seal_note(record: tuple, sealer: Sealer) -> tuple:
+    return _sealed_row(record, NOTE_FIELDS, "notes", sealer)
+
+
+def open_note(record: tuple, sealer: Sealer) -> tuple:
+    """Tampered if a sealed value does not open."""
+    return _opened_row(record, NOTE_FIELDS, "notes", sealer)
 
 
 def seal_batch(batch: ChangeBatch, sealer: Sealer) -> ChangeBatch:

@@ -16,6 +16,7 @@ from domain.backup import (
     push_isolating,
 )
 from domain.backup_files import FileBackupTarget, FilesMoved, send_files
+from domain.backup_notes import NotesBackupTarget, send_notes
 from domain.backup_usage import UsageBackupTarget, send_usage
 from domain.ports import CancelToken
 from domain.sealing import Sealer, SealingTarget, seal_batch, seal_what_is_clear
@@ -47,6 +48,8 @@ class BackupReport:
     """Rows a backup made before sealing held in the clear, sealed by this one."""
     usage_sent: int = 0
     """Rows of the usage ledger sent (each once)."""
+    notes_sent: int = 0
+    """Notes sent: new, changed or deleted since the last backup."""
 
     def faults(self) -> list[str]:
         """What went wrong, one sentence each, for the window and the terminal alike."""
@@ -186,6 +189,12 @@ class BackupNow(AccountTransfer[BackupReport]):
                                     retry=self._retry, cancel=cancel)  # fmt: skip
             if usage_sent is None:
                 return BackupReport(done, messages, False, conflicts, files=files)
+        notes_sent: int | None = 0
+        if isinstance(target, NotesBackupTarget):
+            notes_sent = send_notes(self._source, target, account_id, on_store=on_store,  # type: ignore[arg-type]
+                                    retry=self._retry, cancel=cancel, sealer=sealer)  # fmt: skip
+            if notes_sent is None:
+                return BackupReport(done, messages, False, conflicts, files=files)
         short = self._missing_remotely(target, account_id, sorted(touched), seq)
         deleted = set(target.deleted_among(account_id, short)) if short else set()
         refused = [row_id for row_id, _ in rejected]
@@ -209,6 +218,7 @@ class BackupNow(AccountTransfer[BackupReport]):
             files,
             sealed_now,
             usage_sent,
+            notes_sent,
         )
 
     def _missing_remotely(

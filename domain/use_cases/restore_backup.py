@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from domain.backup import TIME_FORMAT, AccountTransfer, BackupTarget, Progress
 from domain.backup_files import FileBackupTarget, FilesMoved, fetch_files
+from domain.backup_notes import NotesBackupTarget, fetch_notes
 from domain.backup_usage import UsageBackupTarget, fetch_usage
 from domain.ports import CancelToken
 from domain.sealing import Opened
@@ -27,6 +28,8 @@ class RestoreReport:
     the backup did not open: changed on the server. Everything else was restored."""
     usage_added: int = 0
     """Rows of the usage ledger new here."""
+    notes_added: int = 0
+    """Notes new here, or newer than this device's."""
 
     def faults(self) -> list[str]:
         if not self.damaged:
@@ -100,6 +103,15 @@ class RestoreBackup(AccountTransfer[RestoreReport]):
                                       retry=self._retry, cancel=cancel)  # fmt: skip
             if usage_added is None:
                 return RestoreReport(len(snapshot.chats), added, False, files)
+        notes: tuple[int, int] | None = (0, 0)
+        if isinstance(target, NotesBackupTarget):
+            notes = fetch_notes(self._source, target, account_id, store=self._store,  # type: ignore[arg-type]
+                                retry=self._retry, cancel=cancel, sealer=sealer)  # fmt: skip
+            if notes is None:
+                return RestoreReport(len(snapshot.chats), added, False, files)
         damaged = sorted(titles.get(chat_id) or chat_id for chat_id in opened.damaged)
+        if notes[1]:
+            damaged.append(f"{notes[1]} note(s)")
         self._on_store(self._source.finish_restore, account_id, self._clock().strftime(TIME_FORMAT))
-        return RestoreReport(len(snapshot.chats), added, True, files, damaged, usage_added)
+        return RestoreReport(len(snapshot.chats), added, True, files, damaged, usage_added,
+                             notes[0])  # fmt: skip

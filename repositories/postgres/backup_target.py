@@ -21,6 +21,7 @@ from domain.backup import (
     RemoteSnapshot,
 )
 from domain.backup_files import AttachmentRecord, FileRecord, RemoteAttachment
+from domain.backup_notes import NOTE_COLUMNS, NoteRecord
 from domain.backup_usage import USAGE_COLUMNS, UsageRecord
 from domain.sealing import LEFT_CLEAR
 from repositories.postgres.connection import BackupDatabase
@@ -41,6 +42,14 @@ _CHAT_SELECT = (
 )
 
 
+_NOTE_COLUMNS = ", ".join(NOTE_COLUMNS)
+_NOTE_MARKS = ", ".join("%s" for _ in NOTE_COLUMNS)
+_NOTE_CHANGED = ", ".join(c for c in NOTE_COLUMNS if c not in ("id", "created_at"))
+_NOTE_EXCLUDED = ", ".join(f"excluded.{c}" for c in _NOTE_CHANGED.split(", "))
+_NOTE_SELECT = ", ".join(
+    f"{c}::text" if c.endswith("id") else _TIME.format(c) if c.endswith("_at") else c
+    for c in NOTE_COLUMNS
+)
 _USAGE_COLUMNS = ", ".join(USAGE_COLUMNS)
 _USAGE_MARKS = ", ".join("%s" for _ in USAGE_COLUMNS)
 _USAGE_SELECT = ", ".join(
@@ -298,6 +307,30 @@ class PostgresBackupTarget:
     def usage_after(self, account_id: str, after_id: str | None, limit: int) -> list[UsageRecord]:
         return self._run(lambda db: _from_server_rows(db.execute(
             f"SELECT {_USAGE_SELECT} FROM usage WHERE user_id = %s AND id > %s ORDER BY id"
+            " LIMIT %s",
+            (account_id, after_id or _LOWEST_ID, limit),
+        ).fetchall()))  # fmt: skip
+
+    # Notes: a row replaced only by a newer state of it (domain/backup_notes.newer) ---------
+
+    def push_notes(self, account_id: str, rows: Sequence[NoteRecord]) -> None:
+        def push(db: psycopg.Connection) -> None:
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO notes (user_id, {_NOTE_COLUMNS}) VALUES (%s, {_NOTE_MARKS})"
+                    " ON CONFLICT (user_id, id) DO UPDATE SET"
+                    f" ({_NOTE_CHANGED}) = ({_NOTE_EXCLUDED})"
+                    " WHERE excluded.updated_at > notes.updated_at"
+                    " OR (excluded.updated_at = notes.updated_at"
+                    " AND excluded.deleted_at IS NOT NULL AND notes.deleted_at IS NULL)",
+                    [(account_id, *map(to_server, row)) for row in rows],
+                )
+
+        self._run(push)
+
+    def notes_after(self, account_id: str, after_id: str | None, limit: int) -> list[NoteRecord]:
+        return self._run(lambda db: _from_server_rows(db.execute(
+            f"SELECT {_NOTE_SELECT} FROM notes WHERE user_id = %s AND id > %s ORDER BY id"
             " LIMIT %s",
             (account_id, after_id or _LOWEST_ID, limit),
         ).fetchall()))  # fmt: skip

@@ -22,6 +22,7 @@ from domain.backup import (
     RemoteSnapshot,
 )
 from domain.backup_files import AttachmentRecord, FileRecord, RemoteAttachment
+from domain.backup_notes import NOTE_COLUMNS, NoteRecord, newer
 from domain.backup_usage import USAGE_COLUMNS, UsageRecord
 from domain.chats import LOCAL_USER_ID
 from repositories.sqlite.store import Store
@@ -31,6 +32,8 @@ _IN_CHUNK = 500
 _MESSAGE_SELECT = ", ".join(MESSAGE_COLUMNS)
 _CHAT_SELECT = ", ".join(CHAT_COLUMNS)
 _USAGE_SELECT = ", ".join(USAGE_COLUMNS)
+_NOTE_SELECT = ", ".join(NOTE_COLUMNS)
+_NOTE_MARKS = ", ".join("?" for _ in NOTE_COLUMNS)
 
 
 class SqliteBackupSource:
@@ -295,6 +298,42 @@ class SqliteBackupSource:
             added = SqliteUsageLedger(db).add_many(rows)
             db.commit()
         return added
+
+    # Notes (domain/backup_notes.py) ------------------------------------------------------
+
+    def unsent_notes(self, account_id: str, limit: int) -> tuple[list[NoteRecord], int]:
+        with self._connection() as db:
+            state = db.execute(
+                "SELECT notes_sent_upto FROM backup_state WHERE account_id = ?", (account_id,)
+            ).fetchone()
+            upto = int(state[0]) if state else 0
+            rows = db.execute(
+                f"SELECT seq, {_NOTE_SELECT} FROM notes WHERE seq > ? ORDER BY seq LIMIT ?",
+                (upto, limit),
+            ).fetchall()
+        return [row[1:] for row in rows], int(rows[-1][0]) if rows else upto
+
+    def notes_sent(self, account_id: str, upto: int) -> None:
+        self._set_state(account_id, "notes_sent_upto", upto)
+
+    def merge_notes(self, rows: Sequence[NoteRecord]) -> int:
+        changed = 0
+        with self._connection() as db:
+            for row in rows:
+                here = db.execute(f"SELECT {_NOTE_SELECT} FROM notes WHERE id = ?",
+                                  (row[0],)).fetchone()  # fmt: skip
+                if here is None:
+                    db.execute(f"INSERT INTO notes ({_NOTE_SELECT}) VALUES ({_NOTE_MARKS})", row)
+                elif newer(row, here):
+                    db.execute(
+                        f"UPDATE notes SET ({_NOTE_SELECT}) = ({_NOTE_MARKS}) WHERE id = ?",
+                        (*row, row[0]),
+                    )
+                else:
+                    continue
+                changed += 1
+            db.commit()
+        return changed
 
     def finish_restore(self, account_id: str, at: str) -> None:
         self._set_state(account_id, "last_restore_at", at)
