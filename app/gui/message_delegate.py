@@ -276,12 +276,18 @@ class MessageDelegate(QStyledItemDelegate):
         return view.currentIndex().row() if view.hasFocus() and view.keyboard_current else -1
 
     def tooltip_at(self, index: ModelIndex, rect: QRect, pos: QPoint) -> str:
-        """What the link at `pos` does (its `title`): the icons have no words."""
+        """What the link at `pos` does (its `title`): the icons have no words; over a
+        highlight, the words of its note."""
         from PySide6.QtGui import QTextCursor
 
         document, local = self._local(index, rect, pos)
         layout = document.documentLayout()
         if not layout.anchorAt(local):
+            hit = layout.hitTest(local, Qt.HitTestAccuracy.ExactHit)
+            for note in index.data(NOTES_ROLE) or ():
+                place = message_text.quote_cursor(document, note.quote)
+                if place is not None and place.selectionStart() <= hit < place.selectionEnd():
+                    return note.text or "Highlighted"
             return ""
         cursor = QTextCursor(document)
         cursor.setPosition(layout.hitTest(local, Qt.HitTestAccuracy.FuzzyHit))

@@ -48,6 +48,8 @@ def test_highlight_note_find_open_and_delete(qtbot: QtBot, window: MainWindow) -
     near = [painted.pixelColor(point + QPoint(dx, dy)).getRgb()[:3]
             for dx in range(-8, 8) for dy in range(-5, 5)]  # fmt: skip
     assert any(all(abs(a - b) <= 6 for a, b in zip(c, blend, strict=True)) for c in near)
+    view = window.conversation
+    assert window.delegate.tooltip_at(index, view.visualRect(index), point) == "Highlighted"
 
     # A note with words, on the whole message.
     menu = QMenu(window)
