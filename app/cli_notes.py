@@ -62,22 +62,13 @@ def _notes(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _as_json(view: object) -> dict[str, object]:
+    """A note as its export has it, with its chat and whether its message is gone."""
+    from domain.export import note_json
     from domain.notes import NoteView
 
     assert isinstance(view, NoteView)
-    note = view.note
-    return {
-        "id": note.id,
-        "message_id": note.message_id,
-        "chat_id": note.chat_id,
-        "chat_title": view.chat_title,
-        "text": note.text,
-        "quote": note.quote,
-        "colour": note.colour,
-        "created_at": note.created_at.isoformat(),
-        "updated_at": note.updated_at.isoformat(),
-        "orphaned": view.orphaned,
-    }
+    return {**note_json(view.note), "chat_id": view.note.chat_id,
+            "chat_title": view.chat_title, "orphaned": view.orphaned}  # fmt: skip
 
 
 def _note(args: argparse.Namespace, data_dir: Path) -> int:
