@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from domain.use_cases.load_conversation import LoadConversation
 from domain.use_cases.name_chat import NameChat
 from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
 from domain.use_cases.save_reply_progress import SaveReplyProgress
+from domain.use_cases.search_by_meaning import IndexMeaning, SearchByMeaning
 from domain.use_cases.search_messages import IndexHistory, SearchMessages
 from domain.use_cases.send_message import SendMessage
 from domain.use_cases.show_usage import ShowUsage
@@ -96,6 +98,8 @@ class Primer:
     show_usage: ShowUsage
     tag_chats: TagChats
     take_notes: TakeNotes
+    index_meaning: IndexMeaning
+    search_by_meaning: SearchByMeaning
 
     @property
     def ask(self) -> Ask:
@@ -318,10 +322,12 @@ def build(
     secrets: SecretStore | None = None,
     provider_overrides: dict[str, str] | None = None,
 ) -> Primer:
+    from app.embeddings import chosen_embedder
     from app.file_inspection import FileInspector
     from repositories.file_blobs import FileBlobs
     from repositories.sqlite.database import open_store, prepare_data_dir
     from repositories.sqlite.unit_of_work import unit_of_work_factory
+    from repositories.vectors import NumpyVectorIndex
     from repositories.writer_locks import WriterLocks
 
     prepare_data_dir(data_dir)
@@ -340,6 +346,8 @@ def build(
     recover_interrupted()
     files = FileBlobs(data_dir)
     prices = Prices(providers)
+    vectors = NumpyVectorIndex(data_dir)  # (its file is opened when first used)
+    embedder = partial(chosen_embedder, providers)
     return Primer(
         data_dir=data_dir,
         settings_store=settings_store,
@@ -379,4 +387,8 @@ def build(
         show_usage=ShowUsage(uow_factory),
         tag_chats=TagChats(uow_factory),
         take_notes=TakeNotes(uow_factory),
+        index_meaning=IndexMeaning(uow_factory, vectors, embedder),
+        search_by_meaning=SearchByMeaning(
+            uow_factory, vectors, embedder, SearchMessages(uow_factory)
+        ),
     )

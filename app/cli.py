@@ -141,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         cli_backup,
         cli_export,
         cli_import,
+        cli_meaning,
         cli_notes,
         cli_search,
         cli_tags,
@@ -154,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     _COMMANDS.update(cli_usage.add_commands(commands, common))
     _COMMANDS.update(cli_tags.add_commands(commands, common))
     _COMMANDS.update(cli_notes.add_commands(commands, common))
+    _COMMANDS.update(cli_meaning.add_commands(commands, common))
     return parser
 
 

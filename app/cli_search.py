@@ -41,6 +41,9 @@ def add_commands(
     search.add_argument("--tag", metavar="TAG", help="only chats carrying this tag")
     search.add_argument("--best", action="store_true", help="best match first, not newest")
     search.add_argument("--limit", type=int, default=50, metavar="N")
+    search.add_argument("--mode", choices=["words", "meaning", "both"],
+                        help="by words, by meaning, or both fused (default: both when search "
+                        "by meaning is on, words otherwise)")  # fmt: skip
     search.add_argument("--json", action="store_true")
     return {"search": _search}
 
@@ -74,10 +77,14 @@ def _search(args: argparse.Namespace, data_dir: Path) -> int:
         tag=args.tag,
     )
     order = Order.BEST if args.best else Order.NEWEST
-    # Not typed a key at a time: parts of words are looked for in every message.
-    results = primer.search_messages(
-        " ".join(args.query), filters, order, args.limit, everywhere=True
-    )
+    mode = args.mode or ("both" if primer.settings.embeddings else "words")
+    if mode == "words":
+        # Not typed a key at a time: parts of words are looked for in every message.
+        results = primer.search_messages(
+            " ".join(args.query), filters, order, args.limit, everywhere=True
+        )
+    else:
+        results = primer.search_by_meaning(" ".join(args.query), filters, mode, args.limit)
     if args.json:
         json.dump([_hit_json(hit) for hit in results.hits], sys.stdout, indent=2,
                   ensure_ascii=False)  # fmt: skip
@@ -129,4 +136,5 @@ def _hit_json(hit: Hit) -> dict[str, object]:
         "model": hit.model,
         "created_at": _iso(hit.created_at),
         "snippet": hit.snippet,
+        "score": hit.score,
     }

@@ -42,6 +42,14 @@ WELL_KNOWN_LOCAL: dict[str, ProviderConfig] = {
 
 
 @dataclass(frozen=True)
+class EmbeddingChoice:
+    """Which provider and model turn text into vectors for search by meaning."""
+
+    provider: str
+    model: str
+
+
+@dataclass(frozen=True)
 class ModelPrice:
     """US dollars a million tokens."""
 
@@ -64,6 +72,8 @@ class Settings:
     provider, or a local server's own), "off" (the first message's line stays), or a model."""
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     """The person's own prices, by "provider/model": they win over the shipped table."""
+    embeddings: EmbeddingChoice | None = None
+    """Search by meaning: off (None) until the person chooses a provider for it."""
 
     def provider(self, name: str) -> ProviderConfig | None:
         return self.providers.get(name) or WELL_KNOWN_LOCAL.get(name)
@@ -102,6 +112,7 @@ class SettingsStore:
                     str(name): ModelPrice(float(value["input"]), float(value["output"]))
                     for name, value in raw.get("prices", {}).items()
                 },
+                embeddings=EmbeddingChoice(**raw["embeddings"]) if raw.get("embeddings") else None,
             )
         except (ValueError, TypeError, AttributeError) as error:
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 from domain.attachments import Attachment, Reading, Sending, StoredFile
 from domain.entities import Chat, ChatSummary, Message, Role, Usage
-from domain.search import Filters, Order, Query, Results
+from domain.search import Filters, Hit, Order, Query, Results
 
 if TYPE_CHECKING:  # (the window's start-up does not pay for them)
     from domain.notes import NoteRepository
@@ -49,6 +49,12 @@ class MessageRepository(Protocol):
         """(id, parent_id) of every message in the chat, oldest first."""
         ...
 
+    def numbered_after(self, number: int, limit: int) -> list[tuple[int, str, str, str, str]]:
+        """(number, id, chat id, text, status) of messages stored after `number`."""
+        ...
+
+    def count_after(self, number: int) -> int: ...
+    def characters_after(self, number: int) -> int: ...
     def get_many(self, message_ids: Sequence[str]) -> list[Message]:
         """The messages with these ids, in the order given."""
         ...
@@ -103,6 +109,10 @@ class SearchIndex(Protocol):
         """A page of hits (chats whose title matched first, then messages), deleted chats
         left out, and what limits applied. Parts of words are looked for in the newest
         `parts_window` messages stored (None: in all)."""
+        ...
+
+    def hits_for(self, message_ids: Sequence[str], filters: Filters) -> list[Hit]:
+        """The messages named, as hits in that order; those the filters leave out, out."""
         ...
 
     def indexed(self) -> float:

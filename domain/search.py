@@ -139,6 +139,8 @@ class Hit:
     created_at: datetime
     snippet: str
     """The text around the match, each matched term between « and »."""
+    score: float | None = None
+    """Search by meaning: the similarity (meaning) or fused rank score (both)."""
 
 
 @dataclass(frozen=True, slots=True)

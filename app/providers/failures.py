@@ -54,3 +54,9 @@ def listing_failed(label: str, error: Exception, mapped: ProviderError | None) -
     if mapped is not None:
         return mapped
     return ProviderError(f"{label} could not list its models ({type(error).__name__}).")
+
+
+def embedding_failed(label: str, error: Exception, mapped: ProviderError | None) -> ProviderError:
+    if mapped is not None:
+        return mapped
+    return ProviderError(f"{label} could not turn text into vectors ({short(error)}).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -183,6 +183,20 @@ class GeminiChatProvider(SdkProvider):
             expires = made.expiration_time or self._clock() + UPLOAD_LIFETIME
             self._uploads.put(self._owner, sha256, str(made.uri), expires, self._clock())
             return str(made.uri)
+
+    def embed(self, texts: Sequence[str], model: str, dimensions: int) -> list[list[float]]:
+        """`embedContent`, asked for `dimensions` values a text."""
+        from google.genai import types
+
+        try:
+            answer = self._client().models.embed_content(
+                model=model,
+                contents=list(texts),
+                config=types.EmbedContentConfig(output_dimensionality=dimensions),
+            )
+            return [list(item.values or []) for item in answer.embeddings or []]
+        except Exception as error:
+            raise failures.embedding_failed(self.label, error, self._known_failure(error)) from None
 
     def list_models(self) -> list[str]:
         try:

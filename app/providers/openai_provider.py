@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from app.providers import failures
@@ -134,6 +134,16 @@ class OpenAIChatProvider(SdkProvider):
         except (OSError, ValueError, AttributeError):  # not Ollama, or not answering
             return None
         return "vision" in capabilities if isinstance(capabilities, list) else None
+
+    def embed(self, texts: Sequence[str], model: str, dimensions: int) -> list[list[float]]:
+        """`/v1/embeddings`; OpenAI's text-embedding-3 models are asked for `dimensions`
+        (other servers' models give theirs: the caller cuts them)."""
+        try:
+            extra = {"dimensions": dimensions} if model.startswith("text-embedding-3") else {}
+            answer = self._client().embeddings.create(model=model, input=list(texts), **extra)
+            return [list(item.embedding) for item in sorted(answer.data, key=lambda d: d.index)]
+        except Exception as error:
+            raise failures.embedding_failed(self.label, error, self._known_failure(error)) from None
 
     def list_models(self) -> list[str]:
         try:

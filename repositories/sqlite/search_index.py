@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 
 from domain.entities import Role
@@ -22,6 +23,8 @@ from repositories.sqlite.store import parse_time, time_text
 OPEN, CLOSE, ELLIPSIS = "«", "»", "…"
 TITLE_HITS = 5
 _SNIPPET_WORDS = 14
+_MEANING_SNIPPET = 160
+"""Characters of a message's start a hit by meaning shows."""
 _PREFIX_WORDS = 64
 _SUBSTRING_CONTEXT = 60
 _WORD = re.compile(r"[^\W_]+")
@@ -279,6 +282,32 @@ class SqliteSearchIndex:
             when: datetime = parse_time(created)  # type: ignore[assignment]
             hits.append(Hit(chat_id, title, message_id, Role(role), provider, model, when,
                             f"Note: {snippet}"))  # fmt: skip
+        return hits
+
+    def hits_for(self, message_ids: Sequence[str], filters: Filters) -> list[Hit]:
+        """The messages named (search by meaning's nearest), as hits, in that order,
+        those the filters or a deleted chat leave out left out; the snippet is the text's
+        start."""
+        if not message_ids:
+            return []
+        where, values = _live(filters)
+        marks = ", ".join("?" for _ in message_ids)
+        rows = self._db.execute(
+            "SELECT m.id, m.chat_id, c.title, m.role, m.provider, m.model, m.created_at,"
+            f" substr(m.content, 1, {_MEANING_SNIPPET})"  # (CROSS JOIN: the few ids first)
+            f" FROM messages m CROSS JOIN chats c ON c.id = m.chat_id"
+            f" WHERE m.id IN ({marks}) AND {where}",
+            (*message_ids, *values),
+        ).fetchall()
+        by_id = {row[0]: row for row in rows}
+        hits = []
+        for message_id in message_ids:
+            if (row := by_id.get(message_id)) is not None:
+                text = " ".join(row[7].split())
+                more = ELLIPSIS if len(row[7]) >= _MEANING_SNIPPET else ""
+                when: datetime = parse_time(row[6])  # type: ignore[assignment]
+                hits.append(Hit(row[1], row[2], row[0], Role(row[3]), row[4], row[5], when,
+                                text + more))  # fmt: skip
         return hits
 
     def _titles(self, query: Query, filters: Filters) -> list[Hit]:

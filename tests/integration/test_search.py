@@ -290,8 +290,8 @@ def test_the_command_prints_hits_and_json(data_dir: Path) -> None:
     hits = json.loads(as_json.stdout)
     assert [h["snippet"] for h in hits] == ["Plan a trip to «Rome»"]
     assert set(hits[0]) == {"chat_id", "message_id", "chat_title", "role", "provider", "model",
-                            "created_at", "snippet"}  # fmt: skip
-    assert hits[0]["chat_id"] == chat.id
+                            "created_at", "snippet", "score"}  # fmt: skip
+    assert hits[0]["chat_id"] == chat.id and hits[0]["score"] is None  # (words only)
     none = run_primer("search", "nothing-like-this", data_dir=data_dir)
     assert none.returncode == 0 and none.stdout == ""
     bad = run_primer("search", "rome", "--since", "2026-02-30", data_dir=data_dir)

@@ -121,6 +121,36 @@ def fixture(name: str) -> bytes:
     return next(FIXTURES.rglob(name)).read_bytes()
 
 
+SYNONYMS = {
+    "automobile": "car",
+    "vehicle": "car",
+    "mechanic": "repair",
+    "fix": "repair",
+    "engine": "motor",
+    "dessert": "cake",
+    "baking": "cake",
+    "chocolate": "cocoa",
+}
+"""Words the fake embeddings take for one another: texts with no word in common still
+come out near each other, as a real model's would."""
+
+
+def fake_vector(text: str, size: int) -> list[float]:
+    """A hashed bag of words: deterministic, and texts sharing words (or their synonyms)
+    are near each other."""
+    import hashlib
+    import re
+
+    vector = [0.0] * size
+    for word in re.findall(r"[a-z]+", text.lower()):
+        word = SYNONYMS.get(word.rstrip("s"), SYNONYMS.get(word, word.rstrip("s")))
+        if len(word) < 3:
+            continue
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[int.from_bytes(digest[:4], "big") % size] += 1.0
+    return vector
+
+
 class FakeProviderServer:
     """Serves /v1/chat/completions, /v1/models (OpenAI) and Gemini's models endpoints."""
 
@@ -209,6 +239,23 @@ class FakeProviderServer:
                     self._send(Reply(body=json.dumps({"file": made}).encode(),
                                      content_type="application/json",
                                      headers={"x-goog-upload-status": "final"}))  # fmt: skip
+                    return
+                if self.path.endswith("/embeddings") and isinstance(body, dict):
+                    texts = body.get("input") or []
+                    texts = [texts] if isinstance(texts, str) else texts
+                    size = int(body.get("dimensions") or 768)
+                    self._json({"object": "list", "model": body.get("model"), "data": [
+                        {"object": "embedding", "index": n, "embedding": fake_vector(t, size)}
+                        for n, t in enumerate(texts)],
+                        "usage": {"prompt_tokens": 1, "total_tokens": 1}})  # fmt: skip
+                    return
+                if ":batchEmbedContents" in self.path and isinstance(body, dict):
+                    asked = body.get("requests") or []
+                    self._json({"embeddings": [
+                        {"values": fake_vector(
+                            " ".join(part.get("text", "") for part in r["content"]["parts"]),
+                            int(r.get("outputDimensionality") or 768))}
+                        for r in asked]})  # fmt: skip
                     return
                 if self.path == "/api/show":
                     if server.ollama_capabilities is None:

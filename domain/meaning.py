@@ -1,0 +1,78 @@
+"""Search by meaning: text becomes a vector (from the provider the person chose for it;
+off until then), messages' vectors are kept beside the store, and a query finds the
+messages nearest to it, alone or fused with the words' results by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+DIMENSIONS = 128
+"""Values a vector keeps: 1,000,000 of them, a byte each, fit in 128 MB (the window's
+budget is 300 MB with them). OpenAI's text-embedding-3 and Gemini's models are asked for
+this many; other models' vectors are cut to it (Matryoshka-trained ones lose little)."""
+CHUNK = 2000
+"""Characters of a long message a vector stands for; it gets one a chunk."""
+RRF_K = 60
+DEFAULT_MODELS = {"openai": "text-embedding-3-small", "gemini": "gemini-embedding-001"}
+
+
+class Embedder(Protocol):
+    key: str
+    """The provider, model and dimensions: vectors of another key do not compare."""
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector a text, unit length, DIMENSIONS long."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A message, or a chunk of a long one, to embed."""
+
+    message_id: str
+    chat_id: str
+    text: str
+
+
+class VectorIndex(Protocol):
+    def key(self) -> str | None: ...
+    def reset(self, key: str) -> None:
+        """Empty, for vectors of `key`."""
+
+    def done_upto(self) -> int:
+        """The store's message number (rowid) embedded up to."""
+        ...
+
+    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]],
+            upto: int) -> None: ...  # fmt: skip
+    def count(self) -> int: ...
+    def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[str, float]]:
+        """(message id, cosine similarity), best first, each message once."""
+        ...
+
+
+def passages(message_id: str, chat_id: str, text: str) -> list[Passage]:
+    """A message as the passages embedded: one, or a chunk of CHUNK characters each."""
+    text = text.strip()
+    if not text:
+        return []
+    return [Passage(message_id, chat_id, text[start:start + CHUNK])
+            for start in range(0, len(text), CHUNK)]  # fmt: skip
+
+
+def unit(vector: Sequence[float]) -> list[float]:
+    """Cut to DIMENSIONS and scaled to length 1 (a zero vector stays zero)."""
+    cut = list(vector[:DIMENSIONS])
+    length = sum(value * value for value in cut) ** 0.5
+    return [value / length for value in cut] if length else cut
+
+
+def fuse(rankings: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Reciprocal-rank fusion: each id's sum of 1 / (RRF_K + rank) over the rankings."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + rank)
+    return scores

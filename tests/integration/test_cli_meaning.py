@@ -1,0 +1,78 @@
+"""Search by meaning from the command line (issue 19), against the fake server's
+embeddings (a hashed bag of words that takes synonyms for one another): off until chosen
+and nothing sent before; the history embedded; a query with no word in common finds the
+related message; both modes fused with the words; a change of model re-embeds; a lost
+vector file is made again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.integration.test_cli import primer
+from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse
+
+
+def embedding_requests(fake_server: FakeProviderServer) -> list[dict]:
+    return [r.body for r in fake_server.received if r.path.endswith("/embeddings")]
+
+
+def test_search_by_meaning_from_the_command_line(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    chats = (("My automobile makes a noise", "Take the vehicle to a mechanic."),
+             ("Best chocolate dessert?", "A flourless cake."),
+             ("Plan a trip to Rome", "Three days: Colosseum, Forum, food."))  # fmt: skip
+    for question, answer in chats:
+        fake_server.queue(Reply(body=openai_sse([answer])))
+        assert primer("ask", question, data_dir=cli_dir).returncode == 0
+    off = primer("search", "car repair", "--mode", "meaning", data_dir=cli_dir)
+    assert off.returncode != 0 and "Search by meaning is off" in off.stderr
+    assert embedding_requests(fake_server) == []  # nothing sent before a provider is chosen
+    assert "off" in primer("embeddings", "status", data_dir=cli_dir).stdout
+
+    chosen = primer("embeddings", "use", "openai", data_dir=cli_dir)
+    assert chosen.returncode == 0 and "6 messages" in chosen.stderr  # the cost, before
+    assert embedding_requests(fake_server) == []  # (nothing sent until rebuilt)
+    built = primer("embeddings", "rebuild", "--wait", data_dir=cli_dir)
+    assert built.returncode == 0 and "6 message(s) embedded" in built.stderr
+    sent = embedding_requests(fake_server)
+    assert sent and all(b["model"] == "text-embedding-3-small" and b["dimensions"] == 128
+                        for b in sent)  # fmt: skip
+    assert "6 messages embedded, 0 waiting" in primer("embeddings", "status",
+                                                      data_dir=cli_dir).stdout  # fmt: skip
+    assert (cli_dir / "vectors.db").exists()
+
+    # No word in common with "car repair", yet the automobile chat comes first.
+    words = json.loads(primer("search", "car repair", "--mode", "words", "--json",
+                              data_dir=cli_dir).stdout)  # fmt: skip
+    assert words == []
+    meaning = json.loads(primer("search", "car repair", "--mode", "meaning", "--json",
+                                data_dir=cli_dir).stdout)  # fmt: skip
+    assert meaning[0]["chat_title"] == "My automobile makes a noise"
+    assert meaning[0]["score"] > meaning[-1]["score"]
+    both = json.loads(primer("search", "cake", "--json", data_dir=cli_dir).stdout)  # both
+    assert both[0]["chat_title"] == "Best chocolate dessert?" and both[0]["score"] > 0
+    only = json.loads(primer("search", "car repair", "--mode", "meaning", "--role", "user",
+                             "--json", data_dir=cli_dir).stdout)  # fmt: skip
+    assert {hit["role"] for hit in only} == {"user"}  # the same filters
+
+    # A new message waits; a new model embeds everything again; a lost file is remade.
+    fake_server.queue(Reply(body=openai_sse(["Check the engine oil."])))
+    assert primer("ask", "What about the motor?", data_dir=cli_dir).returncode == 0
+    assert "2 waiting" in primer("embeddings", "status", data_dir=cli_dir).stdout
+    assert primer("embeddings", "use", "openai", "--model", "text-embedding-3-large",
+                  data_dir=cli_dir).returncode == 0  # fmt: skip
+    assert "8 waiting" in primer("embeddings", "status", data_dir=cli_dir).stdout
+    assert "8 message(s) embedded" in primer("embeddings", "rebuild", data_dir=cli_dir).stderr
+    (cli_dir / "vectors.db").write_bytes(b"not a database at all" * 100)
+    assert "8 waiting" in primer("embeddings", "status", data_dir=cli_dir).stdout
+    assert primer("embeddings", "rebuild", "--wait", data_dir=cli_dir).returncode == 0
+    again = json.loads(primer("search", "car repair", "--mode", "meaning", "--json",
+                              data_dir=cli_dir).stdout)  # fmt: skip
+    assert again[0]["chat_title"] in ("My automobile makes a noise", "What about the motor?")
+
+    assert primer("embeddings", "use", "off", data_dir=cli_dir).returncode == 0
+    before = len(embedding_requests(fake_server))
+    assert primer("search", "car", "--json", data_dir=cli_dir).returncode == 0  # words only
+    assert len(embedding_requests(fake_server)) == before
