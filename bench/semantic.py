@@ -33,7 +33,7 @@ QUERIES = ["how do I fix my car", "a recipe for chocolate cake", "plan a trip to
 
 
 def _embedding_server() -> ThreadingHTTPServer:
-    from tests.support.fake_providers import fake_vector
+    from devtools.fake_embeddings import fake_vector
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"

@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from devtools.fake_embeddings import fake_vector
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "provider-streams"
 
 
@@ -119,36 +121,6 @@ def error_json(status: int, message: str, kind: str = "error") -> Reply:
 
 def fixture(name: str) -> bytes:
     return next(FIXTURES.rglob(name)).read_bytes()
-
-
-SYNONYMS = {
-    "automobile": "car",
-    "vehicle": "car",
-    "mechanic": "repair",
-    "fix": "repair",
-    "engine": "motor",
-    "dessert": "cake",
-    "baking": "cake",
-    "chocolate": "cocoa",
-}
-"""Words the fake embeddings take for one another: texts with no word in common still
-come out near each other, as a real model's would."""
-
-
-def fake_vector(text: str, size: int) -> list[float]:
-    """A hashed bag of words: deterministic, and texts sharing words (or their synonyms)
-    are near each other."""
-    import hashlib
-    import re
-
-    vector = [0.0] * size
-    for word in re.findall(r"[a-z]+", text.lower()):
-        word = SYNONYMS.get(word.rstrip("s"), SYNONYMS.get(word, word.rstrip("s")))
-        if len(word) < 3:
-            continue
-        digest = hashlib.sha256(word.encode()).digest()
-        vector[int.from_bytes(digest[:4], "big") % size] += 1.0
-    return vector
 
 
 class FakeProviderServer:
