@@ -31,9 +31,7 @@ from app.gui.message_html import (
     picture_url,
 )
 from app.gui.message_model import MESSAGE_ROLE, NOTES_ROLE, VERSION_ROLE, ModelIndex
-from app.gui.wide_tables import draw, to_document, wide_tables
 from domain.attachments import FileKind
-from domain.notes import HIGHLIGHTS
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStyleOptionViewItem
@@ -206,6 +204,9 @@ class MessageDelegate(QStyledItemDelegate):
             marker = QColor("#7a6420" if self.dark else "#ffe27a")
             found = message_text.found(document, self._marked[1])
             spans += [(place, marker, None) for place in found]
+        from app.gui.wide_tables import draw, wide_tables  # (after the first paint)
+        from domain.notes import HIGHLIGHTS
+
         for note in index.data(NOTES_ROLE) or ():  # highlights, in their colours
             place = message_text.quote_cursor(document, note.quote)
             if place is not None:
@@ -240,6 +241,8 @@ class MessageDelegate(QStyledItemDelegate):
     def _local(self, index: ModelIndex, rect: QRect, pos: QPoint) -> tuple[QTextDocument, QPointF]:
         """Where `pos` (in the view) falls in the message's document, its wide tables'
         scrolling taken into account."""
+        from app.gui.wide_tables import to_document, wide_tables
+
         document, origin = self.text_origin(index, rect)
         wides = wide_tables(document)
         message_id = index.data(MESSAGE_ROLE).id
@@ -249,6 +252,8 @@ class MessageDelegate(QStyledItemDelegate):
     def scroll_sideways(self, index: ModelIndex, rect: QRect, pos: QPoint, pixels: float) -> bool:
         """Scroll the wide table under `pos` by `pixels` (left, if negative); False if
         there is none there."""
+        from app.gui.wide_tables import wide_tables
+
         document, origin = self.text_origin(index, rect)
         wides = wide_tables(document)
         message_id = index.data(MESSAGE_ROLE).id

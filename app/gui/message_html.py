@@ -4,11 +4,14 @@ is shown, tested without Qt (tests/unit/test_message_html.py)."""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from domain.attachments import Attachment, FileKind, size_text
 from domain.entities import Message, MessageStatus, Role
-from domain.notes import Note
 from domain.usage import Timing, dollars
+
+if TYPE_CHECKING:
+    from domain.notes import Note
 
 STREAM_CURSOR = " ▍"
 FILE_ICON_URL = "icon:file"
