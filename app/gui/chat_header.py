@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 from app.gui.elided_label import ElidedLabel
 from app.gui.operations import Op
 from domain.errors import PrimerError
-from domain.use_cases.send_message import NewChatSettings
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
     from domain.usage import UsageTotals
+    from domain.use_cases.send_message import NewChatSettings
 
 
 class ChatHeader(QWidget):
@@ -90,6 +90,8 @@ class ChatHeader(QWidget):
 
     def new_chat_settings(self) -> NewChatSettings:
         """What a chat started now starts with (no model named: the provider's default)."""
+        from domain.use_cases.send_message import NewChatSettings  # (not before the paint)
+
         return NewChatSettings(self.provider(), self._model, self.draft_system_prompt)
 
     def start_new_chat(self) -> None:

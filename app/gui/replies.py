@@ -12,13 +12,13 @@ from PySide6.QtCore import QObject, QTimer
 from app.gui.operations import Op
 from domain.attachments import CannotSend
 from domain.errors import PrimerError
-from domain.ports import CancelToken
-from domain.use_cases.send_message import NewChatSettings, PendingReply
-from domain.use_cases.stream_reply import ReplyOutcome, stopped
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (the use cases load with the store, after the window's first paint)
     from app.gui.main_window import MainWindow
     from domain.entities import Message
+    from domain.ports import CancelToken
+    from domain.use_cases.send_message import NewChatSettings, PendingReply
+    from domain.use_cases.stream_reply import ReplyOutcome
 
 REPAINT_INTERVAL_MS = 40
 
@@ -141,6 +141,8 @@ class Replies(QObject):
         window = self.window
         primer = window.primer
         assert primer is not None
+        from domain.ports import CancelToken
+
         active = ActiveReply(pending, CancelToken())
         self.streams[pending.chat.id] = active
         window.current_chat_id = pending.chat.id
@@ -221,6 +223,8 @@ class Replies(QObject):
 
     def _stop(self, active: ActiveReply) -> None:
         active.cancel.cancel()
+        from domain.use_cases.stream_reply import stopped
+
         self._finish(active, stopped("".join(active.parts)))
 
     def _finish(self, active: ActiveReply, outcome: ReplyOutcome) -> None:
