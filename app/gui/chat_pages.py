@@ -10,7 +10,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QAbstractItemView
 
 from app.gui.operations import Op
-from domain.use_cases.load_conversation import PAGE_SIZE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -128,12 +127,12 @@ class ChatPages(QObject):
     def _load_older(self) -> None:
         model = self.window.message_model
         if model.has_older():
-            self._load("older", model.older_page(PAGE_SIZE))
+            self._load("older", model.older_page(_page_size()))
 
     def _load_newer(self) -> None:
         model = self.window.message_model
         if model.newer_ids:
-            self._load("newer", model.newer_ids[:PAGE_SIZE])
+            self._load("newer", model.newer_ids[: _page_size()])
 
     def _load(self, which: str, ids: list[str]) -> None:
         window, model = self.window, self.window.message_model
@@ -156,3 +155,9 @@ class ChatPages(QObject):
             bar.setValue(bar.maximum() - from_bottom)
 
         Op(window.primer.load_conversation.messages, ids).success(show).on_store(window.lane)
+
+
+def _page_size() -> int:
+    from domain.use_cases.load_conversation import PAGE_SIZE  # (not before the first paint)
+
+    return PAGE_SIZE

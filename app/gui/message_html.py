@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from domain.attachments import Attachment, FileKind, size_text
 from domain.entities import Message, MessageStatus, Role
-from domain.usage import Timing, dollars
 
 if TYPE_CHECKING:
     from domain.notes import Note
@@ -166,6 +165,8 @@ def note_html(note: Note, muted: str) -> str:
 def usage_line(message: Message) -> str:
     """A reply's tokens in and out, cost and speed, as its head shows them ('~': Primer's
     estimate, the server reported none)."""
+    from domain.usage import Timing, dollars  # (not before the window's first paint)
+
     tokens_in, tokens_out = message.input_tokens, message.output_tokens
     if message.role is not Role.ASSISTANT or tokens_in is None or tokens_out is None:
         return ""
