@@ -348,6 +348,7 @@ def build(
     prices = Prices(providers)
     vectors = NumpyVectorIndex(data_dir)  # (its file is opened when first used)
     embedder = partial(chosen_embedder, providers)
+    search_messages = SearchMessages(uow_factory)
     return Primer(
         data_dir=data_dir,
         settings_store=settings_store,
@@ -375,7 +376,7 @@ def build(
         save_reply_progress=SaveReplyProgress(uow_factory),
         finish_reply=FinishReply(uow_factory, prices),
         recover_interrupted=recover_interrupted,
-        search_messages=SearchMessages(uow_factory),
+        search_messages=search_messages,
         export_chats=ExportChats(uow_factory),
         import_chats=ImportChats(uow_factory),
         index_history=IndexHistory(uow_factory),
@@ -388,7 +389,5 @@ def build(
         tag_chats=TagChats(uow_factory),
         take_notes=TakeNotes(uow_factory),
         index_meaning=IndexMeaning(uow_factory, vectors, embedder),
-        search_by_meaning=SearchByMeaning(
-            uow_factory, vectors, embedder, SearchMessages(uow_factory)
-        ),
+        search_by_meaning=SearchByMeaning(uow_factory, vectors, embedder, search_messages),
     )

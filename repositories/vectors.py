@@ -95,23 +95,23 @@ class NumpyVectorIndex:
         rows = packed.astype(np.int8).reshape(len(passages), DIMENSIONS) if passages else None
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            first = None
-            if rows is not None:
-                values = [(p.message_id, p.chat_id, row.tobytes())
-                          for p, row in zip(passages, rows, strict=True)]  # fmt: skip
-                for value in values:
-                    made = self._db.execute(
-                        "INSERT INTO vectors (message_id, chat_id, vector) VALUES (?, ?, ?)",
-                        value,
-                    ).lastrowid
-                    first = made if first is None else first
+            last = int(
+                self._db.execute("SELECT coalesce(max(rowid), 0) FROM vectors").fetchone()[0]
+            )
+            if rows is not None:  # (rows take the numbers after the last, in order)
+                values = [
+                    (p.message_id, p.chat_id, row.tobytes())
+                    for p, row in zip(passages, rows, strict=True)
+                ]
+                self._db.executemany(
+                    "INSERT INTO vectors (message_id, chat_id, vector) VALUES (?, ?, ?)", values
+                )
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('upto', ?)", (str(upto),))
             self._db.execute("COMMIT")
-            if self._codes is not None and rows is not None and first is not None:
+            if self._codes is not None and rows is not None:
                 self._codes = np.concatenate([self._codes, _signs(rows)])
-                self._rowids = np.concatenate(
-                    [self._rowids, np.arange(first, first + len(rows), dtype=np.int64)]
-                )
+                numbers = np.arange(last + 1, last + 1 + len(rows), dtype=np.int64)
+                self._rowids = np.concatenate([self._rowids, numbers])
 
     def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[str, float]]:
         import numpy as np

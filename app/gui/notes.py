@@ -5,10 +5,11 @@ first, by chat or tag, and opens the message of the one chosen."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.message_model import NOTES_ROLE
 from app.gui.operations import Op
 from domain.notes import HIGHLIGHTS
 
@@ -106,8 +108,6 @@ class NotesController:
 
     def _on_screen(self, note_id: str) -> Note | None:
         model = self.window.message_model
-        from app.gui.message_model import NOTES_ROLE
-
         for row in range(model.rowCount()):
             for note in model.index(row).data(NOTES_ROLE) or ():
                 if note.id == note_id:
@@ -131,8 +131,6 @@ class NotesController:
 class NoteDialog(QDialog):
     """A note's words and its highlight's colour."""
 
-    from PySide6.QtCore import Signal
-
     saved = Signal(str, str)
 
     def __init__(self, parent: QWidget, quote: str, text: str, colour: str) -> None:
@@ -140,7 +138,7 @@ class NoteDialog(QDialog):
         self.setWindowTitle("Note")
         layout = QVBoxLayout(self)
         if quote:
-            shown = QLabel(f"<i>“{_escape(quote[:300])}”</i>")
+            shown = QLabel(f"<i>“{html.escape(quote[:300])}”</i>")
             shown.setWordWrap(True)
             layout.addWidget(shown)
         self.editor = QPlainTextEdit(text)
@@ -238,9 +236,3 @@ class NotesView(QDialog):
         view = item.data(Qt.ItemDataRole.UserRole)
         if view is not None:
             self._open_note(view)
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
