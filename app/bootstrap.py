@@ -22,12 +22,13 @@ from domain.use_cases.export_chats import ExportChats
 from domain.use_cases.finish_reply import FinishReply
 from domain.use_cases.get_chat import GetChat
 from domain.use_cases.import_chats import ImportChats
+from domain.use_cases.index_meaning import IndexMeaning
 from domain.use_cases.list_chats import ListChats
 from domain.use_cases.load_conversation import LoadConversation
 from domain.use_cases.name_chat import NameChat
 from domain.use_cases.recover_interrupted import RecoverInterruptedReplies
 from domain.use_cases.save_reply_progress import SaveReplyProgress
-from domain.use_cases.search_by_meaning import IndexMeaning, SearchByMeaning
+from domain.use_cases.search_by_meaning import FindSimilar, SearchByMeaning
 from domain.use_cases.search_messages import IndexHistory, SearchMessages
 from domain.use_cases.send_message import SendMessage
 from domain.use_cases.show_usage import ShowUsage
@@ -100,6 +101,7 @@ class Primer:
     take_notes: TakeNotes
     index_meaning: IndexMeaning
     search_by_meaning: SearchByMeaning
+    find_similar: FindSimilar
 
     @property
     def ask(self) -> Ask:
@@ -390,4 +392,5 @@ def build(
         take_notes=TakeNotes(uow_factory),
         index_meaning=IndexMeaning(uow_factory, vectors, embedder),
         search_by_meaning=SearchByMeaning(uow_factory, vectors, embedder, search_messages),
+        find_similar=FindSimilar(uow_factory, vectors, embedder),
     )

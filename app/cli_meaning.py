@@ -62,9 +62,8 @@ def _embeddings(args: argparse.Namespace, data_dir: Path) -> int:
 
 def _use(primer: object, args: argparse.Namespace) -> int:
     from app.bootstrap import Primer
-    from app.prices import Prices
+    from app.embeddings import what_it_takes
     from app.settings import EmbeddingChoice, ProviderConfig
-    from domain.entities import Usage
     from domain.meaning import DEFAULT_MODELS
 
     assert isinstance(primer, Primer)
@@ -89,11 +88,7 @@ def _use(primer: object, args: argparse.Namespace) -> int:
         dataclasses.replace(settings, embeddings=EmbeddingChoice(args.provider, model))
     )
     status = primer.index_meaning.status()
-    tokens = status.characters // 4
-    price = Prices(primer.providers).price(args.provider, model, Usage(input_tokens=tokens))
-    cost = f", about ${price.cost:,.2f}" if price is not None and price.cost else (
-        "" if config.kind == "openai_compatible" else ", its price unknown")  # fmt: skip
-    print(f"Search by meaning uses {args.provider} {model}. Embedding your history: "
-          f"{status.waiting:,} messages, about {tokens:,} tokens{cost}: run "
-          "`primer embeddings rebuild --wait`.", file=sys.stderr)  # fmt: skip
+    sent = what_it_takes(primer.providers, args.provider, model, status)
+    print(f"Search by meaning uses {args.provider} {model}. Embedding your history: {sent}: "
+          "run `primer embeddings rebuild --wait`.", file=sys.stderr)  # fmt: skip
     return 0

@@ -45,7 +45,16 @@ def add_commands(
                         help="by words, by meaning, or both fused (default: both when search "
                         "by meaning is on, words otherwise)")  # fmt: skip
     search.add_argument("--json", action="store_true")
-    return {"search": _search}
+    similar = commands.add_parser(
+        "similar",
+        parents=[common],
+        help="messages of other chats like this one in meaning",
+        description="Needs search by meaning (primer embeddings use PROVIDER).",
+    )
+    similar.add_argument("message_id", metavar="MESSAGE_ID")
+    similar.add_argument("--limit", type=int, default=20, metavar="N")
+    similar.add_argument("--json", action="store_true")
+    return {"search": _search, "similar": _similar}
 
 
 def _local_midnight(text: str | None, *, days_after: int = 0) -> datetime | None:
@@ -85,13 +94,27 @@ def _search(args: argparse.Namespace, data_dir: Path) -> int:
         )
     else:
         results = primer.search_by_meaning(" ".join(args.query), filters, mode, args.limit)
-    if args.json:
+    _print(results, as_json=args.json)
+    return 0
+
+
+def _similar(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import build_for_terminal
+
+    if args.limit < 1:
+        raise PrimerError("--limit must be 1 or more.")
+    primer = build_for_terminal(data_dir)
+    _print(primer.find_similar(args.message_id, args.limit), as_json=args.json)
+    return 0
+
+
+def _print(results: Results, *, as_json: bool) -> None:
+    if as_json:
         json.dump([_hit_json(hit) for hit in results.hits], sys.stdout, indent=2,
                   ensure_ascii=False)  # fmt: skip
         sys.stdout.write("\n")
     else:
         _print_hits(results)
-    return 0
 
 
 def _finish_indexing(index_some: Callable[[], float]) -> None:

@@ -10,6 +10,7 @@ from domain.meaning import DIMENSIONS, Embedder
 
 if TYPE_CHECKING:
     from app.providers.registry import ProviderRegistry
+    from domain.use_cases.index_meaning import MeaningStatus
 
 
 class ProviderEmbedder:
@@ -30,3 +31,22 @@ def chosen_embedder(registry: ProviderRegistry) -> Embedder | None:
     if choice is None:
         return None
     return ProviderEmbedder(registry, choice.provider, choice.model)
+
+
+def what_it_takes(registry: ProviderRegistry, provider: str, model: str,
+                  status: MeaningStatus) -> str:  # fmt: skip
+    """What embedding the history waiting will send, in words: messages, tokens (about
+    four characters each) and the cost where the model's price is known."""
+    from app.prices import Prices
+    from domain.entities import Usage
+
+    tokens = status.characters // 4
+    price = Prices(registry).price(provider, model, Usage(input_tokens=tokens))
+    config = registry.settings.provider(provider)
+    if config is not None and config.kind == "openai_compatible":
+        cost = ""  # (a local server's: nothing to pay)
+    elif price is not None and price.cost is not None:
+        cost = f", about ${price.cost:,.2f}"
+    else:
+        cost = ", its price unknown"
+    return f"{status.waiting:,} messages, about {tokens:,} tokens{cost}"

@@ -62,32 +62,26 @@ def _embedding_server() -> ThreadingHTTPServer:
 
 
 def _synthetic_vectors(folder: Path, key: str) -> int:
-    """A random unit vector a message, straight into vectors.db; how many."""
+    """A random unit vector a message, into vectors.db as the index keeps them; how many."""
     import numpy as np
+
+    from domain.meaning import MESSAGE, Passage, Source
+    from repositories.vectors import NumpyVectorIndex
 
     rng = np.random.default_rng(19)
     with sqlite3.connect(folder / "primer.db") as store:
-        rows = store.execute("SELECT rowid, id, chat_id FROM messages ORDER BY rowid").fetchall()
+        numbers = [row[0] for row in store.execute("SELECT rowid FROM messages ORDER BY rowid")]
     store.close()
-    index = sqlite3.connect(folder / "vectors.db")
-    index.executescript(
-        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
-        "CREATE TABLE vectors (message_id TEXT NOT NULL, chat_id TEXT NOT NULL,"
-        " vector BLOB NOT NULL);"
-    )
-    for start in range(0, len(rows), 100_000):
-        part = rows[start : start + 100_000]
+    index = NumpyVectorIndex(folder)
+    index.reset(key)
+    for start in range(0, len(numbers), 100_000):
+        part = [Source(MESSAGE, str(number)) for number in numbers[start : start + 100_000]]
         values = rng.standard_normal((len(part), DIMENSIONS)).astype(np.float32)
         values /= np.linalg.norm(values, axis=1, keepdims=True)
-        packed = np.rint(values * 127).astype(np.int8)
-        index.executemany("INSERT INTO vectors VALUES (?, ?, ?)",
-                          [(row[1], row[2], vector.tobytes())
-                           for row, vector in zip(part, packed, strict=True)])  # fmt: skip
-    index.executemany("INSERT INTO meta VALUES (?, ?)",
-                      [("key", key), ("upto", str(rows[-1][0]))])  # fmt: skip
-    index.commit()
+        index.add([(source, "") for source in part], [Passage(s, "") for s in part], values,
+                  upto=numbers[start + len(part) - 1])  # fmt: skip
     index.close()
-    return len(rows)
+    return len(numbers)
 
 
 def _rss_mb() -> float:
@@ -123,6 +117,9 @@ def main() -> None:
         began = time.perf_counter()
         count = _synthetic_vectors(folder, f"local/{model}/{DIMENSIONS}")
         print(f"{count:,} synthetic vectors written in {time.perf_counter() - began:.1f} s")
+        began = time.perf_counter()
+        primer.index_meaning(thorough=False)  # (the chats' titles, through the local server)
+        print(f"10,000 chats' titles embedded in {time.perf_counter() - began:.1f} s")
         size = (folder / "vectors.db").stat().st_size / 1e6
         print(f"vector file: {size:,.0f} MB ({DIMENSIONS} values a vector, a byte each)")
         before = _rss_mb()
@@ -144,15 +141,19 @@ def main() -> None:
                   f"(goal < {goal} ms)")  # fmt: skip
         # Throughput: messages stored after the index, embedded through the local server.
         with primer.uow_factory() as uow:
-            latest = uow.messages.count_after(0)
-        fresh = 2_000
-        store = sqlite3.connect(folder / "vectors.db")
-        upto = int(store.execute("SELECT value FROM meta WHERE name = 'upto'").fetchone()[0])
-        store.execute("UPDATE meta SET value = ? WHERE name = 'upto'", (str(upto - fresh),))
-        store.commit()
+            latest = uow.meaning.count()
+        with sqlite3.connect(folder / "primer.db") as store:
+            fresh = [row[0] for row in store.execute(
+                "SELECT rowid FROM messages ORDER BY rowid DESC LIMIT 2000")][::-1]  # fmt: skip
         store.close()
+        index = sqlite3.connect(folder / "vectors.db")  # (as if they had just been stored)
+        index.executemany("DELETE FROM vectors WHERE kind = 'message' AND item = ?",
+                          [(str(number),) for number in fresh])  # fmt: skip
+        index.execute("UPDATE meta SET value = ? WHERE name = 'upto'", (str(fresh[0] - 1),))
+        index.commit()
+        index.close()
         began = time.perf_counter()
-        done = primer.index_meaning()
+        done = primer.index_meaning(thorough=False)
         took = time.perf_counter() - began
         print(f"embedding through the local server: {done / took:,.0f} messages/s "
               f"({done:,} messages in {took:.1f} s; {latest:,} in the store)")  # fmt: skip

@@ -18,6 +18,12 @@ RRF_K = 60
 DEFAULT_MODELS = {"openai": "text-embedding-3-small", "gemini": "gemini-embedding-001"}
 
 
+MESSAGE, TITLE, NOTE, FILE = "message", "title", "note", "file"
+"""What is embedded: messages (long ones in chunks), chats' titles, notes (their words and
+the text they highlight) and attached files' extracted text (FILE_CHUNKS at most)."""
+FILE_CHUNKS = 20
+
+
 class Embedder(Protocol):
     key: str
     """The provider, model and dimensions: vectors of another key do not compare."""
@@ -28,11 +34,19 @@ class Embedder(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Passage:
-    """A message, or a chunk of a long one, to embed."""
+class Source:
+    """What a vector stands for: a kind, and its id there (a message's number in the
+    store, a chat's or a note's id, a file's SHA-256)."""
 
-    message_id: str
-    chat_id: str
+    kind: str
+    item: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A source's text, or a chunk of a long one, to embed."""
+
+    source: Source
     text: str
 
 
@@ -45,21 +59,38 @@ class VectorIndex(Protocol):
         """The store's message number (rowid) embedded up to."""
         ...
 
-    def add(self, passages: Sequence[Passage], vectors: Sequence[Sequence[float]],
-            upto: int) -> None: ...  # fmt: skip
-    def count(self) -> int: ...
-    def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[str, float]]:
-        """(message id, cosine similarity), best first, each message once."""
+    def count(self) -> int:
+        """Messages done."""
+        ...
+
+    def marks(self, kind: str) -> dict[str, str]:
+        """Each done source of `kind` (not messages) and what it was embedded as."""
+        ...
+
+    def missing(self, numbers: Sequence[int]) -> list[int]:
+        """Of the store's message numbers, those not done; vectors of others dropped."""
+        ...
+
+    def add(self, done: Sequence[tuple[Source, str]], passages: Sequence[Passage],
+            vectors: Sequence[Sequence[float]], upto: int | None = None) -> None: ...  # fmt: skip
+    def forget(self, sources: Sequence[Source]) -> None: ...
+    def vectors_of(self, source: Source) -> list[list[float]]: ...
+    def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[Source, float]]:
+        """(source, cosine similarity), best first, each source once."""
         ...
 
 
-def passages(message_id: str, chat_id: str, text: str) -> list[Passage]:
-    """A message as the passages embedded: one, or a chunk of CHUNK characters each."""
+def passages(source: Source, text: str, most: int | None = None) -> list[Passage]:
+    """A source's text as the passages embedded: one, or a chunk of CHUNK characters each
+    (the first `most`)."""
     text = text.strip()
-    if not text:
-        return []
-    return [Passage(message_id, chat_id, text[start:start + CHUNK])
-            for start in range(0, len(text), CHUNK)]  # fmt: skip
+    starts = range(0, len(text), CHUNK)
+    return [Passage(source, text[start : start + CHUNK]) for start in starts[:most]]
+
+
+def mean(vectors: Sequence[Sequence[float]]) -> list[float]:
+    """The vectors' average, of unit length: what a long message is about as a whole."""
+    return unit([sum(values) / len(vectors) for values in zip(*vectors, strict=True)])
 
 
 def unit(vector: Sequence[float]) -> list[float]:

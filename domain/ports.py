@@ -13,6 +13,7 @@ from domain.entities import Chat, ChatSummary, Message, Role, Usage
 from domain.search import Filters, Hit, Order, Query, Results
 
 if TYPE_CHECKING:  # (the window's start-up does not pay for them)
+    from domain.meaning import Source
     from domain.notes import NoteRepository
     from domain.tags import TagUse
     from domain.usage import UsageLedger
@@ -49,12 +50,6 @@ class MessageRepository(Protocol):
         """(id, parent_id) of every message in the chat, oldest first."""
         ...
 
-    def numbered_after(self, number: int, limit: int) -> list[tuple[int, str, str, str, str]]:
-        """(number, id, chat id, text, status) of messages stored after `number`."""
-        ...
-
-    def count_after(self, number: int) -> int: ...
-    def characters_after(self, number: int) -> int: ...
     def get_many(self, message_ids: Sequence[str]) -> list[Message]:
         """The messages with these ids, in the order given."""
         ...
@@ -111,8 +106,9 @@ class SearchIndex(Protocol):
         `parts_window` messages stored (None: in all)."""
         ...
 
-    def hits_for(self, message_ids: Sequence[str], filters: Filters) -> list[Hit]:
-        """The messages named, as hits in that order; those the filters leave out, out."""
+    def hits_for(self, sources: Sequence[Source], filters: Filters) -> list[tuple[Source, Hit]]:
+        """What search by meaning found, as hits in that order (a title's as its chat's,
+        a note's or a file's as its message's); those the filters leave out, out."""
         ...
 
     def indexed(self) -> float:
@@ -135,6 +131,30 @@ class FileRepository(Protocol):
     def mark_removed(self, sha256s: Sequence[str], at: datetime) -> None: ...
 
 
+class MeaningSources(Protocol):
+    """What search by meaning embeds, read from the store a piece at a time."""
+
+    def count(self) -> int: ...
+    def characters_after(self, number: int) -> int: ...
+    def messages_after(self, number: int, limit: int) -> list[tuple[int, str, str]]:
+        """(number, text, status) of the messages stored after `number`, in order."""
+        ...
+
+    def message_numbers(self, after_id: str, limit: int) -> list[tuple[str, int]]:
+        """(id, number) of the next messages by id."""
+        ...
+
+    def number(self, message_id: str) -> int | None: ...
+    def messages(self, numbers: Sequence[int]) -> list[tuple[int, str, str]]: ...
+    def titles(self) -> list[tuple[str, str]]: ...
+    def notes(self) -> list[tuple[str, str, str]]:
+        """(id, when it last changed, text) of the notes not deleted."""
+        ...
+
+    def files(self) -> list[str]: ...
+    def file_texts(self, sha256s: Sequence[str]) -> list[tuple[str, str]]: ...
+
+
 class UnitOfWork(Protocol):
     chats: ChatRepository
     messages: MessageRepository
@@ -144,6 +164,7 @@ class UnitOfWork(Protocol):
     files: FileRepository
     usage: UsageLedger
     notes: NoteRepository
+    meaning: MeaningSources
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -1,41 +1,28 @@
-"""Embed the history for search by meaning, and search it: by meaning alone, or fused
-with the words' results (reciprocal rank) with the same filters. Nothing is sent to any
-provider until the person chooses one for it (`embedder()` is None until then)."""
+"""Search the history by meaning: alone, or fused with the words' results (reciprocal
+rank) with the same filters; and "Find similar": the messages of other chats nearest to
+one. The query is embedded on the caller's thread (a worker's); each read of the store is
+a job of the store's thread, so that no unit of work is held across a network call."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TypeVar
 
+from domain.backup import HereAndNow, StoreThread
 from domain.errors import PrimerError
-from domain.meaning import Embedder, Passage, VectorIndex, fuse, passages, unit
-from domain.ports import CancelToken, UnitOfWorkFactory
+from domain.meaning import MESSAGE, Embedder, Source, VectorIndex, fuse, mean, passages, unit
+from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.search import Filters, Hit, Order, Results
+from domain.use_cases.index_meaning import OFF
 from domain.use_cases.search_messages import PAGE, SearchMessages
 
-BATCH = 64
-"""Passages sent in one request."""
-READ = 256
-"""Messages read from the store at a time."""
-OFF = (
-    "Search by meaning is off: choose who turns text into vectors with "
-    "`primer embeddings use PROVIDER` (openai, gemini, or a local server such as ollama)."
-)
+T = TypeVar("T")
+NOT_YET = ("The history is not embedded with the model chosen yet: it is being embedded "
+           "(or run `primer embeddings rebuild --wait`).")  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class MeaningStatus:
-    key: str | None
-    """The provider and model the vectors come from (None: search by meaning is off)."""
-    embedded: int
-    """Messages embedded."""
-    waiting: int
-    """Messages stored since, not yet embedded."""
-    characters: int
-    """Their text's length (what embedding them will cost is worked out from it)."""
-
-
-class IndexMeaning:
+class _Meaning:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
@@ -46,55 +33,23 @@ class IndexMeaning:
         self._index = index
         self._embedder = embedder
 
-    def status(self) -> MeaningStatus:
-        embedder = self._embedder()
-        current = embedder is not None and self._index.key() == embedder.key
-        upto = self._index.done_upto() if current else 0
-        with self._uow_factory() as uow:
-            waiting = uow.messages.count_after(upto)
-            embedded = uow.messages.count_after(0) - waiting
-            characters = uow.messages.characters_after(upto)
-        return MeaningStatus(embedder.key if embedder else None, embedded, waiting, characters)
-
-    def __call__(
-        self,
-        progress: Callable[[int, int], None] | None = None,
-        cancel: CancelToken | None = None,
-    ) -> int:
-        """Embed what is not embedded yet (all of it after a change of model); how many
-        messages. A reply still arriving waits for the next run."""
+    def _ready(self) -> Embedder:
         embedder = self._embedder()
         if embedder is None:
             raise PrimerError(OFF)
         if self._index.key() != embedder.key:
-            self._index.reset(embedder.key)
-        done, total = 0, self.status().waiting
-        while True:
+            raise PrimerError(NOT_YET)
+        return embedder
+
+    def _read(self, store: StoreThread, read: Callable[[UnitOfWork], T]) -> T:
+        def job() -> T:
             with self._uow_factory() as uow:
-                rows = uow.messages.numbered_after(self._index.done_upto(), READ)
-            ready = []
-            for row in rows:
-                if row[4] == "streaming":
-                    break
-                ready.append(row)
-            if not ready:
-                return done
-            found: list[Passage] = []
-            for _number, message_id, chat_id, text, _status in ready:
-                found += passages(message_id, chat_id, text)
-            vectors: list[list[float]] = []
-            for start in range(0, len(found), BATCH):
-                part = [p.text for p in found[start : start + BATCH]]
-                vectors += [unit(vector) for vector in embedder.embed(part)]
-            self._index.add(found, vectors, ready[-1][0])
-            done += len(ready)
-            if progress:
-                progress(done, max(total, done))
-            if cancel is not None and cancel.cancelled:
-                return done
+                return read(uow)
+
+        return store.submit(job).result()
 
 
-class SearchByMeaning:
+class SearchByMeaning(_Meaning):
     """`mode`: "meaning" (nearest first, each hit's similarity its score) or "both" (the
     words' hits and the meaning's fused by reciprocal rank, that the score)."""
 
@@ -105,9 +60,7 @@ class SearchByMeaning:
         embedder: Callable[[], Embedder | None],
         words: SearchMessages,
     ) -> None:
-        self._uow_factory = uow_factory
-        self._index = index
-        self._embedder = embedder
+        super().__init__(uow_factory, index, embedder)
         self._words = words
 
     def __call__(
@@ -116,30 +69,66 @@ class SearchByMeaning:
         filters: Filters | None = None,
         mode: str = "both",
         limit: int = PAGE,
+        *,
+        store: StoreThread | None = None,
     ) -> Results:
-        embedder = self._embedder()
-        if embedder is None:
-            raise PrimerError(OFF)
-        if self._index.key() != embedder.key:
-            raise PrimerError("The history is not embedded with the model chosen yet: run "
-                              "`primer embeddings rebuild --wait`.")  # fmt: skip
+        on = store or HereAndNow()
+        embedder = self._ready()
         filters = filters or Filters()
-        with self._uow_factory() as uow:
-            if filters.chat_id is not None:
-                filters = replace(filters, chat_id=uow.chats.resolve_id(filters.chat_id))
+        if filters.chat_id is not None:
+            chat_id = self._read(on, lambda uow: uow.chats.resolve_id(filters.chat_id or ""))
+            filters = replace(filters, chat_id=chat_id)
         query = unit(embedder.embed([text])[0])
         near = self._index.nearest(query, limit * 4)
         similarity = dict(near)
-        with self._uow_factory() as uow:
-            meaning = uow.search.hits_for([message_id for message_id, _ in near], filters)
+        chosen = filters
+        found = self._read(on, lambda uow: uow.search.hits_for([s for s, _ in near], chosen))
+        meaning = _once([replace(hit, score=similarity[source])
+                         for source, hit in found])  # fmt: skip
         if mode == "meaning":
-            hits = [replace(hit, score=similarity[hit.message_id or ""]) for hit in meaning]
-            return Results(hits=hits[:limit])
-        words = self._words(text, filters, Order.BEST, limit, everywhere=True)
+            return Results(hits=meaning[:limit])
+        words = on.submit(
+            lambda: self._words(text, chosen, Order.BEST, limit, everywhere=True)
+        ).result()
         scores = fuse([[_key(hit) for hit in words.hits], [_key(hit) for hit in meaning]])
-        chosen = {_key(hit): hit for hit in meaning} | {_key(hit): hit for hit in words.hits}
-        ranked = sorted(chosen, key=lambda k: -scores[k])[:limit]
-        return replace(words, hits=[replace(chosen[k], score=scores[k]) for k in ranked])
+        hits = {_key(hit): hit for hit in meaning} | {_key(hit): hit for hit in words.hits}
+        ranked = sorted(hits, key=lambda k: -scores[k])[:limit]
+        return replace(words, hits=[replace(hits[k], score=scores[k]) for k in ranked])
+
+
+class FindSimilar(_Meaning):
+    """The messages of other chats nearest in meaning to one (its vectors' average; its
+    text embedded now if it has none yet), nearest first."""
+
+    def __call__(
+        self, message_id: str, limit: int = PAGE, *, store: StoreThread | None = None
+    ) -> Results:
+        on = store or HereAndNow()
+        embedder = self._ready()
+        message, number = self._read(
+            on, lambda uow: (uow.messages.get(message_id), uow.meaning.number(message_id))
+        )
+        vectors = self._index.vectors_of(Source(MESSAGE, str(number)))
+        if not vectors:
+            texts = [p.text for p in passages(Source(MESSAGE, message_id), message.content)]
+            if not texts:
+                raise PrimerError("This message has no text to find others like it by.")
+            vectors = embedder.embed(texts)
+        near = self._index.nearest(mean(vectors), limit * 6)
+        similarity = dict(near)
+        found = self._read(on, lambda uow: uow.search.hits_for([s for s, _ in near], Filters()))
+        hits = [replace(hit, score=similarity[source]) for source, hit in found
+                if hit.chat_id != message.chat_id]  # fmt: skip
+        return Results(hits=_once(hits)[:limit])
+
+
+def _once(hits: list[Hit]) -> list[Hit]:
+    """Each message (or chat) once, where it first ranks: a message may be found by its
+    own text, a note on it and a file it carries."""
+    seen: dict[str, Hit] = {}
+    for hit in hits:
+        seen.setdefault(_key(hit), hit)
+    return list(seen.values())
 
 
 def _key(hit: Hit) -> str:

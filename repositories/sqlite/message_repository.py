@@ -92,23 +92,6 @@ class SqliteMessageRepository:
             (chat_id,),
         ).fetchall()
 
-    def numbered_after(self, number: int, limit: int) -> list[tuple[int, str, str, str, str]]:
-        """(number, id, chat id, text, status) of the messages stored after `number`, in
-        the order they were stored (a message's number is its rowid)."""
-        return self._db.execute(
-            "SELECT rowid, id, chat_id, content, status FROM messages WHERE rowid > ?"
-            " ORDER BY rowid LIMIT ?",
-            (number, limit),
-        ).fetchall()
-
-    def characters_after(self, number: int) -> int:
-        return int(self._db.execute("SELECT total(length(content)) FROM messages WHERE rowid > ?",
-                                    (number,)).fetchone()[0])  # fmt: skip
-
-    def count_after(self, number: int) -> int:
-        return int(self._db.execute("SELECT count(*) FROM messages WHERE rowid > ?",
-                                    (number,)).fetchone()[0])  # fmt: skip
-
     def get_many(self, message_ids: Sequence[str]) -> list[Message]:
         found: dict[str, Message] = {}
         for chunk, marks in _chunks(message_ids):

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from domain.entities import Role
+from domain.meaning import FILE, MESSAGE, NOTE, TITLE, Source
 from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Query, Results, Term
 from repositories.sqlite.chat_repository import CARRIES_TAG
 from repositories.sqlite.store import parse_time, time_text
@@ -284,31 +285,50 @@ class SqliteSearchIndex:
                             f"Note: {snippet}"))  # fmt: skip
         return hits
 
-    def hits_for(self, message_ids: Sequence[str], filters: Filters) -> list[Hit]:
-        """The messages named (search by meaning's nearest), as hits, in that order,
-        those the filters or a deleted chat leave out left out; the snippet is the text's
-        start."""
-        if not message_ids:
-            return []
+    def hits_for(self, sources: Sequence[Source], filters: Filters) -> list[tuple[Source, Hit]]:
+        """What search by meaning found, as hits in that order, those the filters or a
+        deleted chat leave out left out: a message's snippet is its text's start, a note's
+        says it is a note, a file's names the file, a title's is its chat."""
+        wanted: dict[str, list[str]] = {}
+        for source in sources:
+            wanted.setdefault(source.kind, []).append(source.item)
         where, values = _live(filters)
-        marks = ", ".join("?" for _ in message_ids)
-        rows = self._db.execute(
-            "SELECT m.id, m.chat_id, c.title, m.role, m.provider, m.model, m.created_at,"
-            f" substr(m.content, 1, {_MEANING_SNIPPET})"  # (CROSS JOIN: the few ids first)
-            f" FROM messages m CROSS JOIN chats c ON c.id = m.chat_id"
-            f" WHERE m.id IN ({marks}) AND {where}",
-            (*message_ids, *values),
-        ).fetchall()
-        by_id = {row[0]: row for row in rows}
-        hits = []
-        for message_id in message_ids:
-            if (row := by_id.get(message_id)) is not None:
-                text = " ".join(row[7].split())
-                more = ELLIPSIS if len(row[7]) >= _MEANING_SNIPPET else ""
-                when: datetime = parse_time(row[6])  # type: ignore[assignment]
-                hits.append(Hit(row[1], row[2], row[0], Role(row[3]), row[4], row[5], when,
-                                text + more))  # fmt: skip
-        return hits
+        found: dict[Source, Hit] = {}
+        columns = "m.id, m.chat_id, c.title, m.role, m.provider, m.model, m.created_at"
+        cut = _MEANING_SNIPPET + 1
+        joined = "CROSS JOIN chats c ON c.id = m.chat_id"  # (CROSS JOIN: the few ids first)
+        for kind, select, prefix in (
+            (MESSAGE, f"SELECT m.rowid, {columns}, substr(m.content, 1, {cut})"
+                      f" FROM messages m {joined} WHERE m.rowid IN ({{marks}})", ""),
+            (NOTE, f"SELECT n.id, {columns}, n.text || ' ' || n.quote FROM notes n"
+                   f" CROSS JOIN messages m ON m.id = n.message_id {joined}"
+                   " WHERE n.id IN ({marks}) AND n.deleted_at IS NULL", "Note: "),
+            (FILE, f"SELECT a.sha256, {columns}, a.name || ': ' || substr(f.text, 1, {cut})"
+                   " FROM files f"
+                   " CROSS JOIN attachments a ON a.sha256 = f.sha256"
+                   f" CROSS JOIN messages m ON m.id = a.message_id {joined}"
+                   " WHERE f.sha256 IN ({marks})", ""),
+        ):  # fmt: skip
+            items = wanted.get(kind, [])
+            marks = ", ".join("?" for _ in items)
+            rows = self._db.execute(
+                f"{select.format(marks=marks)} AND {where} ORDER BY m.created_at",
+                (*items, *values),
+            ).fetchall() if items else []  # fmt: skip
+            for item, *row, text in rows:  # (a file attached twice: its newest message)
+                found[Source(kind, str(item))] = _meaning_hit(row, prefix + text)
+        titles = wanted.get(TITLE, []) if not filters.about_messages else []
+        if titles:
+            rows = self._db.execute(
+                "SELECT c.id, c.title, c.provider, c.model, c.updated_at FROM chats c"
+                f" WHERE c.id IN ({', '.join('?' for _ in titles)}) AND {where}",
+                (*titles, *values),
+            )
+            for chat_id, title, provider, model, updated in rows:
+                when: datetime = parse_time(updated)  # type: ignore[assignment]
+                found[Source(TITLE, chat_id)] = Hit(chat_id, title, None, None, provider, model,
+                                                    when, title)  # fmt: skip
+        return [(source, found[source]) for source in sources if source in found]
 
     def _titles(self, query: Query, filters: Filters) -> list[Hit]:
         match = query.word_match()
@@ -326,6 +346,15 @@ class SqliteSearchIndex:
             Hit(row[0], row[1], None, None, row[2], row[3], parse_time(row[4]), row[5])  # type: ignore[arg-type]
             for row in rows
         ]
+
+
+def _meaning_hit(row: Sequence, text: str) -> Hit:
+    """A message's hit by meaning: the start of the text it was found by."""
+    message_id, chat_id, title, role, provider, model, created = row
+    snippet = " ".join(text[:_MEANING_SNIPPET].split())
+    more = ELLIPSIS if len(text) > _MEANING_SNIPPET else ""
+    when: datetime = parse_time(created)  # type: ignore[assignment]
+    return Hit(chat_id, title, message_id, Role(role), provider, model, when, snippet + more)
 
 
 def _with(hits: list[Hit], more: list[Hit], order: Order, limit: int) -> list[Hit]:

@@ -10,6 +10,7 @@ from typing import Self
 from repositories.sqlite.branch_choices import SqliteBranchChoices
 from repositories.sqlite.chat_repository import SqliteChatRepository
 from repositories.sqlite.file_repository import SqliteFileRepository
+from repositories.sqlite.meaning_sources import SqliteMeaningSources
 from repositories.sqlite.message_repository import SqliteMessageRepository
 from repositories.sqlite.note_repository import SqliteNoteRepository
 from repositories.sqlite.reply_writers import SqliteReplyWriters
@@ -33,6 +34,7 @@ class SqliteUnitOfWork:
         self.files = SqliteFileRepository(db)
         self.usage = SqliteUsageLedger(db)
         self.notes = SqliteNoteRepository(db)
+        self.meaning = SqliteMeaningSources(db)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

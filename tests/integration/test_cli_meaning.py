@@ -76,3 +76,62 @@ def test_search_by_meaning_from_the_command_line(
     before = len(embedding_requests(fake_server))
     assert primer("search", "car", "--json", data_dir=cli_dir).returncode == 0  # words only
     assert len(embedding_requests(fake_server)) == before
+
+
+def test_imported_history_titles_notes_and_files_are_found_by_meaning(
+    cli_dir: Path, fake_server: FakeProviderServer, tmp_path: Path
+) -> None:
+    """What a person rediscovers: a chat imported from another app (its messages two years
+    old, so stored with older times than the newest embedded), a chat's title, a note and
+    an attached file's text are all embedded and found by meaning; `similar` finds the
+    imported chat from a new one, never the same chat."""
+    recipe = tmp_path / "grandma.txt"
+    recipe.write_text("Melt cocoa with butter, then bake forty minutes.", encoding="utf-8")
+    fake_server.queue(Reply(body=openai_sse(["Noted."])))
+    assert primer("ask", "--attach", str(recipe), "Keep this", data_dir=cli_dir).returncode == 0
+    fake_server.queue(Reply(body=openai_sse(["Three days: Colosseum, Forum, food."])))
+    asked = primer("ask", "My automobile makes a noise", data_dir=cli_dir)
+    chat_id = asked.stderr.split("chat ")[1].split()[0]
+    question = json.loads(primer("show", chat_id, "--json", data_dir=cli_dir).stdout)
+    question_id = question["messages"][0]["id"]
+    reply_id = question["messages"][1]["id"]
+    assert primer("embeddings", "use", "openai", data_dir=cli_dir).returncode == 0
+    assert primer("embeddings", "rebuild", "--wait", data_dir=cli_dir).returncode == 0
+
+    export = tmp_path / "claude.json"
+    export.write_text(json.dumps([{
+        "uuid": "0f7c2a51-3c7e-4c62-9d0e-6e1f0a8d2b11", "name": "Weekend errands",
+        "created_at": "2024-03-02T09:00:00Z", "updated_at": "2024-03-02T09:05:00Z",
+        "chat_messages": [
+            {"uuid": "5a8e1f44-0b7a-4d0e-8f52-0c7b9b2e4c01", "sender": "human",
+             "text": "My vehicle's engine rattles when cold", "files": [], "attachments": [],
+             "created_at": "2024-03-02T09:00:00Z", "updated_at": "2024-03-02T09:00:00Z"},
+            {"uuid": "5a8e1f44-0b7a-4d0e-8f52-0c7b9b2e4c02", "sender": "assistant",
+             "text": "A mechanic should look at the motor mounts.", "files": [],
+             "attachments": [], "created_at": "2024-03-02T09:01:00Z",
+             "updated_at": "2024-03-02T09:01:00Z"}]}]))  # fmt: skip
+    assert primer("import", str(export), data_dir=cli_dir).returncode == 0
+    assert "2 waiting" in primer("embeddings", "status", data_dir=cli_dir).stdout
+    noted = primer("note", reply_id, "add", "Bake a dessert for the trip", data_dir=cli_dir)
+    assert noted.returncode == 0, noted.stderr
+    assert primer("embeddings", "rebuild", "--wait", data_dir=cli_dir).returncode == 0
+    assert "0 waiting" in primer("embeddings", "status", data_dir=cli_dir).stdout
+
+    def meaning(query: str) -> list[dict]:
+        found = primer("search", query, "--mode", "meaning", "--json", data_dir=cli_dir)
+        assert found.returncode == 0, found.stderr
+        return json.loads(found.stdout)
+
+    repair = meaning("car repair")
+    assert "Weekend errands" in {hit["chat_title"] for hit in repair}  # the imported chat
+    errands = meaning("errands for the weekend")
+    assert (errands[0]["chat_title"], errands[0]["message_id"]) == ("Weekend errands", None)
+    cake = [hit["snippet"] for hit in meaning("chocolate cake")]
+    assert "Note: Bake a dessert for the trip" in " ".join(cake)
+    assert any(s.startswith("grandma.txt: Melt cocoa") for s in cake)
+
+    similar = primer("similar", question_id, "--json", data_dir=cli_dir)
+    assert similar.returncode == 0, similar.stderr
+    like = json.loads(similar.stdout)
+    assert like[0]["chat_title"] == "Weekend errands"
+    assert chat_id not in {hit["chat_id"] for hit in like}

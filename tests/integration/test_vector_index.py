@@ -1,12 +1,14 @@
 """The vector file on its own (issue 19): vectors added after the first search are found
-by the next one, without reading the file again; a damaged file is made anew, empty."""
+by the next one, without reading the file again; a source embedded again (an edited note)
+or forgotten leaves no old vector behind; messages gone from the store are dropped; a
+damaged file is made anew, empty."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
-from domain.meaning import DIMENSIONS, Passage, unit
+from domain.meaning import DIMENSIONS, MESSAGE, NOTE, Passage, Source, unit
 from repositories.vectors import NumpyVectorIndex
 
 
@@ -20,14 +22,27 @@ def test_vectors_added_after_a_search_are_found_and_a_damaged_file_is_remade(
 
     index = NumpyVectorIndex(tmp_path)
     index.reset("test/model/128")
-    index.add([Passage(f"m{n}", "c", "text") for n in range(200)],
+    sources = [Source(MESSAGE, str(n)) for n in range(200)]
+    index.add([(s, "") for s in sources], [Passage(s, "text") for s in sources],
               [vector() for _ in range(200)], 200)  # fmt: skip
     assert len(index.nearest(vector(), 5)) == 5  # (the signs are read into memory now)
-    newest = vector()
-    index.add([Passage("newest", "c", "text")], [newest], 201)
+    newest, note = vector(), Source(NOTE, "n1")
+    index.add([(note, "v1")], [Passage(note, "text")], [newest])
     (best,) = index.nearest(newest, 1)
-    assert best[0] == "newest" and best[1] > 0.99
-    assert (index.count(), index.done_upto(), index.key()) == (201, 201, "test/model/128")
+    assert best[0] == note and best[1] > 0.99
+    assert index.marks(NOTE) == {"n1": "v1"}
+    # A note edited: its new vector stands in place of the old one, found at once.
+    edited = vector()
+    index.add([(note, "v2")], [Passage(note, "text")], [edited])
+    assert index.nearest(newest, 1)[0][0] != note and index.nearest(edited, 1)[0][0] == note
+    # Messages no longer in the store are dropped; those not done yet are named.
+    assert index.missing([*range(1, 200), 500, 501]) == [500, 501]
+    assert index.vectors_of(Source(MESSAGE, "0")) == []
+    assert len(index.vectors_of(Source(MESSAGE, "1"))) == 1
+    assert (index.count(), index.done_upto(), index.key()) == (199, 200, "test/model/128")
+
+    index.forget([note])
+    assert index.marks(NOTE) == {} and index.nearest(edited, 1)[0][0] != note
     index.close()
 
     (tmp_path / "vectors.db").write_bytes(b"\x00damaged" * 512)

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import math
 
-from domain.meaning import CHUNK, DIMENSIONS, RRF_K, fuse, passages, unit
+from domain.meaning import CHUNK, DIMENSIONS, MESSAGE, RRF_K, Source, fuse, mean, passages, unit
 
 
 def test_a_long_message_is_embedded_a_chunk_at_a_time() -> None:
-    assert passages("m", "c", "   ") == []
-    (one,) = passages("m", "c", " Short. ")
-    assert one.text == "Short." and (one.message_id, one.chat_id) == ("m", "c")
+    source = Source(MESSAGE, "7")
+    assert passages(source, "   ") == []
+    (one,) = passages(source, " Short. ")
+    assert one.text == "Short." and one.source == source
     long = "x" * (2 * CHUNK + 5)
-    assert [len(p.text) for p in passages("m", "c", long)] == [CHUNK, CHUNK, 5]
+    assert [len(p.text) for p in passages(source, long)] == [CHUNK, CHUNK, 5]
+    assert [len(p.text) for p in passages(source, long, most=2)] == [CHUNK, CHUNK]
+
+
+def test_a_long_message_as_a_whole_is_its_chunks_average() -> None:
+    assert mean([[1.0, 0.0], [0.0, 1.0]]) == unit([0.5, 0.5])
 
 
 def test_vectors_are_cut_to_the_dimensions_and_made_unit_length() -> None:
