@@ -361,6 +361,7 @@ class BackupController(QObject):
     def _restored(self, report: RestoreReport) -> None:
         self._stop()
         self.window.refresh_chats()
+        self.window.search.meaning.start()
         state = "Restored" if report.finished else "Restore cancelled after"
         faults = report.faults()
         self.window.message_bar.show_message(

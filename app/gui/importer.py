@@ -150,6 +150,7 @@ class Importer(QObject):
         else:
             self.window.message_bar.show_message(text, kind="info", timeout_ms=15000)
         self.window.refresh_chats(select=self.window.current_chat_id)
+        self.window.search.meaning.start()  # (the chats' messages are older than the newest)
 
     def _failed(self, error: PrimerError) -> None:
         self.window.statusBar().clearMessage()

@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
             self,
             key_sources=self.key_sources,
             account_email=account.email if account else "",
+            lane=self.lane,
         )
         self.settings_dialog = dialog
         dialog.saved.connect(self.settings_changed)
@@ -355,6 +356,7 @@ class MainWindow(QMainWindow):
             self.key_sources = key_sources
         self.set_theme(apply_theme(self.primer.settings.theme))
         self.header.settings_changed()
+        self.search.meaning.settings_changed()
         summary = self.sidebar.current_summary()
         if summary:
             self.header.select(summary.provider, summary.model)

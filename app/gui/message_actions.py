@@ -94,6 +94,7 @@ class MessageActions(QObject):
         menu.addSeparator()
         chosen = window.delegate.selected_text(index, *selected) if selected else ""
         window.notes.add_menu_entries(menu, message, chosen)
+        menu.addAction("Find similar", lambda: window.search.similar(message.id))
         menu.popup(view.viewport().mapToGlobal(pos))
 
     def cancel_edit(self) -> None:

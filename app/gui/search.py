@@ -27,9 +27,12 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QIcon, QResizeEvent
 
     from app.gui.main_window import MainWindow
+    from domain.errors import PrimerError
 
 DEBOUNCE_MS = 30
 """Keystrokes closer together than this make one search (a search takes a few ms)."""
+MEANING_DEBOUNCE_MS = 350
+"""A pause in typing this long sends the text to be embedded (not a request a key)."""
 _MARKDOWN = re.compile(r"`{3,}\w*|`|\*\*|__|^#+ |\|")
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 WIDEN_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -127,12 +130,32 @@ class Search(QObject):
         )  # fmt: skip
         self.terms: tuple[str, ...] = ()
         self._everywhere = False
+        self.similar_to: str | None = None
+        """The message whose like the results show (Find similar), or None."""
+        self._meaning_timer = QTimer(self)
+        self._meaning_timer.setSingleShot(True)
+        self._meaning_timer.setInterval(MEANING_DEBOUNCE_MS)
+        self._meaning_timer.timeout.connect(self._run_meaning)
+        self._fused = 0
+        """The newest request whose results by meaning are shown (its words' are late)."""
+        window.sidebar.search_modes.changed.connect(self._typed)
+        from app.gui.meaning import MeaningIndexer
+
+        self.meaning = MeaningIndexer(window)
 
     @property
     def active(self) -> bool:
-        return bool(self.field.text().strip())
+        return bool(self.field.text().strip()) or self.similar_to is not None
+
+    def mode(self) -> str:
+        """Words, meaning or both: words until search by meaning is turned on."""
+        primer = self.window.primer
+        if primer is None or primer.settings.embeddings is None:
+            return "words"
+        return self.window.sidebar.search_modes.mode
 
     def _typed(self, *_args: object) -> None:
+        self.similar_to = None
         self._everywhere = False  # a new search: the newest messages first, at typing speed
         self._timer.start()
 
@@ -152,13 +175,73 @@ class Search(QObject):
             return
         options = self.window.sidebar.search_options
         filters = options.filters(self.window.current_chat_id)
+        mode = self.mode()
+        self._meaning_timer.stop()
+        if mode != "words":
+            self._meaning_timer.start()
+        if mode == "meaning":
+            self._show(request, text, Results(), "Searching by meaning…", busy=True)
+            return
         if self._everywhere:
             self.window.statusBar().showMessage("Looking in all messages…")
+
+        def found(results: Results) -> None:
+            if self._fused != request:  # (the fused results, if first, are not replaced)
+                self._show(request, text, results)
+
         Op(
             primer.search_messages, text, filters, options.order(), everywhere=self._everywhere
-        ).success(lambda results: self._show(request, text, results)).on_store(self.window.lane)
+        ).success(found).on_store(self.window.lane)
 
-    def _show(self, request: int, text: str, results: Results) -> None:
+    def _run_meaning(self) -> None:
+        """The text embedded (on a worker), its nearest found, with the words' if Both."""
+        primer, request, text = self.window.primer, self._request, self.field.text().strip()
+        if primer is None or not text:
+            return
+        filters = self.window.sidebar.search_options.filters(self.window.current_chat_id)
+        mode = self.mode()
+
+        def failed(error: PrimerError) -> None:
+            if request == self._request and mode == "meaning":
+                self._show(request, text, Results(), f"Search by meaning: {error.message}")
+            elif request == self._request:
+                self.window.statusBar().showMessage(f"Search by meaning: {error.message}", 10000)
+
+        def found(results: Results) -> None:
+            if request == self._request:
+                self._fused = request
+                self._show(request, text, results)
+
+        Op(primer.search_by_meaning, text, filters, mode, store=self.window.lane).success(
+            found
+        ).failure(failed).on_network(self.window.dispatcher, fallback=failed)
+
+    def similar(self, message_id: str) -> None:
+        """Find similar: the messages of other chats nearest in meaning to this one."""
+        primer = self.window.primer
+        if primer is None:
+            return
+        self.field.blockSignals(True)  # (the field is emptied, no search made of it)
+        self.field.clear()
+        self.field.blockSignals(False)
+        self._meaning_timer.stop()
+        self._request += 1
+        request = self._request
+        self.similar_to = message_id
+        heading = "Like this message, in other chats:"
+        self._show(request, "", Results(), "Looking for messages like this one…", busy=True)
+
+        def failed(error: PrimerError) -> None:
+            self._show(request, "", Results(), f"Find similar: {error.message}")
+
+        Op(primer.find_similar, message_id, store=self.window.lane).success(
+            lambda results: self._show(request, "", results, heading)
+        ).failure(failed).on_network(self.window.dispatcher, fallback=failed)
+
+    def _show(
+        self, request: int, text: str, results: Results, heading: str = "", busy: bool = False
+    ) -> None:
+        """`heading`: a line above the results; `busy`: they are still to come."""
         if request != self._request:
             return  # a newer search is on its way
         if self._everywhere:
@@ -166,11 +249,11 @@ class Search(QObject):
         self.terms = parse_query(text).marked
         self.results.clear()
         dark = self.window.delegate.dark
-        notes = []
+        notes = [heading] if heading else []
         if results.indexed < 1.0:
             notes.append(f"Still indexing your history ({results.indexed:.0%}): older "
                          "messages may be missing.")  # fmt: skip
-        if not results.hits:
+        if not results.hits and not busy:
             notes.append("No matches.")
         if results.capped:
             notes.append(f"Best match ranked the newest {BEST_MATCH_CAP:,} matches.")
@@ -237,6 +320,7 @@ class Search(QObject):
 
     def dismiss(self) -> None:
         """Esc: back to the chat list as it was."""
+        self.similar_to = None
         self.field.clear()
         self.window.sidebar.show_results(False)
         self.window.composer.setFocus()

@@ -1,4 +1,6 @@
-"""Providers, keys, base URLs, default model and theme.
+"""Settings, on three pages: Providers (keys, base URLs, default models, local servers),
+General (new chats, titles, theme, backup, where keys are kept) and Search (search by
+meaning: `search_settings.py`).
 
 Saving writes to the keyring, which can block (it may ask to be unlocked), so it runs on a
 worker thread; where each key comes from is read before the dialog opens, also off it.
@@ -24,14 +26,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.backup_database import remember_backup_url
 from app.bootstrap import PreparedSettings, Primer
-from app.gui.dispatch import Dispatcher
+from app.gui.dispatch import Dispatcher, Lane
 from app.gui.operations import Op
+from app.gui.search_settings import SearchSettings
 from app.providers.registry import ENV_BASE_URLS, ProviderRegistry
 from app.secrets import INSECURE_FILE_NAME, NoSecretStore
 from app.settings import BUILT_IN, ProviderConfig, Settings
@@ -60,6 +64,7 @@ class SettingsDialog(QDialog):
         *,
         key_sources: dict[str, str],
         account_email: str = "",
+        lane: Lane | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -68,7 +73,9 @@ class SettingsDialog(QDialog):
         self.key_sources = key_sources
         self._dispatcher = Dispatcher(self)  # a result after the dialog closed goes with it
         settings = primer.settings
-        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        providers_page, general_page = QWidget(), QWidget()
+        layout = QVBoxLayout(providers_page)
 
         self.key_fields: dict[str, QLineEdit] = {}
         self.url_fields: dict[str, QLineEdit] = {}
@@ -118,6 +125,8 @@ class SettingsDialog(QDialog):
         local_layout.addWidget(self.servers)
         local_layout.addLayout(row)
         layout.addWidget(local)
+        layout.addStretch(1)
+        layout = QVBoxLayout(general_page)
 
         general = QGroupBox("General")
         form = QFormLayout(general)
@@ -176,6 +185,14 @@ class SettingsDialog(QDialog):
         self.insecure_file.setVisible(no_keyring)
         layout.addWidget(self.key_storage)
         layout.addWidget(self.insecure_file)
+        layout.addStretch(1)
+        self.search_page = SearchSettings(primer, self._dispatcher, lane, self._provider_kinds)
+        for page, name in ((providers_page, "Providers"), (general_page, "General"),
+                           (self.search_page, "Search")):  # fmt: skip
+            self.tabs.addTab(page, name)
+        self.tabs.currentChanged.connect(lambda _n: self.search_page.fill())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
 
         self.error = QLabel()
         self.error.setStyleSheet("color:#b3261e;")
@@ -188,7 +205,13 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.resize(720, 640)
+        self.resize(720, 600)
+
+    def _provider_kinds(self) -> list[tuple[str, str]]:
+        """(name, kind) of the built-in providers and the servers the table has now."""
+        servers = [self.servers.item(row, 0) for row in range(self.servers.rowCount())]
+        named = [(item.text().strip(), "openai_compatible") for item in servers if item]
+        return [("openai", "openai"), ("gemini", "gemini"), *[n for n in named if n[0]]]
 
     def _backup_group(self, settings: Settings) -> QGroupBox:
         group = QGroupBox("Backup")
@@ -293,6 +316,10 @@ class SettingsDialog(QDialog):
                 name, "openai_compatible", url, model, int(window) if window else None
             )
         default = self.default_provider.currentData()
+        embeddings = self.search_page.choice()
+        if embeddings is not None and embeddings.provider not in providers:
+            raise PrimerError(f"Settings → Search: there is no provider “{embeddings.provider}” "
+                              "any more: choose another, or Off.")  # fmt: skip
         return replace(
             settings,
             providers=providers,
@@ -301,6 +328,7 @@ class SettingsDialog(QDialog):
             insecure_key_file=self.insecure_file.isChecked(),
             backup_every_hours=int(self.backup_every.currentData()),
             title_model=self._title_model(),
+            embeddings=embeddings,
         )
 
     def _title_model(self) -> str:

@@ -78,6 +78,11 @@ class Sidebar(QWidget):
         search_row.addWidget(self.search_field, 1)
         search_row.addWidget(self.search_options)
         layout.addLayout(search_row)
+        from app.gui.meaning import SearchModes
+
+        self.search_modes = SearchModes()
+        self.search_modes.hide()
+        layout.addWidget(self.search_modes)
         layout.addWidget(self.archive_label)
         layout.addWidget(self.stack, 1)
         footer = QHBoxLayout()
@@ -103,6 +108,9 @@ class Sidebar(QWidget):
     def show_results(self, shown: bool) -> None:
         """Search results in place of the chat list, or the list back as it was."""
         self.stack.setCurrentWidget(self.results if shown else self.view)
+        primer = self.window.primer
+        meaning = primer is not None and primer.settings.embeddings is not None
+        self.search_modes.setVisible(shown and meaning)
 
     # ---------------------------------------------------------------- the list
     def refresh(self, select: str | None = None) -> None:

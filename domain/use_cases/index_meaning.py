@@ -86,6 +86,12 @@ class IndexMeaning:
             embedder.key if embedder else None, embedded, max(0, total - embedded), characters
         )
 
+    def estimate(self, store: StoreThread | None = None) -> MeaningStatus:
+        """What embedding the whole history with a model not used yet takes."""
+        on = store or HereAndNow()
+        total = self._read(on, "count")
+        return MeaningStatus(None, 0, total, self._read(on, "characters_after", 0))
+
     def __call__(
         self,
         progress: Callable[[int, int], None] | None = None,
@@ -173,6 +179,8 @@ class _Run:
         self._index, self._embedder = index, embedder
         self._progress, self._cancel, self._total = progress, cancel, total
         self.done = 0
+        if progress is not None and total:
+            progress(0, total)
 
     @property
     def stopped(self) -> bool:

@@ -188,6 +188,7 @@ def test_keys_typed_in_settings_go_to_the_account_and_the_url_stays(
         db.execute("DELETE FROM user_api_keys")
     window.open_settings()
     dialog = window.settings_dialog
+    dialog.tabs.setCurrentIndex(1)  # General: the backup's part
     assert dialog.save_to_account.isVisible() and dialog.save_to_account.isChecked()
     assert "primer_app@127.0.0.1" in dialog.backup_url.text()
     assert "app-password" not in dialog.backup_url.text()

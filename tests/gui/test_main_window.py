@@ -521,6 +521,7 @@ def test_right_clicks_open_menus_for_the_chat_and_the_message(
         "Copy message",
         "Regenerate",
         "Add a note…",
+        "Find similar",
     ]
 
 

@@ -137,6 +137,10 @@ class FakeProviderServer:
         """Files uploaded to Gemini's Files API: display name, MIME type, size."""
         self.upload_lifetime = "2026-12-02T10:00:00Z"
         self.ollama_capabilities: list[str] | None = None
+        self.embeddings_gate: threading.Event | None = None
+        """OpenAI-style embeddings requests wait for it to be set."""
+        self.embeddings_error: Reply | None = None
+        """The answer to every OpenAI-style embeddings request instead of vectors."""
         """What /api/show says a model can do (None: the route is not there)."""
         server = self
 
@@ -213,6 +217,11 @@ class FakeProviderServer:
                                      headers={"x-goog-upload-status": "final"}))  # fmt: skip
                     return
                 if self.path.endswith("/embeddings") and isinstance(body, dict):
+                    if server.embeddings_gate is not None:
+                        server.embeddings_gate.wait(30)
+                    if server.embeddings_error is not None:
+                        self._send(server.embeddings_error)
+                        return
                     texts = body.get("input") or []
                     texts = [texts] if isinstance(texts, str) else texts
                     size = int(body.get("dimensions") or 768)
