@@ -46,7 +46,7 @@ def what_it_takes(registry: ProviderRegistry, provider: str, model: str,
     if config is not None and config.kind == "openai_compatible":
         cost = ""  # (a local server's: nothing to pay)
     elif price is not None and price.cost is not None:
-        cost = f", about ${price.cost:,.2f}"
+        cost = f", about ${price.cost:,.2f}" if price.cost >= 0.01 else ", under $0.01"
     else:
         cost = ", its price unknown"
     return f"{status.waiting:,} messages, about {tokens:,} tokens{cost}"

@@ -74,6 +74,12 @@ def stylesheet(dark: bool) -> str:
 #stop {{ border: 1px solid {c["border"]}; border-radius: 17px; background: {c["hover"]}; }}
 #chatSpent {{ color: {c["muted"]}; }}
 #searchResults {{ background: {c["side"]}; border: none; }}
+#searchModes {{ background: {c["hover"]}; border-radius: 8px; }}
+#searchModes QToolButton {{
+    border: none; border-radius: 6px; padding: 3px 10px; color: {c["muted"]};
+}}
+#searchModes QToolButton:hover {{ color: {c["text"]}; }}
+#searchModes QToolButton:checked {{ background: {c["field"]}; color: {c["text"]}; }}
 QScrollBar:vertical {{ background: transparent; width: 10px; margin: 0; }}
 QScrollBar::handle:vertical {{
     background: {c["border"]}; border-radius: 3px; min-height: 32px; margin: 2px;

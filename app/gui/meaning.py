@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -177,10 +178,11 @@ class SearchModes(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("searchModes")
+        self.setObjectName("searchModes")  # (drawn as one segmented control: look.py)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.group = QButtonGroup(self)
         row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        row.setContentsMargins(2, 2, 2, 2)
         row.setSpacing(2)
         self.buttons: dict[str, QToolButton] = {}
         for text, mode, tip in MODES:
@@ -190,10 +192,10 @@ class SearchModes(QWidget):
             button.setCheckable(True)
             button.setAutoRaise(True)
             button.setProperty("mode", mode)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             self.group.addButton(button)
             self.buttons[mode] = button
             row.addWidget(button)
-        row.addStretch(1)
         self.buttons["both"].setChecked(True)
         self.group.buttonToggled.connect(lambda _b, checked: checked and self.changed.emit())
 

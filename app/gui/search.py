@@ -228,7 +228,10 @@ class Search(QObject):
         self._request += 1
         request = self._request
         self.similar_to = message_id
-        heading = "Like this message, in other chats:"
+        row = self.window.message_model.row_of(message_id)
+        words = " ".join(self.window.message_model.message(row).content.split()) if row >= 0 else ""
+        what = f"“{words[:40]}…”" if len(words) > 40 else f"“{words}”" if words else "this message"
+        heading = f"Like {what}, in other chats:"
         self._show(request, "", Results(), "Looking for messages like this one…", busy=True)
 
         def failed(error: PrimerError) -> None:
@@ -286,6 +289,8 @@ class Search(QObject):
         elif results.inside_words_of:  # nothing in the newest: Enter looks in all
             self.results.setCurrentRow(first - 1)
         self.window.sidebar.show_results(True)
+        if self.similar_to is not None:  # (Words, Meaning or Both: not for Find similar)
+            self.window.sidebar.search_modes.hide()
         self.window.search_shown.emit()
 
     def _move(self, step: int) -> None:

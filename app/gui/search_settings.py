@@ -86,7 +86,8 @@ class SearchSettings(QWidget):
         self.provider.clear()
         self.provider.addItem(OFF, None)
         for name, _kind in self._providers():
-            self.provider.addItem(name, name)
+            label = {"openai": "OpenAI", "gemini": "Google Gemini"}.get(name)
+            self.provider.addItem(label or f"{name} (OpenAI-compatible server)", name)
         self.provider.setCurrentIndex(max(0, self.provider.findData(chosen)))
         self.provider.blockSignals(False)
         self._show_model_hint()

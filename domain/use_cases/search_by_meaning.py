@@ -51,7 +51,8 @@ class _Meaning:
 
 class SearchByMeaning(_Meaning):
     """`mode`: "meaning" (nearest first, each hit's similarity its score) or "both" (the
-    words' hits and the meaning's fused by reciprocal rank, that the score)."""
+    words' hits and the meaning's fused by reciprocal rank, that the score). What has
+    nothing in common with the query (a similarity of 0 or less) is not a hit."""
 
     def __init__(
         self,
@@ -83,8 +84,8 @@ class SearchByMeaning(_Meaning):
         similarity = dict(near)
         chosen = filters
         found = self._read(on, lambda uow: uow.search.hits_for([s for s, _ in near], chosen))
-        meaning = _once([replace(hit, score=similarity[source])
-                         for source, hit in found])  # fmt: skip
+        meaning = _once([replace(hit, score=similarity[source]) for source, hit in found
+                         if similarity[source] > 0])  # fmt: skip
         if mode == "meaning":
             return Results(hits=meaning[:limit])
         words = on.submit(
@@ -118,7 +119,7 @@ class FindSimilar(_Meaning):
         similarity = dict(near)
         found = self._read(on, lambda uow: uow.search.hits_for([s for s, _ in near], Filters()))
         hits = [replace(hit, score=similarity[source]) for source, hit in found
-                if hit.chat_id != message.chat_id]  # fmt: skip
+                if hit.chat_id != message.chat_id and similarity[source] > 0]  # fmt: skip
         return Results(hits=_once(hits)[:limit])
 
 

@@ -101,7 +101,8 @@ def test_turn_on_search_by_meaning_and_find_by_it(
     window.search.similar(question.id)
     qtbot.waitUntil(lambda: bool(results_shown(window)[0]), timeout=TIMEOUT)
     hits, lines = results_shown(window)
-    assert lines[0] == "Like this message, in other chats:"
+    assert lines[0] == "Like “My automobile makes a noise”, in other chats:"
+    assert not window.sidebar.search_modes.isVisible()
     assert hits and all(hit.chat_id != noisy for hit in hits)
     assert window.search.active
     screenshot(window, "meaning-find-similar")
