@@ -170,7 +170,8 @@ def main() -> None:
         figures = json.loads(window.stdout.strip().splitlines()[-1])
         print(f"memory of the window, a search by meaning made in it ({figures['hits']} hits) "
               f"and a chat open: {figures['rss_mb']:,.0f} MB (peak {figures['peak_rss_mb']:,.0f}"
-              " MB; goal < 300 MB)")  # fmt: skip
+              f" MB; goal < 300 MB); its start-up look through every message embedded "
+              f"{figures['embedded_at_start']}")  # fmt: skip
     finally:
         server.shutdown()
         shutil.rmtree(work, ignore_errors=True)
