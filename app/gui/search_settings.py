@@ -16,6 +16,8 @@ from domain.errors import PrimerError
 from domain.meaning import DEFAULT_MODELS
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
+
     from app.bootstrap import Primer
     from app.gui.dispatch import Dispatcher, Lane
     from domain.use_cases.index_meaning import MeaningStatus
@@ -73,11 +75,20 @@ class SearchSettings(QWidget):
         self._timer.timeout.connect(self._explain)
         self.provider.currentIndexChanged.connect(self._provider_chosen)
         self.model.textEdited.connect(lambda _text: self._timer.start())
+        self._lane = lane
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The history is counted when the page is first shown (a million messages' text
+        takes a second or two to measure), on the store's thread."""
+        super().showEvent(event)
+        lane, self._lane = self._lane, None
         if lane is not None:
-            index = primer.index_meaning
-            Op(lambda: (index.status(), index.estimate())).for_widget(self).success(
-                self._counted
-            ).failure(lambda error: self.estimate.setText(error.message)).on_store(lane)
+            index, saved = self.primer.index_meaning, self.saved is not None
+            Op(lambda: (index.status() if saved else None, index.estimate())).for_widget(
+                self
+            ).success(self._counted).failure(
+                lambda error: self.estimate.setText(error.message)
+            ).on_store(lane)
 
     def fill(self) -> None:
         """The providers the dialog has now (a server added on its first page included)."""
@@ -117,8 +128,10 @@ class SearchSettings(QWidget):
                               "(for Ollama, say, nomic-embed-text).")  # fmt: skip
         return EmbeddingChoice(name, model)
 
-    def _counted(self, statuses: tuple[MeaningStatus, MeaningStatus]) -> None:
-        self.current, self.whole = statuses
+    def _counted(self, statuses: tuple[MeaningStatus | None, MeaningStatus]) -> None:
+        """What is embedded with the saved choice (none: off), and the whole history."""
+        current, self.whole = statuses
+        self.current = current or self.whole
         self._explain()
 
     def _explain(self) -> None:

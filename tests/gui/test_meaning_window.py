@@ -12,6 +12,7 @@ import threading
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainWindow
+from app.gui.meaning import AFTER_REPLY_MS
 from app.gui.search import HIT_ROLE
 from app.gui.settings_dialog import SettingsDialog
 from domain.search import Hit
@@ -150,3 +151,27 @@ def test_a_provider_refusing_embeddings_is_said_and_the_chat_goes_on(
     said = window.statusBar().currentMessage()
     assert said.startswith("Search by meaning could not embed new messages: ")
     assert "API key" in said and "Traceback" not in said
+
+
+def test_settings_say_what_is_embedded_and_off_stops_it(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    send(qtbot, window, "Hello?")
+    indexer = window.search.meaning
+    with qtbot.waitSignal(indexer.finished, timeout=TIMEOUT):
+        turn_on(qtbot, window).buttons.accepted.emit()
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.tabs.setCurrentWidget(dialog.search_page)
+    page = dialog.search_page
+    said = "2 messages embedded with openai text-embedding-3-small"
+    qtbot.waitUntil(lambda: said in page.estimate.text(), timeout=TIMEOUT)
+    page.provider.setCurrentIndex(page.provider.findData(None))
+    assert "Nothing is sent" in page.estimate.text() and not page.model.isEnabled()
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=TIMEOUT)
+    assert window.primer is not None and window.primer.settings.embeddings is None
+    sent = embedding_requests(fake_server)
+    send(qtbot, window, "Anyone?")
+    qtbot.wait(AFTER_REPLY_MS + 500)  # (when a reply's messages would be embedded)
+    assert embedding_requests(fake_server) == sent and window.search.mode() == "words"
