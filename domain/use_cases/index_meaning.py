@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.backup import HereAndNow, StoreThread
 from domain.errors import PrimerError
@@ -25,8 +25,9 @@ from domain.meaning import (
     passages,
     unit,
 )
-from domain.ports import CancelToken, UnitOfWorkFactory
+from domain.ports import CancelToken, UnitOfWork, UnitOfWorkFactory
 
+T = TypeVar("T")
 BATCH = 64
 """Passages sent in one request."""
 READ = 256
@@ -54,7 +55,10 @@ class MeaningStatus:
     costs is worked out from it)."""
 
 
-class IndexMeaning:
+class MeaningUseCase:
+    """What the use cases of search by meaning share: the store (each read a job of its
+    thread), the vectors and who embeds."""
+
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
@@ -65,23 +69,25 @@ class IndexMeaning:
         self._index = index
         self._embedder = embedder
 
-    def _read(self, store: StoreThread, read: str, *args: Any) -> Any:
-        """The store's `MeaningSources.<read>(*args)`, on the store's thread."""
+    def _read(self, store: StoreThread, read: Callable[..., T], *args: Any) -> T:
+        """`read(uow, *args)`, on the store's thread."""
 
-        def job() -> Any:
+        def job() -> T:
             with self._uow_factory() as uow:
-                return getattr(uow.meaning, read)(*args)
+                return read(uow, *args)
 
         return store.submit(job).result()
 
+
+class IndexMeaning(MeaningUseCase):
     def status(self, store: StoreThread | None = None) -> MeaningStatus:
         on = store or HereAndNow()
         embedder = self._embedder()
         current = embedder is not None and self._index.key() == embedder.key
         embedded = self._index.count() if current else 0
         upto = self._index.done_upto() if current else 0
-        total = self._read(on, "count")
-        characters = self._read(on, "characters_after", upto)
+        total = self._read(on, lambda uow: uow.meaning.count())
+        characters = self._read(on, lambda uow: uow.meaning.characters_after(upto))
         return MeaningStatus(
             embedder.key if embedder else None, embedded, max(0, total - embedded), characters
         )
@@ -89,8 +95,9 @@ class IndexMeaning:
     def estimate(self, store: StoreThread | None = None) -> MeaningStatus:
         """What embedding the whole history with a model not used yet takes."""
         on = store or HereAndNow()
-        total = self._read(on, "count")
-        return MeaningStatus(None, 0, total, self._read(on, "characters_after", 0))
+        total = self._read(on, lambda uow: uow.meaning.count())
+        characters = self._read(on, lambda uow: uow.meaning.characters_after(0))
+        return MeaningStatus(None, 0, total, characters)
 
     def __call__(
         self,
@@ -113,7 +120,8 @@ class IndexMeaning:
             self._index.reset(embedder.key)
         run = _Run(self._index, embedder, progress, cancel, self.status(on).waiting)
         while not run.stopped:  # messages stored since the newest embedded
-            rows = self._read(on, "messages_after", self._index.done_upto(), READ)
+            upto = self._index.done_upto()
+            rows = self._read(on, lambda uow, n: uow.meaning.messages_after(n, READ), upto)
             ready = []
             for row in rows:
                 if row[2] == "streaming":
@@ -125,14 +133,15 @@ class IndexMeaning:
         if thorough and not run.stopped:  # and those stored with an older time
             numbers: list[int] = []
             after = ""
-            while part := self._read(on, "message_numbers", after, IDS):
+            while part := self._read(on, lambda uow, a: uow.meaning.message_numbers(a, IDS), after):
                 numbers += [number for _, number in part]
                 after = part[-1][0]
             missing = self._index.missing(numbers)
             for start in range(0, len(missing), READ):
                 if run.stopped:
                     break
-                rows = self._read(on, "messages", missing[start : start + READ])
+                some = missing[start : start + READ]
+                rows = self._read(on, lambda uow, n: uow.meaning.messages(n), some)
                 run.embed(_messages([row for row in rows if row[2] != "streaming"]))
         if not run.stopped:
             self._others(on, run)
@@ -141,7 +150,11 @@ class IndexMeaning:
     def _others(self, on: StoreThread, run: _Run) -> None:
         """Titles and notes changed since they were embedded, files not embedded yet; the
         vectors of those gone are dropped."""
-        for kind, read in ((TITLE, "titles"), (NOTE, "notes")):
+        reads: tuple[tuple[str, Callable[[UnitOfWork], list[Any]]], ...] = (
+            (TITLE, lambda uow: uow.meaning.titles()),
+            (NOTE, lambda uow: uow.meaning.notes()),
+        )
+        for kind, read in reads:
             rows: list[tuple[str, ...]] = self._read(on, read)
             marks = self._index.marks(kind)
             here = {row[0] for row in rows}
@@ -153,11 +166,12 @@ class IndexMeaning:
                     return
                 run.embed(changed[start : start + BATCH])
         done = self._index.marks(FILE)
-        new = [sha for sha in self._read(on, "files") if sha not in done]
+        new = [sha for sha in self._read(on, lambda uow: uow.meaning.files()) if sha not in done]
         for start in range(0, len(new), 8):
             if run.stopped:
                 return
-            texts = self._read(on, "file_texts", new[start : start + 8])
+            some = new[start : start + 8]
+            texts = self._read(on, lambda uow, s: uow.meaning.file_texts(s), some)
             run.embed([(Source(FILE, sha), "", text) for sha, text in texts], most=FILE_CHUNKS)
 
 

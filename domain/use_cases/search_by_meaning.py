@@ -7,32 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
 
 from domain.backup import HereAndNow, StoreThread
 from domain.errors import PrimerError
 from domain.meaning import MESSAGE, Embedder, Source, VectorIndex, fuse, mean, passages, unit
-from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.ports import UnitOfWorkFactory
 from domain.search import Filters, Hit, Order, Results
-from domain.use_cases.index_meaning import OFF
+from domain.use_cases.index_meaning import OFF, MeaningUseCase
 from domain.use_cases.search_messages import PAGE, SearchMessages
 
-T = TypeVar("T")
 NOT_YET = ("The history is not embedded with the model chosen yet: it is being embedded "
            "(or run `primer embeddings rebuild --wait`).")  # fmt: skip
 
 
-class _Meaning:
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        index: VectorIndex,
-        embedder: Callable[[], Embedder | None],
-    ) -> None:
-        self._uow_factory = uow_factory
-        self._index = index
-        self._embedder = embedder
-
+class _Meaning(MeaningUseCase):
     def _ready(self) -> Embedder:
         embedder = self._embedder()
         if embedder is None:
@@ -40,13 +28,6 @@ class _Meaning:
         if self._index.key() != embedder.key:
             raise PrimerError(NOT_YET)
         return embedder
-
-    def _read(self, store: StoreThread, read: Callable[[UnitOfWork], T]) -> T:
-        def job() -> T:
-            with self._uow_factory() as uow:
-                return read(uow)
-
-        return store.submit(job).result()
 
 
 class SearchByMeaning(_Meaning):
