@@ -118,7 +118,8 @@ class IndexMeaning(MeaningUseCase):
             raise PrimerError(OFF)
         if self._index.key() != embedder.key:
             self._index.reset(embedder.key)
-        run = _Run(self._index, embedder, progress, cancel, self.status(on).waiting)
+        waiting = self.status(on).waiting if thorough else 0  # (a reply's few: not counted)
+        run = _Run(self._index, embedder, progress, cancel, waiting)
         while not run.stopped:  # messages stored since the newest embedded
             upto = self._index.done_upto()
             rows = self._read(on, lambda uow, n: uow.meaning.messages_after(n, READ), upto)
