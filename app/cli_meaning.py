@@ -55,7 +55,11 @@ def _embeddings(args: argparse.Namespace, data_dir: Path) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\rEmbedding: {done:,} of {total:,} messages", end="", file=sys.stderr)
 
-    done = primer.index_meaning(progress)
+    try:
+        done = primer.index_meaning(progress)
+    except PrimerError:
+        print(file=sys.stderr)  # (the progress line ends before the error's sentence)
+        raise
     print(f"\r{done:,} message(s) embedded; the index is complete.", file=sys.stderr)
     return 0
 

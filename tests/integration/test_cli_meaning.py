@@ -135,3 +135,23 @@ def test_imported_history_titles_notes_and_files_are_found_by_meaning(
     like = json.loads(similar.stdout)
     assert like[0]["chat_title"] == "Weekend errands"
     assert chat_id not in {hit["chat_id"] for hit in like}
+
+
+def test_gemini_embeds_through_the_genai_sdk(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    """Gemini's embeddings (batchEmbedContents, asked for 128 values), through the real
+    google-genai SDK against the fake server."""
+    fake_server.queue(Reply(body=openai_sse(["Take the vehicle to a mechanic."])))
+    assert primer("ask", "My automobile makes a noise", data_dir=cli_dir).returncode == 0
+    gemini = {"GEMINI_API_KEY": "gm-test-key-123456", "GOOGLE_GEMINI_BASE_URL": fake_server.url}
+    chosen = primer("embeddings", "use", "gemini", data_dir=cli_dir, env=gemini)
+    assert chosen.returncode == 0 and "gemini gemini-embedding-001" in chosen.stderr
+    built = primer("embeddings", "rebuild", "--wait", data_dir=cli_dir, env=gemini)
+    assert built.returncode == 0, built.stderr
+    asked = [r for r in fake_server.received if ":batchEmbedContents" in r.path]
+    assert asked and "gemini-embedding-001" in asked[0].path
+    assert {q["outputDimensionality"] for r in asked for q in r.body["requests"]} == {128}
+    found = primer("search", "car repair", "--mode", "meaning", "--json", data_dir=cli_dir,
+                   env=gemini)  # fmt: skip
+    assert json.loads(found.stdout)[0]["chat_title"] == "My automobile makes a noise"
