@@ -162,6 +162,40 @@ def test_wrong_passwords_are_counted_and_slowed_by_the_server_for_every_caller(
     assert failures(backup_url, bob_id) is None  # a success clears it
 
 
+def test_an_email_with_no_account_is_slowed_as_one_with_an_account(
+    machine, backup_url: str, postgres_server: PostgresForTests, tmp_path: Path
+) -> None:
+    """Else the fifth wrong try would tell which emails have accounts ("wait" for Bob's,
+    "wrong" for a made-up one). The count is kept under a keyed hash, not the email."""
+    ada, _bob = two_accounts_backed_up(machine, tmp_path)
+    answers: dict[str, list[tuple[str, int]]] = {}
+    with psycopg.connect(as_account_url(ada, postgres_server, backup_url)) as db:
+        for email in ("bob@example.org", "nobody@example.org"):
+            answers[email] = []
+            for _ in range(6):
+                answers[email].append(db.execute(
+                    "SELECT outcome, wait_seconds FROM primer_sign_in(%s, 'guess', NULL)",
+                    (email,),
+                ).fetchone())  # fmt: skip
+                db.commit()
+        opened = db.execute(
+            "SELECT outcome, wait_seconds FROM primer_recovery_open('nobody@example.org', 'x')"
+        ).fetchone()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            db.execute("SELECT * FROM unknown_sign_in_failures")
+    assert answers["bob@example.org"] == answers["nobody@example.org"]
+    assert answers["nobody@example.org"] == [("wrong", 0)] * 4 + [("wait", 1)] * 2
+    assert opened == ("wait", 1)  # (recovery counts with sign-in)
+    with pytest.raises(AccountError, match="Try again in 1 second"):
+        machine("stranger").accounts().sign_in("nobody@example.org", PASSWORD)
+    with psycopg.connect(backup_url) as owner:
+        keys = owner.execute("SELECT email_key, failures FROM unknown_sign_in_failures").fetchall()
+        owner.execute("UPDATE unknown_sign_in_failures SET next_allowed_at = now()")
+    assert len(keys) == 1 and keys[0][1] == 4 and b"nobody" not in bytes(keys[0][0])
+    with pytest.raises(AccountError, match=WRONG_CREDENTIALS):  # (the wait over: wrong again)
+        machine("stranger").accounts().sign_in("nobody@example.org", PASSWORD)
+
+
 def test_the_shared_url_signs_up_backs_up_and_restores_without_the_owners(
     machine, backup_url: str, tmp_path: Path
 ) -> None:
