@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 DIMENSIONS = 128
 """Values a vector keeps: 1,000,000 of them, a byte each, fit in 128 MB (the window's
@@ -48,6 +48,17 @@ class Passage:
 
     source: Source
     text: str
+    part: int = 0
+    """Which chunk: its text begins at part * CHUNK."""
+
+
+class Near(NamedTuple):
+    """A source near a query: its similarity, and the chunk nearest (a hit's snippet is
+    taken from there)."""
+
+    source: Source
+    score: float
+    part: int
 
 
 class VectorIndex(Protocol):
@@ -75,8 +86,8 @@ class VectorIndex(Protocol):
             vectors: Sequence[Sequence[float]], upto: int | None = None) -> None: ...  # fmt: skip
     def forget(self, sources: Sequence[Source]) -> None: ...
     def vectors_of(self, source: Source) -> list[list[float]]: ...
-    def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[Source, float]]:
-        """(source, cosine similarity), best first, each source once."""
+    def nearest(self, vector: Sequence[float], limit: int) -> list[Near]:
+        """Best first, each source once."""
         ...
 
 
@@ -85,7 +96,8 @@ def passages(source: Source, text: str, most: int | None = None) -> list[Passage
     (the first `most`)."""
     text = text.strip()
     starts = range(0, len(text), CHUNK)
-    return [Passage(source, text[start : start + CHUNK]) for start in starts[:most]]
+    return [Passage(source, text[start : start + CHUNK], part)
+            for part, start in enumerate(starts[:most])]  # fmt: skip
 
 
 def mean(vectors: Sequence[Sequence[float]]) -> list[float]:

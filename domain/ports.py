@@ -106,9 +106,12 @@ class SearchIndex(Protocol):
         `parts_window` messages stored (None: in all)."""
         ...
 
-    def hits_for(self, sources: Sequence[Source], filters: Filters) -> list[tuple[Source, Hit]]:
-        """What search by meaning found, as hits in that order (a title's as its chat's,
-        a note's or a file's as its message's); those the filters leave out, out."""
+    def hits_for(
+        self, found_near: Sequence[tuple[Source, int]], filters: Filters
+    ) -> list[tuple[Source, Hit]]:
+        """What search by meaning found (each with its chunk nearest), as hits in that
+        order (a title's as its chat's, a note's or a file's as its message's); those the
+        filters leave out, out."""
         ...
 
     def indexed(self) -> float:

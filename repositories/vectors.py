@@ -19,19 +19,21 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from domain.meaning import DIMENSIONS, MESSAGE, Passage, Source
+from domain.meaning import DIMENSIONS, MESSAGE, Near, Passage, Source
 
 log = logging.getLogger(__name__)
 FILE_NAME = "vectors.db"
-LAYOUT = "2"
-"""Layout 1 (issue 19's first cut) kept messages only, by id: such a file is made anew."""
+LAYOUT = "3"
+"""Layout 1 kept messages only, by id; layout 2 did not say which chunk of a long message
+a vector is. A file of another layout is made anew."""
 _BLOCK = 65_536
 """Rows read at a time when the signs are first read."""
 CANDIDATES = 3000
 """Vectors a query reads from the file and ranks exactly (those its signs match most)."""
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS vectors (kind TEXT NOT NULL, item TEXT NOT NULL, vector BLOB);"
+    "CREATE TABLE IF NOT EXISTS vectors (kind TEXT NOT NULL, item TEXT NOT NULL,"
+    " part INTEGER NOT NULL DEFAULT 0, vector BLOB);"
     "CREATE INDEX IF NOT EXISTS vectors_source ON vectors (kind, item);"
     "CREATE TABLE IF NOT EXISTS marks (kind TEXT NOT NULL, item TEXT NOT NULL,"
     " mark TEXT NOT NULL, PRIMARY KEY (kind, item)) WITHOUT ROWID;"
@@ -147,8 +149,8 @@ class NumpyVectorIndex:
             )
             if rows is not None:  # (rows take the numbers after the last, in order)
                 self._db.executemany(
-                    "INSERT INTO vectors (kind, item, vector) VALUES (?, ?, ?)",
-                    [(p.source.kind, p.source.item, row.tobytes())
+                    "INSERT INTO vectors (kind, item, part, vector) VALUES (?, ?, ?, ?)",
+                    [(p.source.kind, p.source.item, p.part, row.tobytes())
                      for p, row in zip(passages, rows, strict=True)],
                 )  # fmt: skip
             embedded = {p.source for p in passages}
@@ -212,7 +214,7 @@ class NumpyVectorIndex:
             ).fetchall()
         return [(np.frombuffer(row[0], dtype=np.int8) / 127.0).tolist() for row in rows]
 
-    def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[Source, float]]:
+    def nearest(self, vector: Sequence[float], limit: int) -> list[Near]:
         import numpy as np
 
         with self._lock:
@@ -228,30 +230,32 @@ class NumpyVectorIndex:
             apart += np.bitwise_count(codes[:, word] ^ signs[word])
         wanted = min(len(rowids), max(CANDIDATES, limit * 20))
         closest = rowids[np.argpartition(apart, wanted - 1)[:wanted]]
-        scored: list[tuple[float, str, str]] = []
+        scored: list[tuple[float, str, str, int]] = []
         with self._lock:
             for start in range(0, len(closest), 500):
                 part = [int(rowid) for rowid in closest[start : start + 500]]
                 marks = ", ".join("?" for _ in part)
                 rows = self._db.execute(
-                    f"SELECT kind, item, vector FROM vectors WHERE rowid IN ({marks})"
+                    f"SELECT kind, item, part, vector FROM vectors WHERE rowid IN ({marks})"
                     " AND vector IS NOT NULL",
                     part,
                 ).fetchall()
                 if not rows:
                     continue
-                matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.int8).reshape(
+                matrix = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.int8).reshape(
                     len(rows), DIMENSIONS)  # fmt: skip
                 scores = matrix.astype(np.float32) @ query / 127.0
                 scored += [
-                    (score, r[0], r[1]) for score, r in zip(scores.tolist(), rows, strict=True)
+                    (score, r[0], r[1], r[2])
+                    for score, r in zip(scores.tolist(), rows, strict=True)
                 ]
-        found: dict[Source, float] = {}
-        for score, kind, item in sorted(scored, reverse=True):
-            found.setdefault(Source(kind, item), score)
+        found: dict[Source, Near] = {}
+        for score, kind, item, part in sorted(scored, reverse=True):
+            source = Source(kind, item)
+            found.setdefault(source, Near(source, score, part))
             if len(found) == limit:
                 break
-        return list(found.items())
+        return list(found.values())
 
     def _load(self) -> None:
         """The signs of every vector, read a block at a time."""

@@ -62,9 +62,9 @@ class SearchByMeaning(_Meaning):
             filters = replace(filters, chat_id=chat_id)
         query = unit(embedder.embed([text])[0])
         near = self._index.nearest(query, limit * 4)
-        similarity = dict(near)
-        chosen = filters
-        found = self._read(on, lambda uow: uow.search.hits_for([s for s, _ in near], chosen))
+        similarity = {n.source: n.score for n in near}
+        chosen, parts = filters, [(n.source, n.part) for n in near]
+        found = self._read(on, lambda uow: uow.search.hits_for(parts, chosen))
         meaning = _once([replace(hit, score=similarity[source]) for source, hit in found
                          if similarity[source] > 0])  # fmt: skip
         if mode == "meaning":
@@ -97,8 +97,9 @@ class FindSimilar(_Meaning):
                 raise PrimerError("This message has no text to find others like it by.")
             vectors = embedder.embed(texts)
         near = self._index.nearest(mean(vectors), limit * 6)
-        similarity = dict(near)
-        found = self._read(on, lambda uow: uow.search.hits_for([s for s, _ in near], Filters()))
+        similarity = {n.source: n.score for n in near}
+        parts = [(n.source, n.part) for n in near]
+        found = self._read(on, lambda uow: uow.search.hits_for(parts, Filters()))
         hits = [replace(hit, score=similarity[source]) for source, hit in found
                 if hit.chat_id != message.chat_id and similarity[source] > 0]  # fmt: skip
         return Results(hits=_once(hits)[:limit])

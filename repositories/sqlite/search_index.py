@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from domain.entities import Role
-from domain.meaning import FILE, MESSAGE, NOTE, TITLE, Source
+from domain.meaning import CHUNK, FILE, MESSAGE, NOTE, TITLE, Source
 from domain.search import BEST_MATCH_CAP, Filters, Hit, Order, Query, Results, Term
 from repositories.sqlite.chat_repository import CARRIES_TAG
 from repositories.sqlite.store import parse_time, time_text
@@ -285,10 +285,14 @@ class SqliteSearchIndex:
                             f"Note: {snippet}"))  # fmt: skip
         return hits
 
-    def hits_for(self, sources: Sequence[Source], filters: Filters) -> list[tuple[Source, Hit]]:
-        """What search by meaning found, as hits in that order, those the filters or a
-        deleted chat leave out left out: a message's snippet is its text's start, a note's
-        says it is a note, a file's names the file, a title's is its chat."""
+    def hits_for(
+        self, found_near: Sequence[tuple[Source, int]], filters: Filters
+    ) -> list[tuple[Source, Hit]]:
+        """What search by meaning found (each source with the chunk nearest), as hits in
+        that order, those the filters or a deleted chat leave out left out: a message's
+        snippet is the start of its chunk nearest, a note's says it is a note, a file's
+        names the file, a title's is its chat."""
+        sources = [source for source, _ in found_near]
         wanted: dict[str, list[str]] = {}
         for source in sources:
             wanted.setdefault(source.kind, []).append(source.item)
@@ -297,9 +301,19 @@ class SqliteSearchIndex:
         columns = "m.id, m.chat_id, c.title, m.role, m.provider, m.model, m.created_at"
         cut = _MEANING_SNIPPET + 1
         joined = "CROSS JOIN chats c ON c.id = m.chat_id"  # (CROSS JOIN: the few ids first)
+        starts = [(int(s.item), 1 + part * CHUNK) for s, part in found_near if s.kind == MESSAGE]
+        if starts:
+            rows = self._db.execute(
+                f"WITH wanted (number, start) AS (VALUES {', '.join('(?, ?)' for _ in starts)})"
+                f" SELECT m.rowid, {columns}, w.start, substr(m.content, w.start, {cut})"
+                f" FROM wanted w CROSS JOIN messages m ON m.rowid = w.number {joined}"
+                f" WHERE {where}",
+                (*[value for pair in starts for value in pair], *values),
+            ).fetchall()
+            for number, *row, start, text in rows:  # (a later chunk: from its first word)
+                text = ELLIPSIS + text.split(maxsplit=1)[-1] if start > 1 else text
+                found[Source(MESSAGE, str(number))] = _meaning_hit(row, text)
         for kind, select, prefix in (
-            (MESSAGE, f"SELECT m.rowid, {columns}, substr(m.content, 1, {cut})"
-                      f" FROM messages m {joined} WHERE m.rowid IN ({{marks}})", ""),
             (NOTE, f"SELECT n.id, {columns}, n.text || ' ' || n.quote FROM notes n"
                    f" CROSS JOIN messages m ON m.id = n.message_id {joined}"
                    " WHERE n.id IN ({marks}) AND n.deleted_at IS NULL", "Note: "),

@@ -213,13 +213,14 @@ def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> N
         "0008_usage.sql",
         "0009_tags.sql",
         "0010_notes.sql",
+        "0011_unknown_email_brake.sql",
     ]
     assert upgrade(database) == []
     with psycopg.connect(backup_url) as db:
         rows = db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         tables = {row[0] for row in rows}
     assert {"users", "user_api_keys", "chats", "messages", "deletions", "files", "file_chunks",
-            "attachments", "usage", "notes"} <= tables  # fmt: skip
+            "attachments", "usage", "notes", "unknown_sign_in_failures"} <= tables  # fmt: skip
 
 
 def test_url_password_goes_to_the_keyring_not_settings(tmp_path: Path, backup_url: str) -> None:

@@ -155,3 +155,18 @@ def test_gemini_embeds_through_the_genai_sdk(
     found = primer("search", "car repair", "--mode", "meaning", "--json", data_dir=cli_dir,
                    env=gemini)  # fmt: skip
     assert json.loads(found.stdout)[0]["chat_title"] == "My automobile makes a noise"
+
+
+def test_a_long_reply_is_shown_from_its_chunk_nearest(
+    cli_dir: Path, fake_server: FakeProviderServer
+) -> None:
+    """A long reply is embedded a chunk at a time; found by meaning, its snippet is the
+    chunk nearest to the query, not the reply's start."""
+    long = "Preface " * 260 + "Then take the automobile to a mechanic."  # (2,000 chars on)
+    fake_server.queue(Reply(body=openai_sse([long])))
+    assert primer("ask", "Some advice please", data_dir=cli_dir).returncode == 0
+    assert primer("embeddings", "use", "openai", data_dir=cli_dir).returncode == 0
+    assert primer("embeddings", "rebuild", "--wait", data_dir=cli_dir).returncode == 0
+    found = primer("search", "car repair", "--mode", "meaning", "--json", data_dir=cli_dir)
+    (reply,) = [hit for hit in json.loads(found.stdout) if hit["role"] == "assistant"]
+    assert reply["snippet"].startswith("…Preface") and "automobile" in reply["snippet"]

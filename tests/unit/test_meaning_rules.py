@@ -14,7 +14,8 @@ def test_a_long_message_is_embedded_a_chunk_at_a_time() -> None:
     (one,) = passages(source, " Short. ")
     assert one.text == "Short." and one.source == source
     long = "x" * (2 * CHUNK + 5)
-    assert [len(p.text) for p in passages(source, long)] == [CHUNK, CHUNK, 5]
+    assert [(len(p.text), p.part) for p in passages(source, long)] == [
+        (CHUNK, 0), (CHUNK, 1), (5, 2)]  # fmt: skip
     assert [len(p.text) for p in passages(source, long, most=2)] == [CHUNK, CHUNK]
 
 
