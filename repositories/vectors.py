@@ -46,6 +46,9 @@ class NumpyVectorIndex:
         self._lock = threading.Lock()
         self._codes: Any = None  # the vectors' signs, read on the first search
         self._rowids: Any = None  # each one's row in the file
+        self._generation: str | None = None
+        """The file's count of changes the signs in memory are of: another process (the
+        command line while the window runs) changing the file changes it."""
         self._opened: sqlite3.Connection | None = None
 
     @property
@@ -92,8 +95,9 @@ class NumpyVectorIndex:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM vectors")
             self._db.execute("DELETE FROM marks")
-            self._db.execute("DELETE FROM meta WHERE name != 'layout'")
+            self._db.execute("DELETE FROM meta WHERE name NOT IN ('layout', 'generation')")
             self._db.execute("INSERT INTO meta VALUES ('key', ?), ('upto', '0')", (key,))
+            self._changed()
             self._db.execute("COMMIT")
             self._codes, self._rowids = None, None
 
@@ -164,8 +168,9 @@ class NumpyVectorIndex:
             )
             if upto is not None:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('upto', ?)", (str(upto),))
+            current = self._changed()
             self._db.execute("COMMIT")
-            if self._codes is not None:
+            if current:
                 self._unload(gone)
                 if rows is not None:
                     self._codes = np.concatenate([self._codes, _signs(rows)])
@@ -179,9 +184,24 @@ class NumpyVectorIndex:
             gone = self._drop(sources)
             self._db.executemany("DELETE FROM marks WHERE kind = ? AND item = ?",
                                  [(s.kind, s.item) for s in sources])  # fmt: skip
+            current = self._changed()
             self._db.execute("COMMIT")
-            if self._codes is not None:
+            if current:
                 self._unload(gone)
+
+    def _changed(self) -> bool:
+        """Count a change of the file (in its transaction); whether the signs in memory
+        were of the file as it was just before (they are kept up to date then; else they
+        are read again by the next search)."""
+        before = self._meta("generation")
+        after = str(int(before or 0) + 1)
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (after,))
+        current = self._codes is not None and before == self._generation
+        if current:
+            self._generation = after
+        else:
+            self._codes, self._rowids = None, None
+        return current
 
     def _drop(self, sources: Iterable[Source]) -> list[int]:
         """Delete the sources' rows; their row numbers."""
@@ -218,7 +238,7 @@ class NumpyVectorIndex:
         import numpy as np
 
         with self._lock:
-            if self._codes is None:
+            if self._codes is None or self._meta("generation") != self._generation:
                 self._load()
             codes, rowids = self._codes, self._rowids
         if not len(rowids):
@@ -261,6 +281,7 @@ class NumpyVectorIndex:
         """The signs of every vector, read a block at a time."""
         import numpy as np
 
+        self._generation = self._meta("generation")  # (read first: a later change reloads)
         total = int(self._db.execute("SELECT count(*) FROM vectors").fetchone()[0])
         self._codes = np.empty((total, DIMENSIONS // 64), dtype=np.uint64)
         self._rowids = np.empty(total, dtype=np.int64)

@@ -49,3 +49,28 @@ def test_vectors_added_after_a_search_are_found_and_a_damaged_file_is_remade(
     again = NumpyVectorIndex(tmp_path)
     assert (again.key(), again.count(), again.nearest(newest, 1)) == (None, 0, [])
     again.close()
+
+
+def test_vectors_another_process_adds_are_found_by_the_next_search(tmp_path: Path) -> None:
+    """The command line embedding while the window runs: the window's signs in memory are
+    read again once the file has changed under it; its own changes need no reading."""
+    rng = random.Random(7)
+
+    def vector() -> list[float]:
+        return unit([rng.gauss(0, 1) for _ in range(DIMENSIONS)])
+
+    window, command = NumpyVectorIndex(tmp_path), NumpyVectorIndex(tmp_path)
+    window.reset("test/model/128")
+    first = Source(MESSAGE, "1")
+    window.add([(first, "")], [Passage(first, "text")], [vector()], 1)
+    assert [near.source for near in window.nearest(vector(), 5)] == [first]
+    added, wanted = Source(MESSAGE, "2"), vector()
+    command.add([(added, "")], [Passage(added, "text")], [wanted], 2)
+    assert window.nearest(wanted, 1)[0].source == added
+    again, other = Source(MESSAGE, "3"), vector()
+    window.add([(again, "")], [Passage(again, "text")], [other], 3)  # (its own: kept up)
+    assert window.nearest(other, 1)[0].source == again
+    command.reset("test/other/128")
+    assert window.nearest(other, 1) == []
+    window.close()
+    command.close()
