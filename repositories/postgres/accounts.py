@@ -44,6 +44,11 @@ class PostgresAccounts:
             raise AccountError(
                 "An account with this email already exists; sign in instead."
             ) from None
+        except psycopg.errors.ConfigurationLimitExceeded:  # (migrations_postgres/0012)
+            raise AccountError(
+                "This backup database has taken as many new accounts as it allows in an "
+                "hour. Try again later, or ask its owner to raise the limit."
+            ) from None
         except psycopg.Error as error:
             raise database.explain(error) from None
 

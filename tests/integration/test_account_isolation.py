@@ -228,6 +228,36 @@ def test_the_shared_url_signs_up_backs_up_and_restores_without_the_owners(
             gate.rollback()
 
 
+def test_sign_ups_through_the_shared_url_stop_at_the_owners_limit(
+    machine, backup_url: str, tmp_path: Path
+) -> None:
+    """A leaked sign-up URL cannot make accounts (and roles) without end: past the hour's
+    limit (20 unless the owner sets another), sign-up is refused in a sentence and leaves
+    nothing behind."""
+    machine("owner").backup_database()
+    with psycopg.connect(backup_url) as owner:
+        assert owner.execute("SELECT sign_ups_per_hour FROM primer_install").fetchone() == (20,)
+        owner.execute("UPDATE primer_install SET sign_ups_per_hour = 2")
+    shared = sign_up_url(BackupDatabase(*split_password(backup_url)))
+    assert shared is not None
+
+    def register(name: str) -> None:
+        secrets = InsecureFileSecretStore(tmp_path / f"{name}-keys.json")
+        primer = build(tmp_path / name, secrets=secrets)
+        primer.apply_settings(remember_backup_url(primer.settings, secrets, shared))
+        primer.accounts().register(f"{name}@example.org", PASSWORD)
+
+    register("ada")
+    register("bob")
+    with pytest.raises(AccountError, match="as many new accounts as it allows in an hour"):
+        register("eve")
+    with psycopg.connect(backup_url) as owner:
+        emails = [row[0] for row in owner.execute("SELECT email FROM users ORDER BY email")]
+        owner.execute("UPDATE users SET created_at = now() - interval '2 hours'")
+    assert emails == ["ada@example.org", "bob@example.org"]
+    register("eve")  # (an hour on, there is room again)
+
+
 def test_after_a_password_change_and_with_the_recovery_key_alone_restore_works(
     machine, backup_url: str, postgres_server: PostgresForTests
 ) -> None:

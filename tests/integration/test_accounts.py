@@ -214,6 +214,7 @@ def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> N
         "0009_tags.sql",
         "0010_notes.sql",
         "0011_unknown_email_brake.sql",
+        "0012_sign_up_limit.sql",
     ]
     assert upgrade(database) == []
     with psycopg.connect(backup_url) as db:
