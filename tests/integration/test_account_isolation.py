@@ -241,10 +241,10 @@ def test_sign_ups_through_the_shared_url_stop_at_the_owners_limit(
     shared = sign_up_url(BackupDatabase(*split_password(backup_url)))
     assert shared is not None
 
-    def register(name: str) -> None:
+    def register(name: str, url: str = shared) -> None:
         secrets = InsecureFileSecretStore(tmp_path / f"{name}-keys.json")
         primer = build(tmp_path / name, secrets=secrets)
-        primer.apply_settings(remember_backup_url(primer.settings, secrets, shared))
+        primer.apply_settings(remember_backup_url(primer.settings, secrets, url))
         primer.accounts().register(f"{name}@example.org", PASSWORD)
 
     register("ada")
@@ -253,8 +253,10 @@ def test_sign_ups_through_the_shared_url_stop_at_the_owners_limit(
         register("eve")
     with psycopg.connect(backup_url) as owner:
         emails = [row[0] for row in owner.execute("SELECT email FROM users ORDER BY email")]
-        owner.execute("UPDATE users SET created_at = now() - interval '2 hours'")
     assert emails == ["ada@example.org", "bob@example.org"]
+    register("carol", backup_url)  # the owner's own URL is not limited
+    with psycopg.connect(backup_url) as owner:
+        owner.execute("UPDATE users SET created_at = now() - interval '2 hours'")
     register("eve")  # (an hour on, there is room again)
 
 
