@@ -4,8 +4,9 @@ is over it and say what they do, and one picker for the provider and model."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMenu
@@ -14,7 +15,6 @@ from pytestqt.qtbot import QtBot
 from app.gui.chat_list import HEADING_ROLE, WHEN_ROLE
 from app.gui.main_window import MainWindow
 from domain.chats import new_chat
-from domain.clock import utc_now
 from tests.gui.conftest import on_lane, screenshot
 from tests.gui.test_main_window import TIMEOUT, link_point, send
 from tests.support.fake_providers import FakeProviderServer, Reply, openai_sse
@@ -27,11 +27,15 @@ def headings(window: MainWindow) -> list[tuple[str | None, str]]:
 
 
 def test_the_chat_list_is_grouped_by_date_with_relative_times(
-    qtbot: QtBot, window: MainWindow
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     primer = window.primer
     assert primer is not None
-    now = utc_now()
+    # The list's clock reads noon today: run just after midnight, "5 min ago" would be
+    # yesterday's.
+    now = datetime.now().astimezone().replace(hour=12, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr("app.gui.chat_list._now", lambda: now)
+    window.chat_model.tick()
 
     def seed() -> None:
         with primer.uow_factory() as uow:
