@@ -72,10 +72,13 @@ class MeaningIndexer(QObject):
         self._soon.setInterval(AFTER_REPLY_MS)
         self._soon.timeout.connect(lambda: self.start(thorough=False))
         window.reply_finished.connect(lambda _message: self._soon.start())
-        window.chats_loaded.connect(
-            lambda: QTimer.singleShot(AFTER_START_MS, self.start),
-            Qt.ConnectionType.SingleShotConnection,
-        )
+        window.chats_loaded.connect(self._started, Qt.ConnectionType.SingleShotConnection)
+
+    def _started(self) -> None:
+        """The window's chats are shown: if search by meaning is on, look through every
+        message soon (off, there is nothing to do: turning it on starts a run)."""
+        if self.on:
+            QTimer.singleShot(AFTER_START_MS, self.start)
 
     @property
     def on(self) -> bool:
@@ -86,7 +89,7 @@ class MeaningIndexer(QObject):
         """Embed what waits (`thorough`: look through every message, not only the newest),
         on a worker; the store is read on its own thread, a piece at a time."""
         primer = self.window.primer
-        if primer is None or primer.settings.embeddings is None:
+        if primer is None or not self.on:
             return
         if self.running is not None:
             self._again = thorough or bool(self._again)
@@ -110,6 +113,7 @@ class MeaningIndexer(QObject):
         choice = primer.settings.embeddings if primer is not None else None
         if choice == self.choice:
             return
+        self.choice = choice  # (turned off: on again with the same model, it runs again)
         if self.running is not None:
             self.running.cancel()
             self._again = choice is not None

@@ -149,10 +149,7 @@ class Search(QObject):
 
     def mode(self) -> str:
         """Words, meaning or both: words until search by meaning is turned on."""
-        primer = self.window.primer
-        if primer is None or primer.settings.embeddings is None:
-            return "words"
-        return self.window.sidebar.search_modes.mode
+        return self.window.sidebar.search_modes.mode if self.meaning.on else "words"
 
     def _typed(self, *_args: object) -> None:
         self.similar_to = None
@@ -289,8 +286,8 @@ class Search(QObject):
         elif results.inside_words_of:  # nothing in the newest: Enter looks in all
             self.results.setCurrentRow(first - 1)
         self.window.sidebar.show_results(True)
-        if self.similar_to is not None:  # (Words, Meaning or Both: not for Find similar)
-            self.window.sidebar.search_modes.hide()
+        # Words, Meaning or Both, while search by meaning is on: not for Find similar.
+        self.window.sidebar.search_modes.setVisible(self.meaning.on and self.similar_to is None)
         self.window.search_shown.emit()
 
     def _move(self, step: int) -> None:

@@ -108,9 +108,8 @@ class Sidebar(QWidget):
     def show_results(self, shown: bool) -> None:
         """Search results in place of the chat list, or the list back as it was."""
         self.stack.setCurrentWidget(self.results if shown else self.view)
-        primer = self.window.primer
-        meaning = primer is not None and primer.settings.embeddings is not None
-        self.search_modes.setVisible(shown and meaning)
+        if not shown:
+            self.search_modes.hide()  # (shown with the results: Search says when)
 
     # ---------------------------------------------------------------- the list
     def refresh(self, select: str | None = None) -> None:

@@ -86,11 +86,12 @@ class IndexMeaning(MeaningUseCase):
         current = embedder is not None and self._index.key() == embedder.key
         embedded = self._index.count() if current else 0
         upto = self._index.done_upto() if current else 0
-        total = self._read(on, lambda uow: uow.meaning.count())
         characters = self._read(on, lambda uow: uow.meaning.characters_after(upto))
-        return MeaningStatus(
-            embedder.key if embedder else None, embedded, max(0, total - embedded), characters
-        )
+        key = embedder.key if embedder else None
+        return MeaningStatus(key, embedded, self._waiting(on, embedded), characters)
+
+    def _waiting(self, on: StoreThread, embedded: int) -> int:
+        return max(0, self._read(on, lambda uow: uow.meaning.count()) - embedded)
 
     def estimate(self, store: StoreThread | None = None) -> MeaningStatus:
         """What embedding the whole history with a model not used yet takes."""
@@ -118,7 +119,9 @@ class IndexMeaning(MeaningUseCase):
             raise PrimerError(OFF)
         if self._index.key() != embedder.key:
             self._index.reset(embedder.key)
-        waiting = self.status(on).waiting if thorough else 0  # (a reply's few: not counted)
+        # (a run's progress counts what waits; a reply's few are not counted, and the text's
+        # length, which only the estimate of a cost needs, is not measured)
+        waiting = self._waiting(on, self._index.count()) if thorough else 0
         run = _Run(self._index, embedder, progress, cancel, waiting)
         while not run.stopped:  # messages stored since the newest embedded
             upto = self._index.done_upto()

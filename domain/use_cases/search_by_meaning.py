@@ -29,6 +29,18 @@ class _Meaning(MeaningUseCase):
             raise PrimerError(NOT_YET)
         return embedder
 
+    def _nearest_hits(
+        self, on: StoreThread, vector: list[float], limit: int, filters: Filters
+    ) -> list[Hit]:
+        """The `limit` sources nearest to `vector` as hits, best first, each scored by its
+        similarity; what has nothing in common with it (0 or less) left out."""
+        near = self._index.nearest(vector, limit)
+        similarity = {n.source: n.score for n in near}
+        parts = [(n.source, n.part) for n in near]
+        found = self._read(on, lambda uow: uow.search.hits_for(parts, filters))
+        return [replace(hit, score=similarity[source]) for source, hit in found
+                if similarity[source] > 0]  # fmt: skip
+
 
 class SearchByMeaning(_Meaning):
     """`mode`: "meaning" (nearest first, each hit's similarity its score) or "both" (the
@@ -61,12 +73,8 @@ class SearchByMeaning(_Meaning):
             chat_id = self._read(on, lambda uow: uow.chats.resolve_id(filters.chat_id or ""))
             filters = replace(filters, chat_id=chat_id)
         query = unit(embedder.embed([text])[0])
-        near = self._index.nearest(query, limit * 4)
-        similarity = {n.source: n.score for n in near}
-        chosen, parts = filters, [(n.source, n.part) for n in near]
-        found = self._read(on, lambda uow: uow.search.hits_for(parts, chosen))
-        meaning = _once([replace(hit, score=similarity[source]) for source, hit in found
-                         if similarity[source] > 0])  # fmt: skip
+        chosen = filters
+        meaning = _once(self._nearest_hits(on, query, limit * 4, chosen))
         if mode == "meaning":
             return Results(hits=meaning[:limit])
         words = on.submit(
@@ -95,14 +103,9 @@ class FindSimilar(_Meaning):
             texts = [p.text for p in passages(Source(MESSAGE, message_id), message.content)]
             if not texts:
                 raise PrimerError("This message has no text to find others like it by.")
-            vectors = embedder.embed(texts)
-        near = self._index.nearest(mean(vectors), limit * 6)
-        similarity = {n.source: n.score for n in near}
-        parts = [(n.source, n.part) for n in near]
-        found = self._read(on, lambda uow: uow.search.hits_for(parts, Filters()))
-        hits = [replace(hit, score=similarity[source]) for source, hit in found
-                if hit.chat_id != message.chat_id and similarity[source] > 0]  # fmt: skip
-        return Results(hits=_once(hits)[:limit])
+            vectors = [unit(vector) for vector in embedder.embed(texts)]  # (as the index's)
+        near = self._nearest_hits(on, mean(vectors), limit * 6, Filters())
+        return Results(hits=_once([hit for hit in near if hit.chat_id != message.chat_id])[:limit])
 
 
 def _once(hits: list[Hit]) -> list[Hit]:

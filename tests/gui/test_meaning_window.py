@@ -11,12 +11,13 @@ import threading
 
 from pytestqt.qtbot import QtBot
 
+from app.bootstrap import build
 from app.gui.main_window import MainWindow
 from app.gui.meaning import AFTER_REPLY_MS
 from app.gui.search import HIT_ROLE
 from app.gui.settings_dialog import SettingsDialog
 from domain.search import Hit
-from tests.gui.conftest import on_lane, screenshot
+from tests.gui.conftest import on_lane, open_window, screenshot
 from tests.gui.test_main_window import TIMEOUT, send
 from tests.support.fake_providers import FakeProviderServer, Reply, error_json, openai_sse
 from tests.support.seeding import add_chat
@@ -175,3 +176,26 @@ def test_settings_say_what_is_embedded_and_off_stops_it(
     send(qtbot, window, "Anyone?")
     qtbot.wait(AFTER_REPLY_MS + 500)  # (when a reply's messages would be embedded)
     assert embedding_requests(fake_server) == sent and window.search.mode() == "words"
+    # On again with the same model: what came while it was off is embedded at once.
+    with qtbot.waitSignal(indexer.finished, timeout=TIMEOUT) as finished:
+        turn_on(qtbot, window).buttons.accepted.emit()
+    assert finished.args == [2]
+
+
+def test_a_window_opened_with_it_on_embeds_what_came_while_it_was_closed(
+    qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
+) -> None:
+    send(qtbot, window, "Hello?")
+    indexer = window.search.meaning
+    with qtbot.waitSignal(indexer.finished, timeout=TIMEOUT):
+        turn_on(qtbot, window).buttons.accepted.emit()
+    data_dir = window.data_dir
+    window.close()
+    meanwhile = build(data_dir)  # (the command line, while the window was closed)
+    add_chat(meanwhile, "Written meanwhile", 6)
+    del meanwhile
+    again = open_window(qtbot, data_dir)
+    with qtbot.waitSignal(again.search.meaning.finished, timeout=TIMEOUT) as finished:
+        pass  # (the look through every message, a moment after the chats show)
+    assert finished.args == [6]
+    again.close()
