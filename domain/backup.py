@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from domain.clock import Clock, utc_now
 from domain.errors import BackupRowRejected, BackupUnreachable
@@ -107,6 +107,34 @@ class PushResult:
 
     conflicts: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def send_in_pages(
+    unsent: Callable[[], tuple[list[Any], int]],
+    push: Callable[[list[Any]], None],
+    mark_sent: Callable[[int], None],
+    *,
+    on_store: Callable[..., Any],
+    retry: Retry,
+    cancel: CancelToken | None,
+    prepare: Callable[[list[Any]], list[Any]] | None = None,
+) -> int | None:
+    """Send a table's rows not sent yet, a page at a time: each page read on the store's
+    thread (`unsent`: the rows and the number they end at), `prepare`d (sealed), pushed,
+    then marked sent. How many rows were sent; None if cancelled (what was sent stays
+    marked sent)."""
+    sent = 0
+    while True:
+        rows, upto = on_store(unsent)
+        if not rows:
+            return sent
+        if cancel is not None and cancel.cancelled:
+            return None
+        if prepare is not None:
+            rows = prepare(rows)
+        retry(lambda rows=rows: push(rows))
+        on_store(mark_sent, upto)
+        sent += len(rows)
 
 
 def push_isolating(push: Callable[[ChangeBatch], PushResult], batch: ChangeBatch) -> PushResult:

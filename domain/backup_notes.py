@@ -9,9 +9,10 @@ goes as it is (its length would tell it anyway)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
-from domain.backup import Retry, StoreThread
+from domain.backup import Retry, StoreThread, send_in_pages
 from domain.ports import CancelToken
 from domain.sealing import Sealer, Tampered, open_note, seal_note
 
@@ -67,18 +68,13 @@ def send_notes(
     page: int = PAGE,
 ) -> int | None:
     """How many notes were sent; None if cancelled (what was sent stays marked sent)."""
-    sent = 0
-    while True:
-        rows, upto = on_store(source.unsent_notes, account_id, page)
-        if not rows:
-            return sent
-        if cancel is not None and cancel.cancelled:
-            return None
-        if sealer is not None:
-            rows = [seal_note(row, sealer) for row in rows]
-        retry(lambda rows=rows: target.push_notes(account_id, rows))
-        on_store(source.notes_sent, account_id, upto)
-        sent += len(rows)
+    return send_in_pages(
+        partial(source.unsent_notes, account_id, page),
+        partial(target.push_notes, account_id),
+        partial(source.notes_sent, account_id),
+        on_store=on_store, retry=retry, cancel=cancel,
+        prepare=(lambda rows: [seal_note(row, sealer) for row in rows]) if sealer else None,
+    )  # fmt: skip
 
 
 def fetch_notes(

@@ -10,9 +10,10 @@ go as they are (domain/sealing.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
-from domain.backup import Retry, StoreThread
+from domain.backup import Retry, StoreThread, send_in_pages
 from domain.ports import CancelToken
 
 USAGE_COLUMNS = (
@@ -60,16 +61,12 @@ def send_usage(
     page: int = PAGE,
 ) -> int | None:
     """How many rows were sent; None if cancelled (what was sent stays marked sent)."""
-    sent = 0
-    while True:
-        rows, upto = on_store(source.unsent_usage, account_id, page)
-        if not rows:
-            return sent
-        if cancel is not None and cancel.cancelled:
-            return None
-        retry(lambda rows=rows: target.push_usage(account_id, rows))
-        on_store(source.usage_sent, account_id, upto)
-        sent += len(rows)
+    return send_in_pages(
+        partial(source.unsent_usage, account_id, page),
+        partial(target.push_usage, account_id),
+        partial(source.usage_sent, account_id),
+        on_store=on_store, retry=retry, cancel=cancel,
+    )  # fmt: skip
 
 
 def fetch_usage(
