@@ -5,6 +5,7 @@ owner's; a new password, or the recovery key alone, opens the backup on a new ma
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import psycopg
@@ -14,7 +15,7 @@ from app.backup_database import remember_backup_url
 from app.bootstrap import Primer, build
 from app.secrets import InsecureFileSecretStore
 from devtools import sample_files
-from devtools.embedded_postgres import PostgresForTests
+from devtools.embedded_postgres import APP_ROLE, PostgresForTests
 from domain.accounts import WRONG_CREDENTIALS
 from domain.errors import AccountError, BackupRejected
 from domain.use_cases.accounts import database_password_secret
@@ -310,3 +311,65 @@ def test_a_database_whose_schema_is_behind_is_named_to_the_shared_urls_user(
 
     with pytest.raises(BackupRejected, match="primer db upgrade"):
         upgrade(BackupDatabase(*split_password(shared)))
+
+
+def admin_of(postgres_server: PostgresForTests, backup_url: str) -> str:
+    """The server's superuser, in this test's database."""
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(postgres_server.admin_url, dbname=backup_url.rsplit("/", 1)[1])
+
+
+HIJACK = (
+    "CREATE FUNCTION public.primer_role_account(role_name name) RETURNS uuid"
+    " LANGUAGE sql AS $$ SELECT id FROM users WHERE email = 'bob@example.org' $$"
+)
+"""What a role that may create objects in the schema could do: Primer's SECURITY DEFINER
+functions call primer_role_account(session_user), and a (name) overload matches that call
+more closely than Primer's (text); its SQL would run as the owner."""
+
+
+def test_where_every_role_may_create_in_the_schema_setting_up_takes_that_away(
+    machine, backup_url: str, postgres_server: PostgresForTests
+) -> None:
+    """PostgreSQL 14 and older let every role create objects in `public`: with that, an
+    account's role, or anyone with the shared URL, could run SQL as the database's owner.
+    Setting the schema up takes the right away, so neither can."""
+    with psycopg.connect(admin_of(postgres_server, backup_url), autocommit=True) as admin:
+        admin.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")  # PostgreSQL 14's default
+    ada = machine("ada")
+    ada.accounts().register("ada@example.org", PASSWORD)
+    machine("bob").accounts().register("bob@example.org", PASSWORD)
+    shared = sign_up_url(BackupDatabase(*split_password(backup_url)))
+    assert shared is not None
+    for url in (as_account_url(ada, postgres_server, backup_url), shared):
+        with psycopg.connect(url) as db, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            db.execute(HIJACK)
+    with psycopg.connect(backup_url) as owner:
+        (hashes,) = owner.execute("SELECT count(DISTINCT recovery_hash) FROM users").fetchone()
+    assert hashes == 2
+
+
+def test_where_that_right_cannot_be_taken_away_setting_up_stops_and_says_how(
+    machine, backup_url: str, postgres_server: PostgresForTests
+) -> None:
+    """PostgreSQL 14's `public` belongs to the server's superuser, not the database's
+    owner, who then cannot take the right away: Primer stops and says what to run."""
+    with psycopg.connect(admin_of(postgres_server, backup_url), autocommit=True) as admin:
+        admin.execute("ALTER SCHEMA public OWNER TO CURRENT_USER")
+        admin.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+    owner = machine("owner")
+    with pytest.raises(BackupRejected) as refusal:
+        owner.backup_database()
+    said = str(refusal.value)
+    assert "every role may create objects in schema public" in said
+    revoke, grant = re.findall(r"(REVOKE [^;]+|GRANT [^;]+);", said)
+    assert revoke == "REVOKE CREATE ON SCHEMA public FROM PUBLIC"
+    assert grant == f"GRANT CREATE ON SCHEMA public TO {APP_ROLE}"
+    with psycopg.connect(admin_of(postgres_server, backup_url), autocommit=True) as admin:
+        admin.execute(revoke)  # as the message says
+        admin.execute(grant)
+    owner.backup_database()  # and setting up goes on from where it stopped
+    with psycopg.connect(backup_url) as db:
+        (version,) = db.execute("SELECT max(version) FROM primer_schema").fetchone()
+    assert version == 13

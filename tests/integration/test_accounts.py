@@ -215,6 +215,7 @@ def test_schema_is_applied_once_and_reapplying_is_harmless(backup_url: str) -> N
         "0010_notes.sql",
         "0011_unknown_email_brake.sql",
         "0012_sign_up_limit.sql",
+        "0013_no_one_else_creates.sql",
     ]
     assert upgrade(database) == []
     with psycopg.connect(backup_url) as db:
