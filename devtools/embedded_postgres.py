@@ -51,12 +51,36 @@ class PostgresForTests:
         secret = f":{password}" if password is not None else ""
         return f"postgresql://{APP_ROLE}{secret}@{self.host}:{self.port}/{database}"
 
+    @property
+    def shared(self) -> bool:
+        """A server given by URL, which outlives the test run (roles are the server's)."""
+        return self._stop is None
+
     def create_database(self, name: str) -> str:
         """A fresh database owned by the app role; returns its URL (with the password)."""
+        self.drop_database(name)
         with psycopg.connect(self.admin_url, autocommit=True) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             db.execute(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}')
         return self.app_url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database and the roles Primer made for it (its accounts', its gate's):
+        roles belong to the server, and would outlive the database on a shared one."""
+        from psycopg.conninfo import make_conninfo
+
+        roles: list[str] = []
+        with psycopg.connect(self.admin_url, autocommit=True) as db:
+            if db.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                with psycopg.connect(make_conninfo(self.admin_url, dbname=name)) as inside:
+                    if inside.execute("SELECT to_regproc('primer_role')").fetchone() != (None,):
+                        roles = [row[0] for row in inside.execute(
+                            "SELECT primer_account_role(id) FROM users UNION ALL"
+                            " SELECT primer_role(kind) FROM unnest(ARRAY['gate', 'accounts'])"
+                            " AS kind"
+                        )]  # fmt: skip
+                db.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            for role in roles:  # (accounts' before the group they are members of)
+                db.execute(f'DROP ROLE IF EXISTS "{role}"')
 
     def terminate_app_connections(self, database: str) -> int:
         """What a network cut or server restart does to Primer: its sessions end at once."""

@@ -117,14 +117,16 @@ def postgres_server():
 
 
 @pytest.fixture
-def backup_url(postgres_server, request: pytest.FixtureRequest) -> str:
+def backup_url(postgres_server, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty backup database for one test; its URL carries the app role's password."""
     import re
     import zlib
 
     node = request.node.name.lower()
     name = f"t_{re.sub(r'[^a-z0-9]+', '_', node)[:40]}_{zlib.crc32(node.encode()):08x}"
-    return postgres_server.create_database(name)
+    yield postgres_server.create_database(name)
+    if postgres_server.shared:  # (an embedded server goes whole at the end of the run)
+        postgres_server.drop_database(name)
 
 
 @pytest.fixture
