@@ -182,6 +182,7 @@ class Primer:
 
     def backup_now(self, url: str | None = None, store: StoreThread | None = None) -> BackupNow:
         """`store`: the thread the local store is used on, when it is not the caller's."""
+        from app.backup_reader import ProcessReader
         from domain.use_cases.backup_now import BackupNow
         from repositories.postgres.backup_target import PostgresBackupTarget
 
@@ -189,7 +190,8 @@ class Primer:
             return PostgresBackupTarget(self.account_database(account_id, url, store))
 
         return BackupNow(self.backup_source, target, store=store, files=self.files,
-                         sealer_for=self.sealer_for(url, store))  # fmt: skip
+                         sealer_for=self.sealer_for(url, store),
+                         reader=ProcessReader(self.store.path))  # fmt: skip
 
     def restore_backup(
         self, url: str | None = None, store: StoreThread | None = None

@@ -26,11 +26,20 @@ def _derived(data_key: bytes, purpose: str) -> bytes:
 class ContentSealer:
     def __init__(self, account_id: str, data_key: bytes) -> None:
         self._account = account_id
+        self._data_key = data_key
         self._cipher = AESGCMSIV(_derived(data_key, "backup content v1"))
         self._nonce_hash = hashlib.blake2b(
             key=_derived(data_key, "backup nonces v1"), digest_size=NONCE_BYTES
         )
         self._files = _derived(data_key, "backup file names v1")
+
+    def __reduce__(self) -> tuple[type[ContentSealer], tuple[str, bytes]]:
+        """Made again from the account and key in a backup's reader process
+        (app/backup_reader.py), to which it travels through the pipe that starts it."""
+        return ContentSealer, (self._account, self._data_key)
+
+    def __repr__(self) -> str:
+        return f"ContentSealer({self._account!r})"  # (never the key, in a log or a trace)
 
     def _where(self, table: str, row_id: str, name: str) -> tuple[bytes, bytes]:
         """(associated data, nonce) of one value: the nonce is its place's, so a value

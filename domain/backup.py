@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -211,6 +211,16 @@ class BackupTarget(Protocol):
     def messages_after(
         self, account_id: str, after_id: str | None, limit: int
     ) -> list[MessageRecord]: ...
+
+
+class BatchReader(Protocol):
+    """Reads the batches after `after_seq` and seals them with `sealer` somewhere this
+    interpreter's lock does not hold back (a first backup's reading and sealing took as
+    long as the rest of it). Closing the iterator stops it; a failure is raised from it."""
+
+    def __call__(
+        self, account_id: str, after_seq: int, limit: int, sealer: Sealer | None
+    ) -> Generator[ChangeBatch, None, None]: ...
 
 
 class StoreThread(Protocol):

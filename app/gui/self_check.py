@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from contextlib import closing
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -43,6 +44,17 @@ def _check_files() -> list[tuple[str, bool, str]]:
     ]
 
 
+def _check_backup_reader(store_path: Path) -> tuple[str, bool, str]:
+    """A long backup reads in a process of its own, which is this program started again
+    (app/backup_reader.py): a frozen build must be able to."""
+    from app.backup_reader import ProcessReader
+
+    with closing(ProcessReader(store_path)("self-check", 0, 100, None)) as batches:
+        batch = next(batches, None)
+    read = len(batch.messages) if batch is not None else 0
+    return ("backup reader", read > 0, f"{read} message(s) read in a process of its own")
+
+
 def run_self_check(data_dir: Path, message: str) -> int:
     window = start_window(data_dir)
     results: list[tuple[str, bool, str]] = []
@@ -68,6 +80,7 @@ def run_self_check(data_dir: Path, message: str) -> int:
         record("reply", complete, f"{reply.status.value}: {reply.content[:60]!r}")
         record("chat list", window.chat_model.rowCount() == 1, "the new chat is listed")
         results.extend(_check_files())
+        results.append(_check_backup_reader(data_dir / "primer.db"))
         QTimer.singleShot(0, finish)
 
     def timed_out() -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain.backup import (
     TIME_FORMAT,
     AccountTransfer,
     BackupTarget,
+    BatchReader,
     ChangeBatch,
     Progress,
     push_isolating,
@@ -24,6 +27,9 @@ from domain.sealing import Sealer, SealingTarget, seal_batch, seal_what_is_clear
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 10_000
+READER_FROM = 50_000
+"""Changes waiting from which a backup's batches are read by its reader, when it has one:
+below, starting one costs more than it saves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,19 @@ class BackupReport:
 class BackupNow(AccountTransfer[BackupReport]):
     default_batch_size = BATCH_SIZE
 
+    def __init__(
+        self,
+        *args: Any,
+        reader: BatchReader | None = None,
+        reader_from: int = READER_FROM,
+        **kwargs: Any,
+    ) -> None:
+        """`reader`: reads and seals the batches of a long backup elsewhere (app/
+        backup_reader.py: a process of its own), once `reader_from` changes wait."""
+        super().__init__(*args, **kwargs)
+        self._reader = reader
+        self._reader_from = reader_from
+
     def _run(
         self,
         target: BackupTarget,
@@ -115,25 +134,41 @@ class BackupNow(AccountTransfer[BackupReport]):
         seq = on_store(source.acknowledged_seq, account_id)
         if progress:
             progress(0, total)
-        # While the server takes a batch, the store thread reads the next and a worker of
-        # this run's seals it: the three overlap.
+        if self._reader is not None and total >= self._reader_from:
+            batches = self._reader(account_id, seq, self._batch_size, sealer)
+        else:
+            batches = self._read_here(account_id, seq, sealer)
+        with closing(batches):
+            return self._send(target, account_id, progress, cancel, batches, seq, total, sealer,
+                              sealed_now)  # fmt: skip
+
+    def _read_here(
+        self, account_id: str, seq: int, sealer: Sealer | None
+    ) -> Generator[ChangeBatch, None, None]:
+        """The batches after `seq`, sealed. While the server takes one, the store thread
+        reads the next and a worker of this run's seals it: the three overlap."""
         sealing = ThreadPoolExecutor(1, thread_name_prefix="primer-seal")
 
-        def ahead(after_seq: int) -> Future[tuple[ChangeBatch, ChangeBatch] | None]:
-            read = self._store.submit(source.next_batch, account_id, after_seq, self._batch_size)
+        def ahead(after_seq: int) -> Future[ChangeBatch | None]:
+            read = self._store.submit(
+                self._source.next_batch, account_id, after_seq, self._batch_size
+            )
 
-            def sealed() -> tuple[ChangeBatch, ChangeBatch] | None:
+            def sealed() -> ChangeBatch | None:
                 batch = read.result()
-                if batch is None:
-                    return None
-                return batch, seal_batch(batch, sealer) if sealer is not None else batch
+                if batch is None or sealer is None:
+                    return batch
+                return seal_batch(batch, sealer)
 
             return sealing.submit(sealed)
 
+        upcoming = ahead(seq)
         try:
-            return self._send(target, account_id, progress, cancel, ahead, seq, total, sealer,
-                              sealed_now)  # fmt: skip
+            while (batch := upcoming.result()) is not None:
+                upcoming = ahead(batch.last_seq)
+                yield batch
         finally:
+            upcoming.cancel()
             sealing.shutdown(wait=False, cancel_futures=True)
 
     def _send(
@@ -142,7 +177,7 @@ class BackupNow(AccountTransfer[BackupReport]):
         account_id: str,
         progress: Progress | None,
         cancel: CancelToken | None,
-        ahead: Callable[[int], Future[tuple[ChangeBatch, ChangeBatch] | None]],
+        batches: Iterator[ChangeBatch],
         seq: int,
         total: int,
         sealer: Sealer | None,
@@ -153,18 +188,11 @@ class BackupNow(AccountTransfer[BackupReport]):
         conflicts: list[str] = []
         rejected: list[tuple[str, str]] = []
         touched: set[str] = set()
-        upcoming = ahead(seq)
-        while True:
+        for batch in batches:
             if cancel is not None and cancel.cancelled:
-                upcoming.cancel()
                 return BackupReport(done, messages, False, conflicts)
-            pair = upcoming.result()
-            if pair is None:
-                break
-            batch, sent = pair
-            upcoming = ahead(batch.last_seq)
             result = push_isolating(
-                lambda part: self._retry(lambda: target.push(account_id, part)), sent
+                lambda part: self._retry(lambda: target.push(account_id, part)), batch
             )
             # Only now, with the batch committed remotely, may the watermark move.
             on_store(source.acknowledge, account_id, batch.last_seq)

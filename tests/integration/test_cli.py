@@ -297,7 +297,9 @@ def test_self_check_runs_the_window_and_reports_each_check(
         "icons": "ok",
         "markdown": "ok",
         "backup driver": "ok",
+        "backup reader": "ok",
     }
+    assert "2 message(s) read in a process of its own" in result.stdout
     assert "Hello **there**." in result.stdout and "Traceback" not in result.stderr
     assert [c["title"] for c in json.loads(primer("chats", "--json", data_dir=cli_dir).stdout)] == [
         "Say hello"

@@ -1,0 +1,171 @@
+"""A long backup's batches read and sealed in a process of its own (app/backup_reader.py),
+against a real PostgreSQL: what arrives is what a backup read in the window's process
+sends, sealed; Cancel stops the process; a process that dies is said in a sentence, and
+the next backup sends the rest, nothing twice."""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from app.backup_reader import ProcessReader, ReaderStopped
+from app.bootstrap import Primer
+from devtools.embedded_postgres import PostgresForTests
+from domain.backup import ChangeBatch
+from domain.errors import StoreError
+from domain.ports import CancelToken
+from domain.sealing import Sealer
+from domain.use_cases.backup_now import BackupNow
+from repositories.postgres.backup_target import PostgresBackupTarget
+from tests.integration.test_backup import Machine, sign_in, sign_up
+from tests.support.seeding import add_chat, table_rows
+
+
+class CountingReader(ProcessReader):
+    def __init__(self, store_path: Path) -> None:
+        super().__init__(store_path)
+        self.runs = 0
+
+    def __call__(
+        self, account_id: str, after_seq: int, limit: int, sealer: Sealer | None
+    ) -> Generator[ChangeBatch, None, None]:
+        self.runs += 1
+        return super().__call__(account_id, after_seq, limit, sealer)
+
+
+def backup(primer: Primer, reader: ProcessReader, reader_from: int = 1) -> BackupNow:
+    """As `primer.backup_now()`, in batches of 100, and read by `reader` from one change on."""
+    return BackupNow(
+        primer.backup_source,
+        lambda account_id: PostgresBackupTarget(primer.account_database(account_id)),
+        batch_size=100,
+        sealer_for=primer.sealer_for(),
+        reader=reader,
+        reader_from=reader_from,
+    )
+
+
+def test_a_long_backup_is_read_and_sealed_in_a_process_of_its_own(
+    machine: Machine, backup_url: str, postgres_server: PostgresForTests
+) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    for number in range(4):
+        add_chat(laptop, f"Holiday plans {number}", 90)
+    odd = add_chat(laptop, "Odd bytes: a NUL \0, a U+FFFF \uffff, a tab\t, a backslash \\n", 2)
+    reader = CountingReader(laptop.store.path)
+    report = backup(laptop, reader)(account)
+    assert reader.runs == 1 and multiprocessing.active_children() == []
+    assert report.finished and report.messages_sent == 4 * 90 + 2 and not report.faults()
+    dump = postgres_server.dump(backup_url.rsplit("/", 1)[1])
+    assert b"Holiday" not in dump and b"message 7" not in dump
+
+    desktop = machine("desktop")
+    sign_in(desktop)
+    assert desktop.restore_backup()(account).finished
+    assert table_rows(desktop.data_dir)["messages"] == table_rows(laptop.data_dir)["messages"]
+    assert odd.id in [row[0] for row in table_rows(desktop.data_dir)["chats"]]
+
+    add_chat(laptop, "A short one", 3)  # fewer changes wait than the reader is started for
+    assert backup(laptop, reader, reader_from=50)(account).messages_sent == 3
+    assert reader.runs == 1
+
+
+def test_cancel_stops_the_reader_and_the_next_backup_sends_the_rest(
+    machine: Machine, backup_url: str
+) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    for number in range(12):
+        add_chat(laptop, f"Chat {number}", 100)
+    cancel = CancelToken()
+
+    def cancel_after_the_first(done: int, total: int) -> None:
+        if done:
+            cancel.cancel()
+
+    report = backup(laptop, ProcessReader(laptop.store.path))(
+        account, cancel_after_the_first, cancel
+    )
+    assert not report.finished and report.changes_sent == 100  # (a chat and 99 messages)
+    assert multiprocessing.active_children() == []  # the reader, stopped part way
+    report = backup(laptop, ProcessReader(laptop.store.path))(account)
+    assert report.finished and report.messages_sent == 1200 - 99
+    with psycopg.connect(backup_url) as db:
+        assert db.execute("SELECT count(*) FROM messages").fetchone() == (1200,)
+
+
+def test_a_reader_that_dies_is_said_and_the_next_backup_sends_the_rest(
+    machine: Machine, backup_url: str
+) -> None:
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    for number in range(12):
+        add_chat(laptop, f"Chat {number}", 100)
+
+    def kill_the_reader(done: int, total: int) -> None:
+        if done:
+            for child in multiprocessing.active_children():
+                child.kill()
+
+    with pytest.raises(ReaderStopped, match=r"ended unexpectedly.*Nothing was lost"):
+        backup(laptop, ProcessReader(laptop.store.path))(account, kill_the_reader)
+    assert multiprocessing.active_children() == []
+    report = backup(laptop, ProcessReader(laptop.store.path))(account)
+    assert report.finished and not report.faults()
+    with psycopg.connect(backup_url) as db:
+        assert db.execute("SELECT count(*) FROM messages").fetchone() == (1200,)
+
+
+def test_a_damaged_store_is_said_from_the_reader(tmp_path: Path) -> None:
+    damaged = tmp_path / "primer.db"
+    damaged.write_bytes(b"not a database, " * 512)
+    batches = ProcessReader(damaged)("an account", 0, 100, None)
+    with pytest.raises(StoreError, match="damaged"):
+        next(batches)
+    assert multiprocessing.active_children() == []
+
+
+PARENT = """
+import multiprocessing, sys, time
+from pathlib import Path
+from app.backup_reader import ProcessReader
+batches = ProcessReader(Path(sys.argv[1]))("an account", 0, 100, None)
+next(batches)
+print(multiprocessing.active_children()[0].pid, flush=True)
+time.sleep(600)
+"""
+
+
+def ended(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "\nState:\tZ" in status.read_text()  # (a zombie: ended, not reaped yet)
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes' states in /proc")
+def test_the_reader_ends_when_the_backup_process_is_killed(machine: Machine) -> None:
+    """Killed, the window leaves no reader holding a snapshot of the store open (which would
+    keep SQLite's write-ahead log from being folded back in)."""
+    laptop = machine("laptop")
+    for number in range(12):
+        add_chat(laptop, f"Chat {number}", 100)
+    command = [sys.executable, "-c", PARENT, str(laptop.store.path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as parent:
+        reader = int(parent.stdout.readline())  # type: ignore[union-attr]
+        assert not ended(reader)  # waiting for room to hand over its next batch
+        parent.kill()
+    for _ in range(600):  # (a liveness check: it ends within a poll or two)
+        if ended(reader):
+            break
+        time.sleep(0.1)
+    assert ended(reader)
