@@ -52,6 +52,16 @@ def backup(primer: Primer, reader: ProcessReader, reader_from: int = 1) -> Backu
     )
 
 
+def twelve_batches(machine: Machine) -> tuple[Primer, str]:
+    """A laptop signed up, with 12 chats of 100 messages: twelve batches of 100, more than
+    the reader reads ahead (app/backup_reader.AHEAD)."""
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    for number in range(12):
+        add_chat(laptop, f"Chat {number}", 100)
+    return laptop, account
+
+
 def test_a_long_backup_is_read_and_sealed_in_a_process_of_its_own(
     machine: Machine, backup_url: str, postgres_server: PostgresForTests
 ) -> None:
@@ -81,10 +91,7 @@ def test_a_long_backup_is_read_and_sealed_in_a_process_of_its_own(
 def test_cancel_stops_the_reader_and_the_next_backup_sends_the_rest(
     machine: Machine, backup_url: str
 ) -> None:
-    laptop = machine("laptop")
-    account = sign_up(laptop)
-    for number in range(12):
-        add_chat(laptop, f"Chat {number}", 100)
+    laptop, account = twelve_batches(machine)
     cancel = CancelToken()
 
     def cancel_after_the_first(done: int, total: int) -> None:
@@ -105,10 +112,7 @@ def test_cancel_stops_the_reader_and_the_next_backup_sends_the_rest(
 def test_a_reader_that_dies_is_said_and_the_next_backup_sends_the_rest(
     machine: Machine, backup_url: str
 ) -> None:
-    laptop = machine("laptop")
-    account = sign_up(laptop)
-    for number in range(12):
-        add_chat(laptop, f"Chat {number}", 100)
+    laptop, account = twelve_batches(machine)
 
     def kill_the_reader(done: int, total: int) -> None:
         if done:
@@ -156,9 +160,7 @@ def ended(pid: int) -> bool:
 def test_the_reader_ends_when_the_backup_process_is_killed(machine: Machine) -> None:
     """Killed, the window leaves no reader holding a snapshot of the store open (which would
     keep SQLite's write-ahead log from being folded back in)."""
-    laptop = machine("laptop")
-    for number in range(12):
-        add_chat(laptop, f"Chat {number}", 100)
+    laptop, _ = twelve_batches(machine)
     command = [sys.executable, "-c", PARENT, str(laptop.store.path)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as parent:
         reader = int(parent.stdout.readline())  # type: ignore[union-attr]
