@@ -47,6 +47,13 @@ def turn_on(qtbot: QtBot, window: MainWindow) -> SettingsDialog:
     return dialog
 
 
+def save_turned_on(qtbot: QtBot, window: MainWindow) -> list[object]:
+    """`turn_on`, saved; how the run that follows ended (its `finished` arguments)."""
+    with qtbot.waitSignal(window.search.meaning.finished, timeout=TIMEOUT) as finished:
+        turn_on(qtbot, window).buttons.accepted.emit()
+    return finished.args
+
+
 def test_turn_on_search_by_meaning_and_find_by_it(
     qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
 ) -> None:
@@ -143,9 +150,7 @@ def test_a_provider_refusing_embeddings_is_said_and_the_chat_goes_on(
     send(qtbot, window, "Hello?")
     fake_server.embeddings_error = error_json(401, "Incorrect API key provided")
     indexer = window.search.meaning
-    with qtbot.waitSignal(indexer.finished, timeout=TIMEOUT) as finished:
-        turn_on(qtbot, window).buttons.accepted.emit()
-    assert finished.args == [-1]
+    assert save_turned_on(qtbot, window) == [-1]
     with qtbot.waitSignal(indexer.finished, timeout=TIMEOUT) as finished:
         reply = send(qtbot, window, "Still there?")  # the send is not held up
     assert reply.content == "Hello from the fake." and finished.args == [-1]
@@ -158,9 +163,7 @@ def test_settings_say_what_is_embedded_and_off_stops_it(
     qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
 ) -> None:
     send(qtbot, window, "Hello?")
-    indexer = window.search.meaning
-    with qtbot.waitSignal(indexer.finished, timeout=TIMEOUT):
-        turn_on(qtbot, window).buttons.accepted.emit()
+    save_turned_on(qtbot, window)
     window.open_settings()
     dialog = window.settings_dialog
     dialog.tabs.setCurrentWidget(dialog.search_page)
@@ -177,18 +180,14 @@ def test_settings_say_what_is_embedded_and_off_stops_it(
     qtbot.wait(AFTER_REPLY_MS + 500)  # (when a reply's messages would be embedded)
     assert embedding_requests(fake_server) == sent and window.search.mode() == "words"
     # On again with the same model: what came while it was off is embedded at once.
-    with qtbot.waitSignal(indexer.finished, timeout=TIMEOUT) as finished:
-        turn_on(qtbot, window).buttons.accepted.emit()
-    assert finished.args == [2]
+    assert save_turned_on(qtbot, window) == [2]
 
 
 def test_a_window_opened_with_it_on_embeds_what_came_while_it_was_closed(
     qtbot: QtBot, window: MainWindow, fake_server: FakeProviderServer
 ) -> None:
     send(qtbot, window, "Hello?")
-    indexer = window.search.meaning
-    with qtbot.waitSignal(indexer.finished, timeout=TIMEOUT):
-        turn_on(qtbot, window).buttons.accepted.emit()
+    save_turned_on(qtbot, window)
     data_dir = window.data_dir
     window.close()
     meanwhile = build(data_dir)  # (the command line, while the window was closed)
