@@ -98,6 +98,47 @@ class ChangeBatch:
     chats: list[ChatRecord] = field(default_factory=list)
     messages: list[MessageRecord] = field(default_factory=list)
     deletions: list[DeletionRecord] = field(default_factory=list)
+    encoded: EncodedMessages | None = None
+    """The messages in the target's bulk form instead (then `messages` is empty)."""
+
+    @property
+    def message_count(self) -> int:
+        return self.encoded.count if self.encoded is not None else len(self.messages)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedMessages:
+    """A batch's messages as its target takes them in bulk, encoded by a reader process
+    (app/backup_reader.py), with what the target checks of them besides."""
+
+    data: bytes
+    count: int
+    chat_ids: list[str]
+
+    @classmethod
+    def of(
+        cls,
+        account_id: str,
+        messages: Sequence[MessageRecord],
+        encode: Callable[[str, Sequence[MessageRecord]], bytes],
+    ) -> EncodedMessages:
+        chat_ids = sorted({message[1] for message in messages})
+        return cls(encode(account_id, messages), len(messages), chat_ids)
+
+
+class MessageEncoder(Protocol):
+    """Puts messages in a target's bulk form (PostgreSQL's COPY text) wherever it runs:
+    picklable, so a reader process can encode what it read, off this interpreter's lock."""
+
+    def encode(self, account_id: str, messages: Sequence[MessageRecord]) -> bytes: ...
+    def close(self) -> None: ...
+
+
+def encode_batch(batch: ChangeBatch, account_id: str, encoder: MessageEncoder) -> ChangeBatch:
+    if not batch.messages:
+        return batch
+    encoded = EncodedMessages.of(account_id, batch.messages, encoder.encode)
+    return replace(batch, messages=[], encoded=encoded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +184,14 @@ def push_isolating(push: Callable[[ChangeBatch], PushResult], batch: ChangeBatch
     The batch is halved until the refused rows stand alone (log2 of the batch size extra
     round trips per refused row), so one odd row never holds back the rest of the queue.
     Chats stay before messages in every half, so a chat still reaches the backup first.
+    Encoded messages cannot be halved: their refusal is raised, for the batch to be read
+    again as rows.
     """
     try:
         return push(batch)
     except BackupRowRejected as refusal:
+        if batch.encoded is not None:
+            raise
         items = [
             *(("chat", c) for c in batch.chats),
             *(("deletion", d) for d in batch.deletions),
@@ -201,6 +246,10 @@ class BackupTarget(Protocol):
 
     def close(self) -> None: ...
     def push(self, account_id: str, batch: ChangeBatch) -> PushResult: ...
+    def message_encoder(self) -> MessageEncoder | None:
+        """What encodes messages for `push` elsewhere; None: rows only."""
+        ...
+
     def message_counts(self, account_id: str, chat_ids: Sequence[str]) -> dict[str, int]: ...
     def deleted_among(self, account_id: str, chat_ids: Sequence[str]) -> list[str]:
         """Those of these chats that the backup holds as deleted (by another machine)."""
@@ -214,12 +263,18 @@ class BackupTarget(Protocol):
 
 
 class BatchReader(Protocol):
-    """Reads the batches after `after_seq` and seals them with `sealer` somewhere this
-    interpreter's lock does not hold back (a first backup's reading and sealing took as
-    long as the rest of it). Closing the iterator stops it; a failure is raised from it."""
+    """Reads the batches after `after_seq`, seals them with `sealer` and encodes their
+    messages with `encoder`, somewhere this interpreter's lock does not hold back (in one
+    process, reading, sealing and encoding took twice as long as the server). Closing the
+    iterator stops it; a failure is raised from it."""
 
     def __call__(
-        self, account_id: str, after_seq: int, limit: int, sealer: Sealer | None
+        self,
+        account_id: str,
+        after_seq: int,
+        limit: int,
+        sealer: Sealer | None,
+        encoder: MessageEncoder | None,
     ) -> Generator[ChangeBatch, None, None]: ...
 
 

@@ -42,8 +42,8 @@ LEFT_CLEAR = {"metadata": "{}", "tags": "[]", "text": "", "quote": ""}
 
 
 def stays_clear(value: object, name: str) -> bool:
-    """Nothing to seal: no value, one sealed already, or one whose length tells it."""
-    return value is None or is_sealed(value) or LEFT_CLEAR.get(name) == value
+    """Nothing to seal: no value, one whose length tells it, or one sealed already."""
+    return value is None or LEFT_CLEAR.get(name) == value or is_sealed(value)
 
 
 class Tampered(PrimerError):
@@ -72,8 +72,8 @@ def is_sealed(value: object) -> bool:
 def _sealed_row(row: tuple, fields: dict[int, str], table: str, sealer: Sealer) -> tuple:
     values = list(row)
     for place, name in fields.items():
-        if not stays_clear(values[place], name):
-            values[place] = sealer.seal(values[place], table, row[0], name)
+        if (value := values[place]) is not None and not stays_clear(value, name):
+            values[place] = sealer.seal(value, table, row[0], name)
     return tuple(values)
 
 

@@ -49,7 +49,7 @@ def _check_backup_reader(store_path: Path) -> tuple[str, bool, str]:
     (app/backup_reader.py): a frozen build must be able to."""
     from app.backup_reader import ProcessReader
 
-    with closing(ProcessReader(store_path)("self-check", 0, 100, None)) as batches:
+    with closing(ProcessReader(store_path)("self-check", 0, 100, None, None)) as batches:
         batch = next(batches, None)
     read = len(batch.messages) if batch is not None else 0
     return ("backup reader", read > 0, f"{read} message(s) read in a process of its own")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from domain.backup import (
 from domain.backup_files import FileBackupTarget, FilesMoved, send_files
 from domain.backup_notes import NotesBackupTarget, send_notes
 from domain.backup_usage import UsageBackupTarget, send_usage
+from domain.errors import BackupRowRejected
 from domain.ports import CancelToken
 from domain.sealing import Sealer, SealingTarget, seal_batch, seal_what_is_clear
 
@@ -135,12 +135,13 @@ class BackupNow(AccountTransfer[BackupReport]):
         if progress:
             progress(0, total)
         if self._reader is not None and total >= self._reader_from:
-            batches = self._reader(account_id, seq, self._batch_size, sealer)
+            batches = self._reader(
+                account_id, seq, self._batch_size, sealer, target.message_encoder()
+            )
         else:
             batches = self._read_here(account_id, seq, sealer)
-        with closing(batches):
-            return self._send(target, account_id, progress, cancel, batches, seq, total, sealer,
-                              sealed_now)  # fmt: skip
+        return self._send(target, account_id, progress, cancel, batches, seq, total, sealer,
+                          sealed_now)  # fmt: skip
 
     def _read_here(
         self, account_id: str, seq: int, sealer: Sealer | None
@@ -177,7 +178,7 @@ class BackupNow(AccountTransfer[BackupReport]):
         account_id: str,
         progress: Progress | None,
         cancel: CancelToken | None,
-        batches: Iterator[ChangeBatch],
+        batches: Generator[ChangeBatch, None, None],
         seq: int,
         total: int,
         sealer: Sealer | None,
@@ -186,24 +187,34 @@ class BackupNow(AccountTransfer[BackupReport]):
         source, on_store = self._source, self._on_store
         done = messages = 0
         conflicts: list[str] = []
-        rejected: list[tuple[str, str]] = []
+        rejected: dict[str, str] = {}  # (a row changed twice is named by two batches)
         touched: set[str] = set()
-        for batch in batches:
-            if cancel is not None and cancel.cancelled:
-                return BackupReport(done, messages, False, conflicts)
-            result = push_isolating(
-                lambda part: self._retry(lambda: target.push(account_id, part)), batch
-            )
-            # Only now, with the batch committed remotely, may the watermark move.
-            on_store(source.acknowledge, account_id, batch.last_seq)
-            seq = batch.last_seq
-            conflicts.extend(result.conflicts)
-            rejected.extend(result.rejected)
-            touched.update(record[0] for record in batch.chats)
-            done += batch.change_count
-            messages += len(batch.messages)
-            if progress:
-                progress(min(done, total), max(total, done))
+        try:
+            while (batch := next(batches, None)) is not None:
+                if cancel is not None and cancel.cancelled:
+                    return BackupReport(done, messages, False, conflicts)
+                try:
+                    result = push_isolating(
+                        lambda part: self._retry(lambda: target.push(account_id, part)), batch
+                    )
+                except BackupRowRejected:
+                    # The server refused a row of messages encoded as one: this batch and
+                    # the rest are read here, as rows, so that the row can be found.
+                    batches.close()
+                    batches = self._read_here(account_id, seq, sealer)
+                    continue
+                # Only now, with the batch committed remotely, may the watermark move.
+                on_store(source.acknowledge, account_id, batch.last_seq)
+                seq = batch.last_seq
+                conflicts.extend(result.conflicts)
+                rejected.update(result.rejected)
+                touched.update(record[0] for record in batch.chats)
+                done += batch.change_count
+                messages += batch.message_count
+                if progress:
+                    progress(min(done, total), max(total, done))
+        finally:
+            batches.close()
         files = FilesMoved()
         if self._files is not None and isinstance(target, FileBackupTarget):
             files = send_files(self._source, target, self._files, account_id,  # type: ignore[arg-type]
@@ -225,13 +236,13 @@ class BackupNow(AccountTransfer[BackupReport]):
                 return BackupReport(done, messages, False, conflicts, files=files)
         short = self._missing_remotely(target, account_id, sorted(touched), seq)
         deleted = set(target.deleted_among(account_id, short)) if short else set()
-        refused = [row_id for row_id, _ in rejected]
+        refused = list(rejected)
         skipped = set(refused) | {chat for _, chat in on_store(source.chats_of, refused)}
         at = self._clock().strftime(TIME_FORMAT)
         on_store(source.backup_finished, account_id, at)
         if conflicts:
             log.warning("backup: %d messages differ from the backup's copy", len(conflicts))
-        for row_id, reason in rejected:
+        for row_id, reason in rejected.items():
             log.warning("backup: the database refused row %s: %s", row_id, reason)
         return BackupReport(
             done,
@@ -240,7 +251,7 @@ class BackupNow(AccountTransfer[BackupReport]):
             conflicts,
             [c for c in short if c not in deleted and c not in skipped],
             at,
-            rejected,
+            list(rejected.items()),
             sorted(deleted),
             on_store(source.pending_count, account_id),
             files,

@@ -6,16 +6,20 @@ then messages copied into a temporary table and inserted by id, never twice.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.copy import Copy, FileWriter
 
 from domain.backup import (
     MESSAGE_COLUMNS,
     ChangeBatch,
     ChatRecord,
+    EncodedMessages,
     MessageRecord,
     PushResult,
     RemoteSnapshot,
@@ -127,6 +131,9 @@ class PostgresBackupTarget:
     def push(self, account_id: str, batch: ChangeBatch) -> PushResult:
         return self._run(lambda db: self._push(db, account_id, batch))
 
+    def message_encoder(self) -> CopyEncoder:
+        return CopyEncoder(self._database)
+
     def _push(self, db: psycopg.Connection, account_id: str, batch: ChangeBatch) -> PushResult:
         with db.cursor() as cursor:
             if batch.chats:
@@ -152,7 +159,7 @@ class PostgresBackupTarget:
                 cursor.execute(
                     "DELETE FROM chats WHERE user_id = %s AND id = ANY(%s::uuid[])", gone
                 )
-            if not batch.messages:
+            if not batch.message_count:
                 return PushResult()
             return PushResult(_insert_messages(cursor, account_id, batch))
 
@@ -443,11 +450,15 @@ def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch
     cursor.execute(
         "CREATE TEMPORARY TABLE incoming (LIKE messages INCLUDING DEFAULTS) ON COMMIT DROP"
     )
-    _copy(cursor, f"incoming (user_id, {columns})", account_id, batch)
+    encoded = batch.encoded or EncodedMessages.of(
+        account_id, batch.messages, partial(_copy_text, cursor.connection)
+    )
+    with cursor.copy(f"COPY incoming (user_id, {columns}) FROM STDIN") as copy:
+        copy.write(encoded.data)
     cursor.execute(
         "SELECT count(*) FROM unnest(%s::uuid[]) AS wanted (id) WHERE NOT EXISTS"
         " (SELECT 1 FROM chats WHERE user_id = %s AND chats.id = wanted.id)",
-        (sorted({message[1] for message in batch.messages}), account_id),
+        (encoded.chat_ids, account_id),
     )
     every_chat_here = cursor.fetchone()[0] == 0
     # Messages of a chat another machine deleted are not brought back.
@@ -459,7 +470,7 @@ def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch
         f" SELECT user_id, {columns} FROM incoming i{only_kept_chats}"
         " ON CONFLICT (user_id, id) DO NOTHING"
     )
-    if cursor.rowcount == len(batch.messages):
+    if cursor.rowcount == encoded.count:
         return []
     # A re-send is identical in every column; anything else is the same id with other content.
     cursor.execute(
@@ -473,11 +484,57 @@ def _prefixed(table: str) -> str:
     return ", ".join(f"{table}.{column}" for column in MESSAGE_COLUMNS)
 
 
-def _copy(cursor: psycopg.Cursor, table: str, account_id: str, batch: ChangeBatch) -> None:
-    with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-        for message in batch.messages:
-            # to_server's test written out: a million rows make fourteen million calls
-            copy.write_row((account_id, *[
-                to_server(v) if v.__class__ is str and (_ESCAPE in v or "\0" in v) else v
-                for v in message
-            ]))  # fmt: skip
+_ESCAPE_UTF8 = _ESCAPE.encode()
+
+
+def _copy_text(db: psycopg.Connection, account_id: str, messages: Sequence[MessageRecord]) -> bytes:
+    """`(user_id, MESSAGE_COLUMNS)` rows as COPY text, their text as the server keeps it
+    (`to_server`), formatted by psycopg for the connection `db`; nothing is sent.
+
+    Every sealed value holds a U+FFFF, so it is doubled in the formatted bytes, at once:
+    COPY's escapes neither make nor read one, so that is the same as doubling it in each
+    value. Only a batch with a NUL in it (psycopg refuses one) is escaped value by value.
+    """
+    data = io.BytesIO()
+    try:
+        with Copy(db.cursor(), writer=FileWriter(data)) as copy:
+            for message in messages:
+                copy.write_row((account_id, *message))
+        return data.getvalue().replace(_ESCAPE_UTF8, _ESCAPE_UTF8 * 2)
+    except psycopg.DataError:
+        data = io.BytesIO()
+        with Copy(db.cursor(), writer=FileWriter(data)) as copy:
+            for message in messages:
+                copy.write_row((account_id, *map(to_server, message)))
+        return data.getvalue()
+
+
+class CopyEncoder:
+    """Messages as COPY text for `incoming`, made in a backup's reader process (domain/
+    backup.MessageEncoder), so the window's process only sends the bytes.
+
+    psycopg formats COPY data for a cursor's connection (its adapters and encoding), and
+    writes it to a file with a FileWriter; the encoder connects once, as the account, for
+    that cursor, and sends nothing through it. It travels to the reader by pickle, its
+    password with it, as the account's sealer does (never on a command line).
+    """
+
+    def __init__(self, database: BackupDatabase) -> None:
+        self._database = database
+        self._db: psycopg.Connection | None = None
+
+    def __reduce__(self) -> tuple[type[CopyEncoder], tuple[BackupDatabase]]:
+        return CopyEncoder, (self._database,)  # (a connection does not travel)
+
+    def __repr__(self) -> str:
+        return f"CopyEncoder({self._database!r})"
+
+    def encode(self, account_id: str, messages: Sequence[MessageRecord]) -> bytes:
+        if self._db is None:
+            self._db = self._database.connect()
+        return _copy_text(self._db, account_id, messages)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

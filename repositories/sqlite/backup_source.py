@@ -6,6 +6,7 @@ drops the change-log rows its own writes made, so restored rows are not sent bac
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -107,15 +108,15 @@ class SqliteBackupSource:
                 window,
             ).fetchall()
             # The chats named in the window, and the chat of every message sent with it:
-            # a chat always reaches the backup before (or with) its messages.
+            # a chat always reaches the backup before (or with) its messages. (The
+            # messages' chats are passed in, not looked up again: that took a quarter of
+            # the reading.)
             rows = db.execute(
                 f"SELECT {_CHAT_SELECT}, deleted_at FROM chats WHERE id IN ("
                 "  SELECT entity_id FROM changes"
                 "  WHERE seq > ? AND seq <= ? AND entity = 'chat'"
-                "  UNION SELECT chat_id FROM messages WHERE id IN ("
-                "    SELECT entity_id FROM changes"
-                "    WHERE seq > ? AND seq <= ? AND entity = 'message'))",
-                window + window,
+                "  UNION SELECT value FROM json_each(?))",
+                (*window, json.dumps(sorted({message[1] for message in messages}))),
             ).fetchall()
             db.rollback()
         chats: list[ChatRecord] = []

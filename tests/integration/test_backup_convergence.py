@@ -5,11 +5,11 @@ same chats and messages, and no message of a chat that survived is lost."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -22,7 +22,6 @@ from domain.ports import CancelToken
 from domain.use_cases.backup_now import BackupNow
 from domain.use_cases.delete_chat import DeleteChat
 from domain.use_cases.restore_backup import RestoreBackup
-from repositories.postgres import backup_target
 from repositories.postgres.backup_target import PostgresBackupTarget
 from repositories.postgres.connection import BackupDatabase, where
 from tests.integration.test_backup import backed_up_rows, remote_messages
@@ -159,19 +158,18 @@ class CutTarget(PostgresBackupTarget):
             self.server.terminate_app_connections(self.name)
             return super()._push(db, account_id, batch)
         if how == 1:  # mid-COPY: the server goes away while rows are being written
-            original = backup_target._copy
+            write = psycopg.Copy.write
 
-            def half_then_cut(cursor, table, account, sent):
-                half = dataclasses.replace(sent, messages=sent.messages[: len(sent.messages) // 2])
-                original(cursor, table, account, half)
+            def half_then_cut(copy: psycopg.Copy, data: bytes) -> None:
+                write(copy, data[: len(data) // 2])
                 self.server.terminate_app_connections(self.name)
-                original(cursor, table, account, sent)
+                write(copy, data[len(data) // 2 :])
 
-            backup_target._copy = half_then_cut
+            psycopg.Copy.write = half_then_cut  # type: ignore[method-assign]
             try:
                 return super()._push(db, account_id, batch)
             finally:
-                backup_target._copy = original
+                psycopg.Copy.write = write  # type: ignore[method-assign]
         result = super()._push(db, account_id, batch)
         self.server.terminate_app_connections(self.name)  # the COMMIT fails
         return result

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Generator
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -18,26 +19,39 @@ import pytest
 from app.backup_reader import ProcessReader, ReaderStopped
 from app.bootstrap import Primer
 from devtools.embedded_postgres import PostgresForTests
-from domain.backup import ChangeBatch
+from domain.backup import ChangeBatch, MessageEncoder
 from domain.errors import StoreError
 from domain.ports import CancelToken
 from domain.sealing import Sealer
 from domain.use_cases.backup_now import BackupNow
 from repositories.postgres.backup_target import PostgresBackupTarget
-from tests.integration.test_backup import Machine, sign_in, sign_up
+from tests.integration.test_backup import (
+    Machine,
+    backed_up_rows,
+    remote_messages,
+    sign_in,
+    sign_up,
+)
 from tests.support.seeding import add_chat, table_rows
 
 
 class CountingReader(ProcessReader):
     def __init__(self, store_path: Path) -> None:
         super().__init__(store_path)
-        self.runs = 0
+        self.runs = self.encoded = 0
 
     def __call__(
-        self, account_id: str, after_seq: int, limit: int, sealer: Sealer | None
+        self,
+        account_id: str,
+        after_seq: int,
+        limit: int,
+        sealer: Sealer | None,
+        encoder: MessageEncoder | None,
     ) -> Generator[ChangeBatch, None, None]:
         self.runs += 1
-        return super().__call__(account_id, after_seq, limit, sealer)
+        for batch in super().__call__(account_id, after_seq, limit, sealer, encoder):
+            self.encoded += batch.encoded is not None
+            yield batch
 
 
 def backup(primer: Primer, reader: ProcessReader, reader_from: int = 1) -> BackupNow:
@@ -54,7 +68,7 @@ def backup(primer: Primer, reader: ProcessReader, reader_from: int = 1) -> Backu
 
 def twelve_batches(machine: Machine) -> tuple[Primer, str]:
     """A laptop signed up, with 12 chats of 100 messages: twelve batches of 100, more than
-    the reader reads ahead (app/backup_reader.AHEAD)."""
+    the reader holds ahead of the backup (one, and what the pipe holds)."""
     laptop = machine("laptop")
     account = sign_up(laptop)
     for number in range(12):
@@ -70,9 +84,14 @@ def test_a_long_backup_is_read_and_sealed_in_a_process_of_its_own(
     for number in range(4):
         add_chat(laptop, f"Holiday plans {number}", 90)
     odd = add_chat(laptop, "Odd bytes: a NUL \0, a U+FFFF \uffff, a tab\t, a backslash \\n", 2)
+    with laptop.uow_factory() as uow:  # a model's name stays clear: the encoder escapes it
+        first = laptop.load_conversation(odd.id, None).newest[0]
+        uow.messages.update(replace(first, model="odd\0 \uffff\t\\N\n\r model"))
+        uow.commit()
     reader = CountingReader(laptop.store.path)
     report = backup(laptop, reader)(account)
     assert reader.runs == 1 and multiprocessing.active_children() == []
+    assert reader.encoded == 4  # each batch's messages sent as the reader encoded them
     assert report.finished and report.messages_sent == 4 * 90 + 2 and not report.faults()
     dump = postgres_server.dump(backup_url.rsplit("/", 1)[1])
     assert b"Holiday" not in dump and b"message 7" not in dump
@@ -86,6 +105,28 @@ def test_a_long_backup_is_read_and_sealed_in_a_process_of_its_own(
     add_chat(laptop, "A short one", 3)  # fewer changes wait than the reader is started for
     assert backup(laptop, reader, reader_from=50)(account).messages_sent == 3
     assert reader.runs == 1
+
+
+def test_a_row_the_server_refuses_is_found_though_the_reader_encoded_its_batch(
+    machine: Machine, backup_url: str
+) -> None:
+    """Encoded messages cannot be halved to find the refused one: that batch and the rest
+    are read again in the window's process, as rows."""
+    laptop, account = twelve_batches(machine)
+    chat = laptop.list_chats()[5]
+    odd = laptop.load_conversation(chat.id, None).newest[40]
+    with laptop.uow_factory() as uow:  # a server that reported 2^40 tokens
+        uow.messages.update(replace(odd, output_tokens=2**40))
+        uow.commit()
+    reader = CountingReader(laptop.store.path)
+
+    report = backup(laptop, reader)(account)
+    assert reader.encoded >= 1 and multiprocessing.active_children() == []
+    assert [row_id for row_id, _ in report.rejected] == [odd.id]
+    assert "out of range" in report.rejected[0][1]
+    sent = {row[0] for row in remote_messages(backup_url, account)}
+    assert sent == {row[0] for row in backed_up_rows(laptop)["messages"]} - {odd.id}
+    assert report.finished and report.waiting == 0
 
 
 def test_cancel_stops_the_reader_and_the_next_backup_sends_the_rest(
@@ -131,7 +172,7 @@ def test_a_reader_that_dies_is_said_and_the_next_backup_sends_the_rest(
 def test_a_damaged_store_is_said_from_the_reader(tmp_path: Path) -> None:
     damaged = tmp_path / "primer.db"
     damaged.write_bytes(b"not a database, " * 512)
-    batches = ProcessReader(damaged)("an account", 0, 100, None)
+    batches = ProcessReader(damaged)("an account", 0, 100, None, None)
     with pytest.raises(StoreError, match="damaged"):
         next(batches)
     assert multiprocessing.active_children() == []
@@ -141,7 +182,7 @@ PARENT = """
 import multiprocessing, sys, time
 from pathlib import Path
 from app.backup_reader import ProcessReader
-batches = ProcessReader(Path(sys.argv[1]))("an account", 0, 100, None)
+batches = ProcessReader(Path(sys.argv[1]))("an account", 0, 100, None, None)
 next(batches)
 print(multiprocessing.active_children()[0].pid, flush=True)
 time.sleep(600)
