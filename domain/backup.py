@@ -117,27 +117,24 @@ class EncodedMessages:
 
     @classmethod
     def of(
-        cls,
-        account_id: str,
-        messages: Sequence[MessageRecord],
-        encode: Callable[[str, Sequence[MessageRecord]], bytes],
+        cls, messages: Sequence[MessageRecord], encode: Callable[[Sequence[MessageRecord]], bytes]
     ) -> EncodedMessages:
         chat_ids = sorted({message[1] for message in messages})
-        return cls(encode(account_id, messages), len(messages), chat_ids)
+        return cls(encode(messages), len(messages), chat_ids)
 
 
 class MessageEncoder(Protocol):
     """Puts messages in a target's bulk form (PostgreSQL's COPY text) wherever it runs:
     picklable, so a reader process can encode what it read, off this interpreter's lock."""
 
-    def encode(self, account_id: str, messages: Sequence[MessageRecord]) -> bytes: ...
+    def encode(self, messages: Sequence[MessageRecord]) -> bytes: ...
     def close(self) -> None: ...
 
 
-def encode_batch(batch: ChangeBatch, account_id: str, encoder: MessageEncoder) -> ChangeBatch:
+def encode_batch(batch: ChangeBatch, encoder: MessageEncoder) -> ChangeBatch:
     if not batch.messages:
         return batch
-    encoded = EncodedMessages.of(account_id, batch.messages, encoder.encode)
+    encoded = EncodedMessages.of(batch.messages, encoder.encode)
     return replace(batch, messages=[], encoded=encoded)
 
 
@@ -265,8 +262,9 @@ class BackupTarget(Protocol):
 class BatchReader(Protocol):
     """Reads the batches after `after_seq`, seals them with `sealer` and encodes their
     messages with `encoder`, somewhere this interpreter's lock does not hold back (in one
-    process, reading, sealing and encoding took twice as long as the server). Closing the
-    iterator stops it; a failure is raised from it."""
+    process, reading, sealing and encoding took twice as long as the server). It may end
+    before the change log does: the caller reads the rest. Closing the iterator stops it;
+    a failure is raised from it."""
 
     def __call__(
         self,

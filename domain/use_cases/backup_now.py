@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,13 +136,28 @@ class BackupNow(AccountTransfer[BackupReport]):
         if progress:
             progress(0, total)
         if self._reader is not None and total >= self._reader_from:
-            batches = self._reader(
-                account_id, seq, self._batch_size, sealer, target.message_encoder()
-            )
+            batches = self._read_elsewhere(self._reader, account_id, seq, sealer, target)
         else:
             batches = self._read_here(account_id, seq, sealer)
         return self._send(target, account_id, progress, cancel, batches, seq, total, sealer,
                           sealed_now)  # fmt: skip
+
+    def _read_elsewhere(
+        self,
+        reader: BatchReader,
+        account_id: str,
+        seq: int,
+        sealer: Sealer | None,
+        target: BackupTarget,
+    ) -> Generator[ChangeBatch, None, None]:
+        """The reader's batches, then what it left (written since it began, or behind a
+        reply still streaming), read here."""
+        batches = reader(account_id, seq, self._batch_size, sealer, target.message_encoder())
+        with closing(batches):
+            for batch in batches:
+                seq = batch.last_seq
+                yield batch
+        yield from self._read_here(account_id, seq, sealer)
 
     def _read_here(
         self, account_id: str, seq: int, sealer: Sealer | None

@@ -447,13 +447,14 @@ def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch
     here is asked once for the batch: asked of each row, it took three times the insert.
     """
     columns = ", ".join(MESSAGE_COLUMNS)
-    cursor.execute(
-        "CREATE TEMPORARY TABLE incoming (LIKE messages INCLUDING DEFAULTS) ON COMMIT DROP"
+    cursor.execute(  # (the account's id is added in the insert: a tenth less to copy)
+        f"CREATE TEMPORARY TABLE incoming ON COMMIT DROP AS SELECT {columns} FROM messages"
+        " WITH NO DATA"
     )
     encoded = batch.encoded or EncodedMessages.of(
-        account_id, batch.messages, partial(_copy_text, cursor.connection)
+        batch.messages, partial(_copy_text, cursor.connection)
     )
-    with cursor.copy(f"COPY incoming (user_id, {columns}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY incoming ({columns}) FROM STDIN") as copy:
         copy.write(encoded.data)
     cursor.execute(
         "SELECT count(*) FROM unnest(%s::uuid[]) AS wanted (id) WHERE NOT EXISTS"
@@ -463,19 +464,25 @@ def _insert_messages(cursor: psycopg.Cursor, account_id: str, batch: ChangeBatch
     every_chat_here = cursor.fetchone()[0] == 0
     # Messages of a chat another machine deleted are not brought back.
     only_kept_chats = "" if every_chat_here else (
-        " WHERE EXISTS (SELECT 1 FROM chats c WHERE c.user_id = i.user_id AND c.id = i.chat_id)"
+        " WHERE EXISTS (SELECT 1 FROM chats c WHERE c.user_id = %(account)s AND c.id = i.chat_id)"
     )  # fmt: skip
-    cursor.execute(
+    insert = (
         f"INSERT INTO messages (user_id, {columns})"
-        f" SELECT user_id, {columns} FROM incoming i{only_kept_chats}"
-        " ON CONFLICT (user_id, id) DO NOTHING"
+        f" SELECT %(account)s, {columns} FROM incoming i{only_kept_chats}"
     )
+    account = {"account": account_id}
+    try:
+        with cursor.connection.transaction():  # (a savepoint)
+            cursor.execute(insert, account)  # a third faster than ON CONFLICT; the usual case
+    except psycopg.errors.UniqueViolation:  # some were here already: a batch sent again
+        cursor.execute(f"{insert} ON CONFLICT (user_id, id) DO NOTHING", account)
     if cursor.rowcount == encoded.count:
         return []
     # A re-send is identical in every column; anything else is the same id with other content.
     cursor.execute(
-        "SELECT i.id::text FROM incoming i JOIN messages m ON m.user_id = i.user_id"
-        f" AND m.id = i.id WHERE ({_prefixed('m')}) IS DISTINCT FROM ({_prefixed('i')})"
+        "SELECT i.id::text FROM incoming i JOIN messages m ON m.user_id = %(account)s"
+        f" AND m.id = i.id WHERE ({_prefixed('m')}) IS DISTINCT FROM ({_prefixed('i')})",
+        account,
     )
     return [row[0] for row in cursor.fetchall()]
 
@@ -487,8 +494,8 @@ def _prefixed(table: str) -> str:
 _ESCAPE_UTF8 = _ESCAPE.encode()
 
 
-def _copy_text(db: psycopg.Connection, account_id: str, messages: Sequence[MessageRecord]) -> bytes:
-    """`(user_id, MESSAGE_COLUMNS)` rows as COPY text, their text as the server keeps it
+def _copy_text(db: psycopg.Connection, messages: Sequence[MessageRecord]) -> bytes:
+    """Messages as COPY text, their text as the server keeps it
     (`to_server`), formatted by psycopg for the connection `db`; nothing is sent.
 
     Every sealed value holds a U+FFFF, so it is doubled in the formatted bytes, at once:
@@ -499,13 +506,13 @@ def _copy_text(db: psycopg.Connection, account_id: str, messages: Sequence[Messa
     try:
         with Copy(db.cursor(), writer=FileWriter(data)) as copy:
             for message in messages:
-                copy.write_row((account_id, *message))
+                copy.write_row(message)
         return data.getvalue().replace(_ESCAPE_UTF8, _ESCAPE_UTF8 * 2)
     except psycopg.DataError:
         data = io.BytesIO()
         with Copy(db.cursor(), writer=FileWriter(data)) as copy:
             for message in messages:
-                copy.write_row((account_id, *map(to_server, message)))
+                copy.write_row(tuple(map(to_server, message)))
         return data.getvalue()
 
 
@@ -529,10 +536,10 @@ class CopyEncoder:
     def __repr__(self) -> str:
         return f"CopyEncoder({self._database!r})"
 
-    def encode(self, account_id: str, messages: Sequence[MessageRecord]) -> bytes:
+    def encode(self, messages: Sequence[MessageRecord]) -> bytes:
         if self._db is None:
             self._db = self._database.connect()
-        return _copy_text(self._db, account_id, messages)
+        return _copy_text(self._db, messages)
 
     def close(self) -> None:
         if self._db is not None:

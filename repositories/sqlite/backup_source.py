@@ -67,66 +67,26 @@ class SqliteBackupSource:
     def next_batch(self, account_id: str, after_seq: int, limit: int) -> ChangeBatch | None:
         with self._connection() as db:
             db.execute("BEGIN")  # one snapshot for the whole batch
-            bounds = db.execute(
-                "SELECT max(seq), count(*) FROM "
-                "(SELECT seq FROM changes WHERE seq > ? ORDER BY seq LIMIT ?)",
+            last_seq = db.execute(
+                "SELECT max(seq) FROM (SELECT seq FROM changes WHERE seq > ? ORDER BY seq LIMIT ?)",
                 (after_seq, limit),
-            ).fetchone()
-            if not bounds[1]:
-                db.rollback()
-                return None
-            last_seq, count = int(bounds[0]), int(bounds[1])
-            # A reply still streaming holds the watermark before it: what was written after
-            # it (a follow-up question, whose parent it is) waits with it, so the backup
-            # never holds a message whose parent it lacks.
-            held = db.execute(
-                "SELECT min(seq) FROM changes WHERE seq > ? AND seq <= ? AND entity = 'message'"
-                " AND entity_id IN (SELECT id FROM messages INDEXED BY ix_messages_streaming"
-                "   WHERE status = 'streaming')",
-                (after_seq, last_seq),
             ).fetchone()[0]
-            if held is not None:
-                last_seq = int(held) - 1
-                count = int(
-                    db.execute(
-                        "SELECT count(*) FROM changes WHERE seq > ? AND seq <= ?",
-                        (after_seq, last_seq),
-                    ).fetchone()[0]
-                )
-                if not count:
-                    db.rollback()
-                    return None
-            window = (after_seq, last_seq)
-            messages: list[MessageRecord] = db.execute(
-                f"SELECT {_MESSAGE_SELECT} FROM messages WHERE id IN ("
-                "  SELECT entity_id FROM changes"
-                "  WHERE seq > ? AND seq <= ? AND entity = 'message')"
-                " AND status != 'streaming'"
-                " AND EXISTS (SELECT 1 FROM chats"
-                "   WHERE chats.id = messages.chat_id AND chats.deleted_at IS NULL)"
-                " ORDER BY id",
-                window,
-            ).fetchall()
-            # The chats named in the window, and the chat of every message sent with it:
-            # a chat always reaches the backup before (or with) its messages. (The
-            # messages' chats are passed in, not looked up again: that took a quarter of
-            # the reading.)
-            rows = db.execute(
-                f"SELECT {_CHAT_SELECT}, deleted_at FROM chats WHERE id IN ("
-                "  SELECT entity_id FROM changes"
-                "  WHERE seq > ? AND seq <= ? AND entity = 'chat'"
-                "  UNION SELECT value FROM json_each(?))",
-                (*window, json.dumps(sorted({message[1] for message in messages}))),
-            ).fetchall()
+            batch = None if last_seq is None else _batch(db, after_seq, int(last_seq))
             db.rollback()
-        chats: list[ChatRecord] = []
-        deletions: list[DeletionRecord] = []
-        for row in rows:
-            if row[-1] is not None:
-                deletions.append((row[0], row[-1]))
-            else:
-                chats.append((*row[:5], bool(row[5]), bool(row[6]), *row[7:11]))
-        return ChangeBatch(last_seq, count, chats, messages, deletions)
+        return batch if batch is not None and batch.change_count else None
+
+    def window_batch(self, account_id: str, after_seq: int, width: int) -> ChangeBatch | None:
+        """The changes numbered `after_seq + 1 .. after_seq + width` (fewer if the log ends
+        sooner, or a reply still streaming holds some back); None past the log's end. Two
+        readers can read alternate windows at once: no window depends on the one before."""
+        with self._connection() as db:
+            db.execute("BEGIN")
+            top = db.execute("SELECT max(seq) FROM changes").fetchone()[0]
+            batch = None
+            if top is not None and top > after_seq:
+                batch = _batch(db, after_seq, min(after_seq + width, int(top)))
+            db.rollback()
+        return batch
 
     def acknowledge(self, account_id: str, seq: int) -> None:
         with self._connection() as db:
@@ -397,3 +357,51 @@ def _requeue_undone_chats(db: sqlite3.Connection) -> None:
 
 def _last_seq(db: sqlite3.Connection) -> int:
     return int(db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
+
+
+def _batch(db: sqlite3.Connection, after_seq: int, last_seq: int) -> ChangeBatch:
+    """The current state of everything named by changes `after_seq + 1 .. last_seq`, in the
+    transaction open on `db` (one snapshot)."""
+    # A reply still streaming holds the watermark before it: what was written after it (a
+    # follow-up question, whose parent it is) waits with it, so the backup never holds a
+    # message whose parent it lacks.
+    held = db.execute(
+        "SELECT min(seq) FROM changes WHERE seq > ? AND seq <= ? AND entity = 'message'"
+        " AND entity_id IN (SELECT id FROM messages INDEXED BY ix_messages_streaming"
+        "   WHERE status = 'streaming')",
+        (after_seq, last_seq),
+    ).fetchone()[0]
+    if held is not None:
+        last_seq = int(held) - 1
+    window = (after_seq, last_seq)
+    count = int(
+        db.execute("SELECT count(*) FROM changes WHERE seq > ? AND seq <= ?", window).fetchone()[0]
+    )
+    messages: list[MessageRecord] = db.execute(
+        f"SELECT {_MESSAGE_SELECT} FROM messages WHERE id IN ("
+        "  SELECT entity_id FROM changes"
+        "  WHERE seq > ? AND seq <= ? AND entity = 'message')"
+        " AND status != 'streaming'"
+        " AND EXISTS (SELECT 1 FROM chats"
+        "   WHERE chats.id = messages.chat_id AND chats.deleted_at IS NULL)"
+        " ORDER BY id",
+        window,
+    ).fetchall()
+    # The chats named in the window, and the chat of every message sent with it: a chat
+    # always reaches the backup before (or with) its messages. (The messages' chats are
+    # passed in, not looked up again: that took a quarter of the reading.)
+    rows = db.execute(
+        f"SELECT {_CHAT_SELECT}, deleted_at FROM chats WHERE id IN ("
+        "  SELECT entity_id FROM changes"
+        "  WHERE seq > ? AND seq <= ? AND entity = 'chat'"
+        "  UNION SELECT value FROM json_each(?))",
+        (*window, json.dumps(sorted({message[1] for message in messages}))),
+    ).fetchall()
+    chats: list[ChatRecord] = []
+    deletions: list[DeletionRecord] = []
+    for row in rows:
+        if row[-1] is not None:
+            deletions.append((row[0], row[-1]))
+        else:
+            chats.append((*row[:5], bool(row[5]), bool(row[6]), *row[7:11]))
+    return ChangeBatch(last_seq, count, chats, messages, deletions)

@@ -16,16 +16,19 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.backup_reader import ProcessReader, ReaderStopped
+from app.backup_reader import READERS, ProcessReader, ReaderStopped
 from app.bootstrap import Primer
 from devtools.embedded_postgres import PostgresForTests
 from domain.backup import ChangeBatch, MessageEncoder
+from domain.entities import MessageStatus
 from domain.errors import StoreError
 from domain.ports import CancelToken
 from domain.sealing import Sealer
 from domain.use_cases.backup_now import BackupNow
+from domain.use_cases.stream_reply import ReplyOutcome
 from repositories.postgres.backup_target import PostgresBackupTarget
 from tests.integration.test_backup import (
+    NEW,
     Machine,
     backed_up_rows,
     remote_messages,
@@ -129,6 +132,34 @@ def test_a_row_the_server_refuses_is_found_though_the_reader_encoded_its_batch(
     assert report.finished and report.waiting == 0
 
 
+def test_a_reply_still_streaming_stops_the_readers_and_what_follows_it_waits(
+    machine: Machine, backup_url: str
+) -> None:
+    """The readers read alternate windows at once; a window cut short by a reply still
+    arriving is the last one sent, and the next backup sends the rest, in order."""
+    laptop = machine("laptop")
+    account = sign_up(laptop)
+    before = [add_chat(laptop, f"Before {number}", 100).id for number in range(5)]
+    first = laptop.send_message.send(None, "A question", new_chat=NEW)
+    follow_up = laptop.send_message.send(first.chat.id, "And a follow-up")
+    after = [add_chat(laptop, f"After {number}", 100).id for number in range(5)]
+
+    report = backup(laptop, CountingReader(laptop.store.path))(account)
+    assert report.finished and report.waiting > 0 and not report.faults()
+    with psycopg.connect(backup_url) as db:
+        chats = {row[0] for row in db.execute("SELECT id::text FROM chats")}
+        count = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert chats == {*before, first.chat.id} and count == 500 + 1
+
+    laptop.finish_reply(first.reply.id, ReplyOutcome("An answer", MessageStatus.COMPLETE))
+    laptop.finish_reply(follow_up.reply.id, ReplyOutcome("Another", MessageStatus.COMPLETE))
+    report = backup(laptop, CountingReader(laptop.store.path))(account)
+    assert report.finished and report.waiting == 0 and not report.faults()
+    sent = {row[0] for row in remote_messages(backup_url, account)}
+    assert sent == {row[0] for row in backed_up_rows(laptop)["messages"]}
+    assert {*before, *after} <= {row[0] for row in backed_up_rows(laptop)["chats"]}
+
+
 def test_cancel_stops_the_reader_and_the_next_backup_sends_the_rest(
     machine: Machine, backup_url: str
 ) -> None:
@@ -184,7 +215,7 @@ from pathlib import Path
 from app.backup_reader import ProcessReader
 batches = ProcessReader(Path(sys.argv[1]))("an account", 0, 100, None, None)
 next(batches)
-print(multiprocessing.active_children()[0].pid, flush=True)
+print(*(child.pid for child in multiprocessing.active_children()), flush=True)
 time.sleep(600)
 """
 
@@ -204,11 +235,12 @@ def test_the_reader_ends_when_the_backup_process_is_killed(machine: Machine) -> 
     laptop, _ = twelve_batches(machine)
     command = [sys.executable, "-c", PARENT, str(laptop.store.path)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as parent:
-        reader = int(parent.stdout.readline())  # type: ignore[union-attr]
-        assert not ended(reader)  # waiting for room to hand over its next batch
+        readers = [int(pid) for pid in parent.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(readers) == READERS
+        assert not any(map(ended, readers))  # waiting to hand over their next batches
         parent.kill()
-    for _ in range(600):  # (a liveness check: it ends within a poll or two)
-        if ended(reader):
+    for _ in range(600):  # (a liveness check: they end at once)
+        if all(map(ended, readers)):
             break
         time.sleep(0.1)
-    assert ended(reader)
+    assert all(map(ended, readers))
