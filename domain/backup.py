@@ -108,8 +108,8 @@ class ChangeBatch:
 
 @dataclass(frozen=True, slots=True)
 class EncodedMessages:
-    """A batch's messages as its target takes them in bulk, encoded by a reader process
-    (app/backup_reader.py), with what the target checks of them besides."""
+    """A batch's messages as its target takes them in bulk (encoded by a reader process,
+    app/backup_reader.py, or by the target), with what the target checks of them besides."""
 
     data: bytes
     count: int
