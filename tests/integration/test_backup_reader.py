@@ -66,6 +66,7 @@ def backup(primer: Primer, reader: ProcessReader, reader_from: int = 1) -> Backu
         sealer_for=primer.sealer_for(),
         reader=reader,
         reader_from=reader_from,
+        reader_batch_size=100,
     )
 
 
