@@ -108,7 +108,9 @@ def test_the_command_writes_a_file_or_a_folder_and_replaces_only_when_told(
     assert [name.rsplit("-", 1)[0] for name in names] == ["Code-review", "Trip-Rome"]
     assert "Exported 2 chat(s)" in folder.stderr
 
-    one = run_primer("export", "--chat", chat.id[:13], "--format", "json", "--out",
+    # (18 characters: the millisecond and its counter; two chats made in one millisecond
+    # share the first 13, as they did once here)
+    one = run_primer("export", "--chat", chat.id[:18], "--format", "json", "--out",
                      str(out / "one.json"), data_dir=data_dir)  # fmt: skip
     assert one.returncode == 0, one.stderr
     assert [c["id"] for c in json.loads((out / "one.json").read_text())["chats"]] == [chat.id]

@@ -28,7 +28,9 @@ def _chats(data_dir: Path, *options: str) -> list[dict]:
 def test_tags_from_the_command_line_and_in_search(data_dir: Path) -> None:
     built = build(data_dir)
     rome, oslo = add_chat(built, "Rome", 2), add_chat(built, "Oslo", 2)
-    added = primer("tag", rome.id[:13], "add", "Travel", "--colour", "red", data_dir=data_dir)
+    # (18 characters: the millisecond and its counter; two chats made in one millisecond
+    # share the first 13)
+    added = primer("tag", rome.id[:18], "add", "Travel", "--colour", "red", data_dir=data_dir)
     assert added.returncode == 0 and "carries: Travel" in added.stderr, added.stderr
     assert primer("tag", oslo.id, "add", "travel", data_dir=data_dir).returncode == 0
     assert primer("tag", oslo.id, "add", "Work", data_dir=data_dir).returncode == 0
