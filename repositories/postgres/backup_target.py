@@ -495,8 +495,8 @@ _ESCAPE_UTF8 = _ESCAPE.encode()
 
 
 def _copy_text(db: psycopg.Connection, messages: Sequence[MessageRecord]) -> bytes:
-    """Messages as COPY text, their text as the server keeps it
-    (`to_server`), formatted by psycopg for the connection `db`; nothing is sent.
+    """Messages as COPY text for `incoming`, their text as the server keeps it (`to_server`),
+    formatted by psycopg for the connection `db`; nothing is sent.
 
     Every sealed value holds a U+FFFF, so it is doubled in the formatted bytes, at once:
     COPY's escapes neither make nor read one, so that is the same as doubling it in each
