@@ -51,7 +51,8 @@ class BackupReport:
     deleted_elsewhere: list[str] = field(default_factory=list)
     """Chats another machine deleted: what was added to them here is not kept, as designed."""
     waiting: int = 0
-    """Changes held back behind a reply that is still arriving; the next backup sends them."""
+    """Changes the next backup sends: made while this one ran, or held back behind a reply
+    still arriving (what follows a reply waits with it)."""
     files: FilesMoved = field(default_factory=FilesMoved)
     """Attached files sent (each once per account), and those no longer on this device."""
     sealed_now: int = 0
@@ -92,7 +93,8 @@ class BackupReport:
             )
         if self.waiting:
             found.append(
-                "A reply is still arriving; it and what came after it go with the next backup."
+                f"{self.waiting} change(s) go with the next backup: made while this one ran, "
+                "or behind a reply still arriving."
             )
         if self.files.missing:
             found.append(

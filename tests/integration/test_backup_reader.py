@@ -147,6 +147,10 @@ def test_a_reply_still_streaming_stops_the_readers_and_what_follows_it_waits(
 
     report = backup(laptop, CountingReader(laptop.store.path))(account)
     assert report.finished and report.waiting > 0 and not report.faults()
+    assert report.notes() == [
+        f"{report.waiting} change(s) go with the next backup: made while this one ran, or "
+        "behind a reply still arriving."
+    ]
     with psycopg.connect(backup_url) as db:
         chats = {row[0] for row in db.execute("SELECT id::text FROM chats")}
         count = db.execute("SELECT count(*) FROM messages").fetchone()[0]
