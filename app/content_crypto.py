@@ -61,8 +61,7 @@ class ContentSealer:
             raise Tampered(f"A {name} in the backup does not open: it was changed.") from None
 
     def seal(self, text: str, table: str, row_id: str, name: str) -> str:
-        where, nonce = self._where(table, row_id, name)  # (seal_bytes inlined: 2M calls)
-        sealed = self._cipher.encrypt(nonce, text.encode("utf-8", "surrogatepass"), where)
+        sealed = self.seal_bytes(text.encode("utf-8", "surrogatepass"), table, row_id, name)
         return SEALED + base64.b64encode(sealed).decode("ascii")
 
     def open(self, sealed: str, table: str, row_id: str, name: str) -> str:

@@ -72,7 +72,7 @@ def is_sealed(value: object) -> bool:
 def _sealed_row(row: tuple, fields: dict[int, str], table: str, sealer: Sealer) -> tuple:
     values = list(row)
     for place, name in fields.items():
-        if (value := values[place]) is not None and not stays_clear(value, name):
+        if not stays_clear(value := values[place], name):
             values[place] = sealer.seal(value, table, row[0], name)
     return tuple(values)
 

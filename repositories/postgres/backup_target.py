@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -502,18 +502,18 @@ def _copy_text(db: psycopg.Connection, messages: Sequence[MessageRecord]) -> byt
     COPY's escapes neither make nor read one, so that is the same as doubling it in each
     value. Only a batch with a NUL in it (psycopg refuses one) is escaped value by value.
     """
-    data = io.BytesIO()
     try:
-        with Copy(db.cursor(), writer=FileWriter(data)) as copy:
-            for message in messages:
-                copy.write_row(message)
-        return data.getvalue().replace(_ESCAPE_UTF8, _ESCAPE_UTF8 * 2)
+        return _formatted(db, messages).replace(_ESCAPE_UTF8, _ESCAPE_UTF8 * 2)
     except psycopg.DataError:
-        data = io.BytesIO()
-        with Copy(db.cursor(), writer=FileWriter(data)) as copy:
-            for message in messages:
-                copy.write_row(tuple(map(to_server, message)))
-        return data.getvalue()
+        return _formatted(db, (tuple(map(to_server, message)) for message in messages))
+
+
+def _formatted(db: psycopg.Connection, rows: Iterable[tuple]) -> bytes:
+    data = io.BytesIO()
+    with Copy(db.cursor(), writer=FileWriter(data)) as copy:
+        for row in rows:
+            copy.write_row(row)
+    return data.getvalue()
 
 
 class CopyEncoder:

@@ -81,10 +81,8 @@ class SqliteBackupSource:
         readers can read alternate windows at once: no window depends on the one before."""
         with self._connection() as db:
             db.execute("BEGIN")
-            top = db.execute("SELECT max(seq) FROM changes").fetchone()[0]
-            batch = None
-            if top is not None and top > after_seq:
-                batch = _batch(db, after_seq, min(after_seq + width, int(top)))
+            top = _last_seq(db)
+            batch = _batch(db, after_seq, min(after_seq + width, top)) if top > after_seq else None
             db.rollback()
         return batch
 
